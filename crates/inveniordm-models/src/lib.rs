@@ -1,0 +1,44 @@
+//! Lossless serde types for the InvenioRDM REST API.
+//!
+//! Every object model keeps the keys it does not know in an `extra` map, and every enum keeps
+//! values it does not know in `Other(String)`: a document read from any InvenioRDM version or
+//! site and written back is unchanged. No I/O happens in this crate.
+//!
+//! ```
+//! use inveniordm_models::Record;
+//! let v = serde_json::json!({"id": "x", "custom_fields": {"site:thing": [1, 2]}, "future": null});
+//! let r: Record = serde_json::from_value(v.clone()).unwrap();
+//! assert_eq!(serde_json::to_value(&r).unwrap(), v);
+//! ```
+#![forbid(unsafe_code)]
+
+#[doc(hidden)]
+pub mod macros;
+
+pub mod access;
+pub mod edtf;
+pub mod error;
+pub mod files;
+pub mod metadata;
+pub mod query;
+pub mod record;
+pub mod search;
+pub mod vocab;
+
+/// A JSON object (string keys, JSON values).
+pub type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+pub use access::{AccessLink, LinkPermission};
+pub use error::{ErrorBody, FieldError};
+pub use files::{FileEntries, FileEntry, FileStatus, Files};
+pub use metadata::{
+    AdditionalText, Affiliation, Award, Creator, DateEntry, Funder, Funding, I18n, Identifier,
+    LocationFeature, Locations, Metadata, PersonOrOrg, PersonOrOrgKind, Reference,
+    RelatedIdentifier, Right, Subject, VocabRef,
+};
+pub use query::{RecordQuery, VocQuery};
+pub use record::{
+    Access, AccessPolicy, AccessStatus, Embargo, Parent, Pid, Pids, Record, RecordStatus, Versions,
+};
+pub use search::{Hits, Results};
+pub use vocab::{VocType, VocabularyTerm};
