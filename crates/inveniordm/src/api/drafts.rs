@@ -1,0 +1,199 @@
+use inveniordm_models::{Access, FileEntry, Files, JsonMap, Record};
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::transfer::{Download, UploadBody};
+use crate::{Client, Result};
+
+/// Drafts. See [`Client::drafts`].
+#[derive(Debug, Clone, Copy)]
+pub struct DraftsApi<'a> {
+    pub(crate) client: &'a Client,
+}
+
+/// Top-level keys the server computes; they are not sent back on update.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "links",
+    "revision_id",
+    "created",
+    "updated",
+    "expires_at",
+    "is_published",
+    "is_draft",
+    "status",
+    "versions",
+    "parent",
+    "errors",
+    "stats",
+    "deletion_status",
+    "tombstone",
+    "ui",
+    "swh",
+    "media_files",
+];
+
+impl DraftsApi<'_> {
+    /// `GET /api/records/{id}/draft`.
+    pub async fn get(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "draft"])?;
+        self.client.record(self.client.request(Method::GET, url)).await
+    }
+
+    /// `DELETE /api/records/{id}/draft`: discards a draft (an edit draft: the published
+    /// record stays).
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let url = self.client.url(&["records", id, "draft"])?;
+        self.client.empty(self.client.request(Method::DELETE, url)).await
+    }
+
+    /// `POST /api/records/{id}/draft/actions/publish`. A draft with problems is refused with
+    /// [`Error::Api`](crate::Error::Api) listing the field errors.
+    pub async fn publish(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "draft", "actions", "publish"])?;
+        self.client.record(self.client.request(Method::POST, url)).await
+    }
+
+    /// `POST /api/records/{id}/draft`: a draft of a published record to change its metadata
+    /// (the seed's `from_record`). Files stay locked; use a new version to change them.
+    pub async fn edit(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "draft"])?;
+        self.client.record(self.client.request(Method::POST, url)).await
+    }
+
+    /// `POST /api/records/{id}/versions`: a draft of a new version (new id, same parent;
+    /// v13 drops `publication_date` and `version`, files are not carried over).
+    pub async fn new_version(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "versions"])?;
+        self.client.record(self.client.request(Method::POST, url)).await
+    }
+
+    /// `POST /api/records`: creates a draft. Missing `access` becomes public/public and
+    /// missing `files` becomes enabled (as the seed did). Validation problems are returned in
+    /// [`Record::errors`], not as an error.
+    pub async fn create(&self, draft: &Record) -> Result<Record> {
+        let mut body = draft_body(draft);
+        body.entry("access")
+            .or_insert_with(|| serde_json::to_value(Access::public()).unwrap_or_default());
+        body.entry("files")
+            .or_insert_with(|| serde_json::json!({"enabled": true}));
+        let url = self.client.url(&["records"])?;
+        let req = self.client.request(Method::POST, url).json_body(&body)?;
+        self.client.record(req).await
+    }
+
+    /// `PUT /api/records/{id}/draft`: replaces the draft's metadata, access, files settings,
+    /// custom fields and pids with those of `draft` (everything the server does not compute,
+    /// including keys this library does not model). Sends `If-Match` with `draft.revision_id`
+    /// when set, so a concurrent change gives a 412 instead of being overwritten.
+    pub async fn update(&self, id: &str, draft: &Record) -> Result<Record> {
+        let body = draft_body(draft);
+        let url = self.client.url(&["records", id, "draft"])?;
+        let mut req = self.client.request(Method::PUT, url).json_body(&body)?;
+        if let Some(rev) = draft.revision_id {
+            // A bare integer: the server rejects the quoted ETag form.
+            req = req.header(
+                HeaderName::from_static("if-match"),
+                HeaderValue::from(rev),
+            );
+        }
+        self.client.record(req).await
+    }
+
+    /// `GET /api/records/{id}/draft/files`.
+    pub async fn files(&self, id: &str) -> Result<Files> {
+        let url = self.client.url(&["records", id, "draft", "files"])?;
+        self.client.json(self.client.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/records/{id}/draft/files/{key}`.
+    pub async fn file_metadata(&self, id: &str, key: &str) -> Result<FileEntry> {
+        let url = self.client.url(&["records", id, "draft", "files", key])?;
+        self.client.json(self.client.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/records/{id}/draft/files/{key}/content`: the bytes as a stream.
+    pub async fn file_download(&self, id: &str, key: &str) -> Result<Download> {
+        let url = self.client.url(&["records", id, "draft", "files", key, "content"])?;
+        Download::start(self.client, url, None).await
+    }
+
+    /// `DELETE /api/records/{id}/draft/files/{key}`.
+    pub async fn file_delete(&self, id: &str, key: &str) -> Result<()> {
+        let url = self.client.url(&["records", id, "draft", "files", key])?;
+        self.client.empty(self.client.request(Method::DELETE, url)).await
+    }
+
+    /// `POST /api/records/{id}/draft/files` with `[{"key": key}]`: registers an upload.
+    /// Returns the draft's whole file listing.
+    pub async fn file_upload_start(&self, id: &str, key: &str) -> Result<Files> {
+        self.file_upload_start_many(id, &[FileEntry::init(key)]).await
+    }
+
+    /// `POST /api/records/{id}/draft/files` with several entries (key, and optionally size,
+    /// checksum, metadata).
+    pub async fn file_upload_start_many(&self, id: &str, entries: &[FileEntry]) -> Result<Files> {
+        let url = self.client.url(&["records", id, "draft", "files"])?;
+        let req = self.client.request(Method::POST, url).json_body(entries)?;
+        self.client.json(req).await
+    }
+
+    /// `PUT /api/records/{id}/draft/files/{key}/content`: streams the content
+    /// (`application/octet-stream`). The file stays `pending` until committed.
+    pub async fn file_upload_content(&self, id: &str, key: &str, body: UploadBody) -> Result<FileEntry> {
+        let url = self.client.url(&["records", id, "draft", "files", key, "content"])?;
+        let (b, len) = body.into_parts();
+        let req = self.client.request(Method::PUT, url).stream_body(b, len);
+        self.client.json(req).await
+    }
+
+    /// `POST /api/records/{id}/draft/files/{key}/commit`: completes an upload; the server
+    /// reports the final size and `md5:` checksum.
+    pub async fn file_upload_complete(&self, id: &str, key: &str) -> Result<FileEntry> {
+        let url = self.client.url(&["records", id, "draft", "files", key, "commit"])?;
+        self.client.json(self.client.request(Method::POST, url)).await
+    }
+
+    /// `POST /api/records/{id}/draft/actions/files-import`: links every file of the previous
+    /// version into a new-version draft (no bytes are copied).
+    pub async fn files_import(&self, id: &str) -> Result<Files> {
+        let url = self.client.url(&["records", id, "draft", "actions", "files-import"])?;
+        self.client.json(self.client.request(Method::POST, url)).await
+    }
+
+    /// `POST /api/records/{id}/draft/pids/doi`: reserves a DOI for the draft.
+    pub async fn reserve_doi(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "draft", "pids", "doi"])?;
+        self.client.record(self.client.request(Method::POST, url)).await
+    }
+
+    /// `DELETE /api/records/{id}/draft/pids/doi`: discards a reserved DOI (the server answers
+    /// with the draft).
+    pub async fn discard_doi(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "draft", "pids", "doi"])?;
+        self.client.record(self.client.request(Method::DELETE, url)).await
+    }
+}
+
+/// The body of a draft create or update: everything but the keys the server computes, with
+/// only the settings part of `files`.
+fn draft_body(draft: &Record) -> JsonMap {
+    let mut map = match serde_json::to_value(draft) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => JsonMap::new(),
+    };
+    for k in READ_ONLY {
+        map.remove(*k);
+    }
+    if let Some(files) = &draft.files {
+        if let Ok(v) = serde_json::to_value(files.settings()) {
+            map.insert("files".into(), v);
+        }
+    }
+    if let Some(media) = &draft.media_files {
+        if let Ok(v) = serde_json::to_value(media.settings()) {
+            map.insert("media_files".into(), v);
+        }
+    }
+    map
+}

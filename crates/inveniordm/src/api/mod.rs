@@ -1,0 +1,38 @@
+//! The low-level API: one method per REST endpoint, the server's JSON back as a model.
+//!
+//! Sub-APIs mirror the seed: [`Client::query`], [`Client::records`], [`Client::drafts`],
+//! [`RecordsApi::access_links`], plus [`Client::raw`] for endpoints the typed layer lacks.
+
+mod drafts;
+mod query;
+mod raw;
+mod records;
+
+pub use drafts::DraftsApi;
+pub use query::QueryApi;
+pub use raw::RawApi;
+pub use records::{AccessLinksApi, RecordsApi};
+
+use crate::Client;
+
+impl Client {
+    /// Vocabulary and record searches.
+    pub fn query(&self) -> QueryApi<'_> {
+        QueryApi { client: self }
+    }
+
+    /// Published records: get, files, versions, downloads, access links.
+    pub fn records(&self) -> RecordsApi<'_> {
+        RecordsApi { client: self }
+    }
+
+    /// Drafts: create, update, files, publish, edit, new version, DOI.
+    pub fn drafts(&self) -> DraftsApi<'_> {
+        DraftsApi { client: self }
+    }
+
+    /// JSON in and out on any API path (an escape hatch for endpoints the typed layer lacks).
+    pub fn raw(&self) -> RawApi<'_> {
+        RawApi { client: self }
+    }
+}

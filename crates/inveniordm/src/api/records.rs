@@ -1,0 +1,125 @@
+use inveniordm_models::{AccessLink, FileEntry, Files, Record, RecordQuery, Results};
+use reqwest::Method;
+
+use crate::transfer::Download;
+use crate::{Client, Result};
+
+/// Published records. See [`Client::records`].
+#[derive(Debug, Clone, Copy)]
+pub struct RecordsApi<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl<'a> RecordsApi<'a> {
+    /// Access links of a record (`/records/{id}/access/links`).
+    pub fn access_links(&self) -> AccessLinksApi<'a> {
+        AccessLinksApi {
+            client: self.client,
+        }
+    }
+
+    /// `GET /api/records/{id}`: a published record. A parent id redirects to the latest version.
+    pub async fn get(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id])?;
+        self.client.record(self.client.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/records/{id}/files`: the file listing.
+    pub async fn files(&self, id: &str) -> Result<Files> {
+        let url = self.client.url(&["records", id, "files"])?;
+        self.client.json(self.client.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/records/{id}/files/{key}`: one file's metadata.
+    pub async fn file_metadata(&self, id: &str, key: &str) -> Result<FileEntry> {
+        let url = self.client.url(&["records", id, "files", key])?;
+        self.client.json(self.client.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/records/{id}/files/{key}/content`: the file's bytes as a stream (never
+    /// buffered whole).
+    pub async fn file_download(&self, id: &str, key: &str) -> Result<Download> {
+        let url = self.client.url(&["records", id, "files", key, "content"])?;
+        Download::start(self.client, url, None).await
+    }
+
+    /// `GET /api/records/{id}/versions?allversions=true`: every published version, newest
+    /// first. (`allversions=true` keeps older servers, which filtered to the latest, correct.)
+    pub async fn versions(&self, id: &str) -> Result<Results<Record>> {
+        self.versions_page(id, &RecordQuery::all().size(100)).await
+    }
+
+    /// Like [`versions`](Self::versions) with paging arguments.
+    pub async fn versions_page(&self, id: &str, query: &RecordQuery) -> Result<Results<Record>> {
+        let url = self.client.url(&["records", id, "versions"])?;
+        let mut pairs = query.to_pairs();
+        if !query.all_versions {
+            pairs.push(("allversions".into(), "true".into()));
+        }
+        let mut req = self.client.request(Method::GET, url).query(&pairs);
+        req.accept = self.client.record_accept();
+        self.client.json(req).await
+    }
+
+    /// `GET /api/records/{id}/versions/latest`: the latest version (the server answers with a
+    /// redirect, which is followed).
+    pub async fn latest_version(&self, id: &str) -> Result<Record> {
+        let url = self.client.url(&["records", id, "versions", "latest"])?;
+        self.client.record(self.client.request(Method::GET, url)).await
+    }
+}
+
+/// Access links of a record. See [`RecordsApi::access_links`].
+#[derive(Debug, Clone, Copy)]
+pub struct AccessLinksApi<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl AccessLinksApi<'_> {
+    /// `GET /api/records/{id}/access/links`.
+    pub async fn list(&self, id: &str) -> Result<Results<AccessLink>> {
+        let url = self.client.url(&["records", id, "access", "links"])?;
+        self.client.json(self.client.request(Method::GET, url)).await
+    }
+
+    /// `GET /api/records/{id}/access/links/{link_id}`.
+    pub async fn get(&self, id: &str, link_id: &str) -> Result<AccessLink> {
+        let url = self.client.url(&["records", id, "access", "links", link_id])?;
+        self.client.json(self.client.request(Method::GET, url)).await
+    }
+
+    /// `POST /api/records/{id}/access/links`: creates a link (permission defaults to `view`).
+    pub async fn create(&self, id: &str, link: &AccessLink) -> Result<AccessLink> {
+        let url = self.client.url(&["records", id, "access", "links"])?;
+        let mut body = writable(link);
+        if body.permission.is_none() {
+            body.permission = Some(inveniordm_models::LinkPermission::View);
+        }
+        let req = self.client.request(Method::POST, url).json_body(&body)?;
+        self.client.json(req).await
+    }
+
+    /// `PATCH /api/records/{id}/access/links/{link_id}`: changes permission, expiry or
+    /// description (`PUT` is refused by the server).
+    pub async fn update(&self, id: &str, link_id: &str, link: &AccessLink) -> Result<AccessLink> {
+        let url = self.client.url(&["records", id, "access", "links", link_id])?;
+        let req = self.client.request(Method::PATCH, url).json_body(&writable(link))?;
+        self.client.json(req).await
+    }
+
+    /// `DELETE /api/records/{id}/access/links/{link_id}`.
+    pub async fn delete(&self, id: &str, link_id: &str) -> Result<()> {
+        let url = self.client.url(&["records", id, "access", "links", link_id])?;
+        self.client.empty(self.client.request(Method::DELETE, url)).await
+    }
+}
+
+/// The fields of a link the server accepts on input.
+fn writable(link: &AccessLink) -> AccessLink {
+    AccessLink {
+        permission: link.permission.clone(),
+        expires_at: link.expires_at.clone(),
+        description: link.description.clone(),
+        ..AccessLink::default()
+    }
+}

@@ -1,0 +1,156 @@
+//! The one error type of the library.
+
+use inveniordm_models::FieldError;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to an InvenioRDM server.
+///
+/// Validation problems returned with a successfully saved draft are *not* errors: they are in
+/// [`Record::errors`](crate::models::Record::errors).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error status (4xx/5xx).
+    #[error("{method} {path}: the server answered {status}: {message}{}", fmt_fields(.errors))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The server's message (from the JSON error body, or the start of the body).
+        message: String,
+        /// Field errors from the body (validation).
+        errors: Vec<FieldError>,
+        /// HTTP method of the request.
+        method: String,
+        /// API path of the request (no query string, never a token).
+        path: String,
+        /// `Retry-After` seconds, when the server sent it.
+        retry_after: Option<u64>,
+    },
+    /// The request could not be sent or the response could not be read.
+    #[error("{method} {path}: {message}")]
+    Transport {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The response body is not the JSON document expected.
+    #[error("{context}: could not decode the response at `{path}`: {message}; body starts with: {snippet}")]
+    Decode {
+        /// What was being decoded (method and path).
+        context: String,
+        /// JSON path of the problem (`.` for the root).
+        path: String,
+        /// The decoder's message.
+        message: String,
+        /// The first characters of the body.
+        snippet: String,
+    },
+    /// The server answered in Zenodo's legacy JSON layout instead of RDM JSON.
+    #[error(
+        "{context}: the server answered in its legacy JSON layout, not InvenioRDM JSON; use RecordFormat::Rdm (Accept: application/vnd.inveniordm.v1+json)"
+    )]
+    LegacyFormat {
+        /// Method and path.
+        context: String,
+    },
+    /// A transferred file's checksum does not match the server's.
+    #[error("checksum mismatch for {key}: server says {expected}, the bytes give {actual}")]
+    Checksum {
+        /// File key.
+        key: String,
+        /// Checksum the server reported.
+        expected: String,
+        /// Checksum computed from the bytes.
+        actual: String,
+    },
+    /// The client is misconfigured (missing URL, bad header, …).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// An argument cannot be sent (e.g. a file key that no URL can carry).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A local file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn fmt_fields(errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    format!(" ({})", parts.join("; "))
+}
+
+impl Error {
+    /// The HTTP status, for server errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// 404 (or 410: deleted).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.status(), Some(404 | 410))
+    }
+
+    /// 403 (InvenioRDM answers 403 for a missing or invalid token too).
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self.status(), Some(401 | 403))
+    }
+
+    /// 412: the `If-Match` revision is stale.
+    pub fn is_precondition_failed(&self) -> bool {
+        self.status() == Some(412)
+    }
+
+    /// 400 with field errors.
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Api { status: 400, errors, .. } if !errors.is_empty())
+    }
+
+    /// 429.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(429)
+    }
+
+    /// Whether trying again later may succeed (429, 502–504, network failures).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The field errors of a server error (empty otherwise).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Api { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
