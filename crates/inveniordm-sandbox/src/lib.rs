@@ -1,1 +1,299 @@
-//! wip
+//! A local InvenioRDM-compatible server: the REST API of records, drafts, files, versions,
+//! access links, DOIs and vocabularies, over SQLite and a folder of file blobs.
+//!
+//! Point any InvenioRDM client (this project's, the Python ones, curl) at it to develop and
+//! test without a real repository.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use inveniordm_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+//! println!("API at {}/api, token {}", sandbox.url(), sandbox.token());
+//! sandbox.stop().await;
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod files;
+pub mod model;
+pub mod query;
+pub mod render;
+pub mod routes;
+pub mod search;
+pub mod server;
+pub mod store;
+pub mod util;
+pub mod validate;
+pub mod vocab;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::json;
+
+use crate::model::{State, User};
+use crate::server::{App, Limits, hash_token};
+use crate::store::Store;
+
+/// Fault injection, off by default. Each rate is a probability from 0.0 to 1.0 applied to
+/// every `/api` request.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// 429 Too Many Requests (with `Retry-After: 1`), nothing done.
+    pub rate_429: f64,
+    /// 500, nothing done.
+    pub rate_500: f64,
+    /// 503, nothing done.
+    pub rate_503: f64,
+    /// 504, nothing done.
+    pub rate_504: f64,
+    /// 504 returned *after* the request was carried out (as gateways do on a slow publish).
+    pub rate_504_after: f64,
+    /// File downloads whose connection is dropped halfway through the body.
+    pub rate_drop: f64,
+    /// Latency added to every request, in milliseconds.
+    pub latency_ms: u64,
+}
+
+impl Faults {
+    fn roll(p: f64) -> bool {
+        p > 0.0 && rand::random::<f64>() < p
+    }
+
+    fn error(status: StatusCode, message: &str) -> Response {
+        let mut r = util::json_response(status, &json!({"status": status.as_u16(), "message": message}));
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        r
+    }
+
+    /// A fault answered instead of handling the request.
+    pub(crate) fn roll_before(&self) -> Option<Response> {
+        if Self::roll(self.rate_429) {
+            return Some(Self::error(StatusCode::TOO_MANY_REQUESTS, "injected fault: 1 per 1 second"));
+        }
+        if Self::roll(self.rate_500) {
+            return Some(Self::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"));
+        }
+        if Self::roll(self.rate_503) {
+            return Some(Self::error(StatusCode::SERVICE_UNAVAILABLE, "injected fault: service unavailable"));
+        }
+        if Self::roll(self.rate_504) {
+            return Some(Self::error(StatusCode::GATEWAY_TIMEOUT, "injected fault: gateway timeout"));
+        }
+        None
+    }
+
+    /// A fault answered after handling the request.
+    pub(crate) fn roll_after(&self) -> Option<Response> {
+        Self::roll(self.rate_504_after).then(|| Self::error(StatusCode::GATEWAY_TIMEOUT, "injected fault: gateway timeout after the action"))
+    }
+
+    /// Whether to drop this download halfway.
+    pub(crate) fn roll_drop(&self) -> bool {
+        Self::roll(self.rate_drop)
+    }
+}
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Address to listen on (port 0 picks a free port). Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// Folder for the database and file contents; `None` keeps everything in memory (and a
+    /// temporary folder for contents, removed on stop).
+    pub data_dir: Option<PathBuf>,
+    /// Token of the default user `sandbox`; `None` creates a random one.
+    pub token: Option<String>,
+    /// More users: (name, token).
+    pub users: Vec<(String, String)>,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Largest JSON body (default 10 MiB; larger gives 413).
+    pub max_json_body: usize,
+    /// Largest file (default 50 GiB).
+    pub max_file_size: u64,
+    /// Requests per minute per client (default 10 000).
+    pub rate_limit_per_minute: u32,
+    /// DOI prefix of reservations (default `10.1234`).
+    pub doi_prefix: String,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            token: None,
+            users: Vec::new(),
+            faults: Faults::default(),
+            max_json_body: 10 * 1024 * 1024,
+            max_file_size: 50 * 1024 * 1024 * 1024,
+            rate_limit_per_minute: 10_000,
+            doi_prefix: "10.1234".into(),
+        }
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data folder or database could not be opened.
+    #[error("cannot open the data folder: {0}")]
+    Store(#[from] store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A folder could not be created.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running sandbox. Dropping it stops the server (use [`Sandbox::stop`] to wait for it).
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    url: String,
+    token: String,
+    users: Vec<(String, String)>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    temp: Option<PathBuf>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
+        let (db, blobs, temp) = match &config.data_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)?;
+                (Some(d.join("sandbox.db")), d.join("files"), None)
+            }
+            None => {
+                let t = std::env::temp_dir().join(format!("inveniordm-sandbox-{}", util::random_hex(8)));
+                (None, t.join("files"), Some(t))
+            }
+        };
+        let store = Store::open(db.as_deref(), &blobs)?;
+        // Leftovers of interrupted uploads are never complete files.
+        if let Ok(rd) = std::fs::read_dir(&blobs) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with("tmp-") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let mut st = State::load(&store)?;
+        let token = config.token.clone().unwrap_or_else(|| util::random_hex(24));
+        let mut users = vec![("sandbox".to_string(), token.clone())];
+        users.extend(config.users.iter().cloned());
+        for (name, tok) in &users {
+            let h = hash_token(tok);
+            let next_id = st.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
+            let u = match st.users.iter_mut().find(|u| &u.name == name) {
+                Some(u) => u,
+                None => {
+                    st.users.push(User { id: next_id, name: name.clone(), tokens: Vec::new() });
+                    st.users.last_mut().ok_or_else(|| std::io::Error::other("user list"))?
+                }
+            };
+            if !u.tokens.contains(&h) {
+                u.tokens.push(h);
+            }
+            let u = u.clone();
+            store.put("users", &u.id.to_string(), &u)?;
+        }
+        let limits = Limits {
+            max_json_body: config.max_json_body,
+            max_file_size: config.max_file_size,
+            rate_limit_per_minute: config.rate_limit_per_minute.max(1),
+            doi_prefix: config.doi_prefix.clone(),
+        };
+        let app = Arc::new(App::new(st, store, limits, config.faults.clone()));
+        let router = axum::Router::new().fallback(server::handle).with_state(app);
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sandbox {
+            addr,
+            url: format!("http://{addr}"),
+            token,
+            users,
+            shutdown: Some(tx),
+            task: Some(task),
+            temp,
+        })
+    }
+
+    /// The site root, e.g. `http://127.0.0.1:40123` (the API is below `/api`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The default user's token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The token of a user by name.
+    pub fn token_of(&self, name: &str) -> Option<&str> {
+        self.users.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Waits until the server stops (it runs until stopped or the process ends).
+    pub async fn wait(mut self) {
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+        if let Some(t) = self.temp.take() {
+            let _ = std::fs::remove_dir_all(t);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Command-line arguments of the sandbox server, shared by `inveniordm-sandbox` and
+//! `irdm sandbox`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::{Faults, Sandbox, SandboxConfig};
+
+/// Runs a local InvenioRDM-compatible server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub listen: SocketAddr,
+    /// Folder for the database and file contents (default: in memory, gone on exit).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Token of the default user `sandbox` (default: a new random token, printed).
+    #[arg(long, env = "INVENIORDM_SANDBOX_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Another user, as NAME=TOKEN (repeatable).
+    #[arg(long = "user", value_name = "NAME=TOKEN")]
+    pub users: Vec<String>,
+    /// Probability of an injected 429 (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_429: f64,
+    /// Probability of an injected 500.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_500: f64,
+    /// Probability of an injected 503.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_503: f64,
+    /// Probability of an injected 504 before the request is handled.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_504: f64,
+    /// Probability of a 504 returned after the request was carried out.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_504_after: f64,
+    /// Probability that a file download's connection is dropped halfway.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_drop: f64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Largest JSON request body in bytes (larger: 413).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_json_body: usize,
+    /// Largest file in bytes.
+    #[arg(long, default_value_t = 50 * 1024 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Requests per minute per client.
+    #[arg(long, default_value_t = 10_000)]
+    pub rate_limit: u32,
+}
+
+/// `inveniordm-sandbox` arguments.
+#[derive(Debug, clap::Parser)]
+#[command(name = "inveniordm-sandbox", version, about = "A local InvenioRDM-compatible server")]
+pub struct SandboxArgs {
+    /// Server options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+impl ServeArgs {
+    /// The configuration these arguments describe.
+    pub fn config(&self) -> Result<SandboxConfig, String> {
+        let mut users = Vec::new();
+        for u in &self.users {
+            let (n, t) = u
+                .split_once('=')
+                .filter(|(n, t)| !n.is_empty() && !t.is_empty())
+                .ok_or_else(|| format!("--user takes NAME=TOKEN, got {u:?}"))?;
+            users.push((n.to_string(), t.to_string()));
+        }
+        for (name, p) in [
+            ("--fault-429", self.fault_429),
+            ("--fault-500", self.fault_500),
+            ("--fault-503", self.fault_503),
+            ("--fault-504", self.fault_504),
+            ("--fault-504-after", self.fault_504_after),
+            ("--fault-drop", self.fault_drop),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{name} is a probability from 0.0 to 1.0, got {p}"));
+            }
+        }
+        Ok(SandboxConfig {
+            listen: self.listen,
+            data_dir: self.data_dir.clone(),
+            token: self.token.clone(),
+            users,
+            faults: Faults {
+                rate_429: self.fault_429,
+                rate_500: self.fault_500,
+                rate_503: self.fault_503,
+                rate_504: self.fault_504,
+                rate_504_after: self.fault_504_after,
+                rate_drop: self.fault_drop,
+                latency_ms: self.latency_ms,
+            },
+            max_json_body: self.max_json_body,
+            max_file_size: self.max_file_size,
+            rate_limit_per_minute: self.rate_limit,
+            ..SandboxConfig::default()
+        })
+    }
+}
+
+/// Starts the server, prints `listening on http://ADDR` when ready, and serves until Ctrl-C.
+pub async fn run(args: SandboxArgs) -> Result<(), String> {
+    serve(&args.serve).await
+}
+
+/// Serves with these arguments until Ctrl-C.
+pub async fn serve(args: &ServeArgs) -> Result<(), String> {
+    let config = args.config()?;
+    let generated = config.token.is_none();
+    let sandbox = Sandbox::start(config).await.map_err(|e| e.to_string())?;
+    if generated {
+        eprintln!("token for user sandbox: {}", sandbox.token());
+    }
+    println!("listening on {}", sandbox.url());
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.stop().await;
+    Ok(())
+}

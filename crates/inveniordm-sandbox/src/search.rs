@@ -1,0 +1,439 @@
+//! Searches: records, the user's records, versions, vocabularies.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use crate::model::Doc;
+use crate::query::Query;
+use crate::render;
+use crate::routes::can_read;
+use crate::server::{App, Ctx, check_accept, enc};
+use crate::util::{ApiError, ApiResult, json_response};
+
+/// Window of the search engine: `(page - 1) * size` must stay below it.
+const MAX_RESULTS: u64 = 10_000;
+
+struct Paging {
+    size: u64,
+    page: u64,
+}
+
+fn paging(ctx: &Ctx, default_size: u64) -> ApiResult<Paging> {
+    let mut errors = Vec::new();
+    let mut num = |name: &str, default: u64| -> u64 {
+        match ctx.q(name) {
+            None => default,
+            Some(s) => match s.trim().parse::<i64>() {
+                Ok(n) if n >= 1 => n as u64,
+                Ok(_) => {
+                    errors.push((name.to_string(), "Must be greater than or equal to 1.".to_string()));
+                    default
+                }
+                Err(_) => {
+                    errors.push((name.to_string(), "Not a valid integer.".to_string()));
+                    default
+                }
+            },
+        }
+    };
+    let size = num("size", default_size);
+    let page = num("page", 1);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if (page - 1).saturating_mul(size) >= MAX_RESULTS || size > MAX_RESULTS {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid querystring parameters."));
+    }
+    Ok(Paging { size, page })
+}
+
+fn truthy(s: Option<&str>) -> bool {
+    matches!(s.map(str::to_ascii_lowercase).as_deref(), Some("true" | "1" | "yes" | "on"))
+}
+
+/// Builds `links` with alphabetically sorted query strings.
+fn links(base: &str, params: &BTreeMap<String, Vec<String>>, p: &Paging, total: u64) -> Value {
+    let url = |page: u64| {
+        let mut all = params.clone();
+        all.insert("page".into(), vec![page.to_string()]);
+        all.insert("size".into(), vec![p.size.to_string()]);
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, vs) in &all {
+            for v in vs {
+                s.append_pair(k, v);
+            }
+        }
+        format!("{base}?{}", s.finish())
+    };
+    let mut l = json!({"self": url(p.page)});
+    if p.page > 1 {
+        l["prev"] = json!(url(p.page - 1));
+    }
+    if p.page * p.size < total && p.page * p.size < MAX_RESULTS {
+        l["next"] = json!(url(p.page + 1));
+    }
+    l
+}
+
+/// Facet values of a rendered record.
+fn facet_values(doc: &Value, facet: &str) -> Vec<(String, Option<String>)> {
+    match facet {
+        "resource_type" => {
+            let id = doc.pointer("/metadata/resource_type/id").and_then(Value::as_str).unwrap_or("");
+            if id.is_empty() {
+                return vec![];
+            }
+            let top = id.split('-').next().unwrap_or(id).to_string();
+            if top == id { vec![(top, None)] } else { vec![(top, Some(id.to_string()))] }
+        }
+        "access_status" => doc.pointer("/access/status").and_then(Value::as_str).map(|s| vec![(s.to_string(), None)]).unwrap_or_default(),
+        "file_type" => {
+            let mut out: Vec<(String, Option<String>)> = Vec::new();
+            if let Some(Value::Object(entries)) = doc.pointer("/files/entries") {
+                for e in entries.values() {
+                    if let Some(x) = e.get("ext").and_then(Value::as_str) {
+                        if !out.iter().any(|(k, _)| k == x) {
+                            out.push((x.to_string(), None));
+                        }
+                    }
+                }
+            }
+            out
+        }
+        "is_published" => {
+            let p = doc.get("is_published").and_then(Value::as_bool).unwrap_or(false);
+            vec![(p.to_string(), None)]
+        }
+        _ => vec![],
+    }
+}
+
+fn facet_label(app: &App, facet: &str, key: &str) -> String {
+    match facet {
+        "resource_type" => app.vocab.title_en("resourcetypes", key).unwrap_or_else(|| key.to_string()),
+        "access_status" => match key {
+            "open" => "Open".into(),
+            "restricted" => "Restricted".into(),
+            "embargoed" => "Embargoed".into(),
+            "metadata-only" => "Metadata-only".into(),
+            k => k.to_string(),
+        },
+        "is_published" => if key == "true" { "Published".into() } else { "Unpublished".into() },
+        _ => key.to_string(),
+    }
+}
+
+fn aggregations(app: &App, facets: &[&str], docs: &[&Value], selected: &BTreeMap<String, Vec<String>>) -> Value {
+    let mut out = Map::new();
+    for f in facets {
+        let mut counts: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
+        for d in docs {
+            for (k, sub) in facet_values(d, f) {
+                let e = counts.entry(k).or_default();
+                e.0 += 1;
+                if let Some(s) = sub {
+                    *e.1.entry(s).or_default() += 1;
+                }
+            }
+        }
+        let mut buckets: Vec<(String, (u64, BTreeMap<String, u64>))> = counts.into_iter().collect();
+        buckets.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+        let sel = selected.get(*f).cloned().unwrap_or_default();
+        let buckets: Vec<Value> = buckets
+            .into_iter()
+            .map(|(k, (n, subs))| {
+                let mut b = json!({"key": k, "doc_count": n, "label": facet_label(app, f, &k), "is_selected": sel.iter().any(|s| s == &k || s.starts_with(&format!("{k}::")))});
+                if *f == "resource_type" {
+                    let inner: Vec<Value> = subs
+                        .into_iter()
+                        .map(|(s, c)| json!({"key": s, "doc_count": c, "label": facet_label(app, f, &s), "is_selected": sel.iter().any(|x| x.ends_with(&format!("::{s}")))}))
+                        .collect();
+                    b["inner"] = json!({"buckets": inner});
+                }
+                b
+            })
+            .collect();
+        let label = match *f {
+            "resource_type" => "Resource types",
+            "access_status" => "Access status",
+            "file_type" => "File type",
+            "is_published" => "Status",
+            other => other,
+        };
+        out.insert((*f).to_string(), json!({"buckets": buckets, "label": label}));
+    }
+    Value::Object(out)
+}
+
+fn passes_filters(doc: &Value, facets: &[&str], selected: &BTreeMap<String, Vec<String>>) -> bool {
+    for f in facets {
+        let Some(wanted) = selected.get(*f) else { continue };
+        let vals = facet_values(doc, f);
+        let ok = wanted.iter().any(|w| {
+            let (top, sub) = match w.split_once("::") {
+                Some((t, s)) => (t, Some(s)),
+                None => (w.as_str(), None),
+            };
+            vals.iter().any(|(k, s)| k == top && (sub.is_none() || s.as_deref() == sub || (s.is_none() && sub == Some(top))))
+        });
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+fn created(d: &Value) -> &str {
+    d.get("created").and_then(Value::as_str).unwrap_or("")
+}
+
+fn updated(d: &Value) -> &str {
+    d.get("updated").and_then(Value::as_str).unwrap_or("")
+}
+
+/// `GET /api/records` (`user = false`) and `GET /api/user/records` (`user = true`).
+pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
+    check_accept(ctx)?;
+    let me = if user { Some(ctx.require_user()?) } else { ctx.user };
+    let q = ctx.q("q").filter(|s| !s.trim().is_empty());
+    let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
+    if q.is_some() && suggest.is_some() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid querystring parameters."));
+    }
+    let query = Query::parse(q.or(suggest).unwrap_or(""))
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
+    let p = paging(ctx, 25)?;
+    let sorts: &[&str] = if user {
+        &["bestmatch", "updated-desc", "updated-asc", "newest", "oldest", "version"]
+    } else {
+        &["bestmatch", "newest", "oldest", "version", "mostviewed", "mostdownloaded"]
+    };
+    let has_q = q.is_some() || suggest.is_some();
+    let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
+        Some(s) if sorts.contains(&s) => s.to_string(),
+        Some(s) => {
+            return Err(ApiError::validation(vec![("_schema".into(), format!("Invalid sort option '{s}'."))]));
+        }
+        None if has_q => "bestmatch".into(),
+        None if user => "updated-desc".into(),
+        None => "newest".into(),
+    };
+    let all_versions = truthy(ctx.q("allversions"));
+    let facets: &[&str] = if user {
+        &["access_status", "is_published", "resource_type", "file_type"]
+    } else {
+        &["access_status", "file_type", "resource_type"]
+    };
+    let mut selected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in &ctx.query {
+        if facets.contains(&k.as_str()) {
+            selected.entry(k.clone()).or_default().push(v.clone());
+        }
+    }
+    let st = app.state();
+    let mut docs: Vec<Value> = Vec::new();
+    if user {
+        let uid = me.unwrap_or(-1);
+        for d in st.drafts.values().filter(|d| d.owner == uid) {
+            let newest = st.drafts.values().filter(|x| x.parent_id == d.parent_id).map(|x| x.index).max().unwrap_or(0);
+            if all_versions || d.index >= newest {
+                docs.push(render::record(&st, &app.vocab, d, true, ctx));
+            }
+        }
+        for r in st.records.values().filter(|r| r.owner == uid && !st.drafts.contains_key(&r.id)) {
+            let has_newer_draft = st.drafts.values().any(|x| x.parent_id == r.parent_id && x.index > r.index);
+            let latest = st.latest_of(&r.parent_id).map(|l| l.index) == Some(r.index);
+            if all_versions || (latest && !has_newer_draft) {
+                docs.push(render::record(&st, &app.vocab, r, false, ctx));
+            }
+        }
+    } else {
+        for r in st.records.values() {
+            if !can_read(ctx, r) {
+                continue;
+            }
+            if !all_versions && st.latest_of(&r.parent_id).map(|l| l.index) != Some(r.index) {
+                continue;
+            }
+            docs.push(render::record(&st, &app.vocab, r, false, ctx));
+        }
+    }
+    drop(st);
+    let matched: Vec<&Value> = docs.iter().filter(|d| query.matches(d)).collect();
+    let aggs = aggregations(app, facets, &matched, &selected);
+    let mut hits: Vec<&Value> = matched.into_iter().filter(|d| passes_filters(d, facets, &selected)).collect();
+    match sort.as_str() {
+        "bestmatch" => {
+            let mut scored: Vec<(f64, &Value)> = hits.iter().map(|d| (query.score(d), *d)).collect();
+            scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then(created(b.1).cmp(created(a.1))));
+            hits = scored.into_iter().map(|(_, d)| d).collect();
+        }
+        "oldest" => hits.sort_by(|a, b| created(a).cmp(created(b))),
+        "updated-desc" => hits.sort_by(|a, b| updated(b).cmp(updated(a))),
+        "updated-asc" => hits.sort_by(|a, b| updated(a).cmp(updated(b))),
+        "version" => hits.sort_by(|a, b| {
+            let i = |d: &Value| d.pointer("/versions/index").and_then(Value::as_u64).unwrap_or(0);
+            i(b).cmp(&i(a)).then(created(b).cmp(created(a)))
+        }),
+        _ => hits.sort_by(|a, b| created(b).cmp(created(a))),
+    }
+    let total = hits.len() as u64;
+    let page: Vec<Value> = hits
+        .into_iter()
+        .skip(((p.page - 1) * p.size) as usize)
+        .take(p.size as usize)
+        .cloned()
+        .collect();
+    let mut params: BTreeMap<String, Vec<String>> = selected.clone();
+    params.insert("sort".into(), vec![sort.clone()]);
+    if let Some(q) = q {
+        params.insert("q".into(), vec![q.to_string()]);
+    }
+    if let Some(s) = suggest {
+        params.insert("suggest".into(), vec![s.to_string()]);
+    }
+    if all_versions {
+        params.insert("allversions".into(), vec!["True".into()]);
+    }
+    let base = if user { format!("{}/user/records", ctx.api) } else { format!("{}/records", ctx.api) };
+    let body = json!({
+        "hits": {"hits": page, "total": total},
+        "aggregations": aggs,
+        "sortBy": sort,
+        "page": p.page,
+        "links": links(&base, &params, &p, total),
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/records/{id}/versions`.
+pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    check_accept(ctx)?;
+    let p = paging(ctx, 25)?;
+    let st = app.state();
+    let parent = if let Some(r) = st.records.get(id) {
+        r.parent_id.clone()
+    } else if let Some(d) = st.drafts.get(id) {
+        if ctx.user != Some(d.owner) {
+            return Err(ApiError::forbidden());
+        }
+        d.parent_id.clone()
+    } else {
+        return Err(ApiError::pid_not_found());
+    };
+    let all: Vec<&Doc> = st.versions_of(&parent).into_iter().filter(|r| can_read(ctx, r)).collect();
+    let total = all.len() as u64;
+    let hits: Vec<Value> = all
+        .into_iter()
+        .skip(((p.page - 1) * p.size) as usize)
+        .take(p.size as usize)
+        .map(|r| render::record(&st, &app.vocab, r, false, ctx))
+        .collect();
+    let mut params = BTreeMap::new();
+    params.insert("sort".to_string(), vec!["version".to_string()]);
+    if truthy(ctx.q("allversions")) {
+        params.insert("allversions".into(), vec!["True".into()]);
+    }
+    let body = json!({
+        "hits": {"hits": hits, "total": total},
+        "sortBy": "version",
+        "page": p.page,
+        "links": links(&format!("{}/records/{id}/versions", ctx.api), &params, &p, total),
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/vocabularies/{type}` and `GET /api/{affiliations|funders|awards|names|subjects}`.
+pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
+    check_accept(ctx)?;
+    if !app.vocab.has_type(t) {
+        return Err(ApiError::route_not_found());
+    }
+    let q = ctx.q("q").filter(|s| !s.trim().is_empty());
+    let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
+    if q.is_some() && suggest.is_some() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid querystring parameters."));
+    }
+    let query = Query::parse(q.unwrap_or("")).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
+    let p = paging(ctx, 25)?;
+    let name_sort = if ["affiliations", "funders", "names"].contains(&t) { "name" } else { "title" };
+    let has_q = q.is_some() || suggest.is_some();
+    let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
+        Some(s) if ["bestmatch", "title", "name", "newest", "oldest"].contains(&s) => s.to_string(),
+        Some(s) => return Err(ApiError::validation(vec![("_schema".into(), format!("Invalid sort option '{s}'."))])),
+        None if has_q => "bestmatch".into(),
+        None => name_sort.into(),
+    };
+    let tags: Vec<&str> = ctx.query.iter().filter(|(k, _)| k == "tags").map(|(_, v)| v.as_str()).collect();
+    let label = |v: &Value| -> String {
+        v.pointer("/title/en")
+            .or_else(|| v.get("name"))
+            .or_else(|| v.get("subject"))
+            .or_else(|| v.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_lowercase()
+    };
+    let mut hits: Vec<&Value> = app
+        .vocab
+        .terms(t)
+        .iter()
+        .filter(|v| query.matches(v))
+        .filter(|v| match suggest {
+            None => true,
+            Some(s) => {
+                let s = s.to_lowercase();
+                let text = v.to_string().to_lowercase();
+                s.split_whitespace().all(|w| text.contains(w))
+            }
+        })
+        .filter(|v| {
+            tags.is_empty()
+                || v.get("tags").and_then(Value::as_array).is_some_and(|ts| tags.iter().all(|t| ts.iter().any(|x| x == t)))
+        })
+        .collect();
+    if sort == "bestmatch" {
+        hits.sort_by(|a, b| query.score(b).partial_cmp(&query.score(a)).unwrap_or(std::cmp::Ordering::Equal).then(label(a).cmp(&label(b))));
+    } else {
+        hits.sort_by_key(|a| label(a));
+    }
+    let total = hits.len() as u64;
+    let page: Vec<Value> = hits
+        .into_iter()
+        .skip(((p.page - 1) * p.size) as usize)
+        .take(p.size as usize)
+        .map(|v| app.vocab.render(t, v, &ctx.api))
+        .collect();
+    let mut params = BTreeMap::new();
+    params.insert("sort".to_string(), vec![sort.clone()]);
+    if let Some(q) = q {
+        params.insert("q".into(), vec![q.to_string()]);
+    }
+    if let Some(s) = suggest {
+        params.insert("suggest".into(), vec![s.to_string()]);
+    }
+    let base = if crate::vocab::SPECIAL.contains(&t) {
+        format!("{}/{t}", ctx.api)
+    } else {
+        format!("{}/vocabularies/{}", ctx.api, enc(t))
+    };
+    let body = json!({
+        "hits": {"hits": page, "total": total},
+        "sortBy": sort,
+        "page": p.page,
+        "links": links(&base, &params, &p, total),
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/vocabularies/{type}/{id}`.
+pub fn term(app: &App, ctx: &Ctx, t: &str, id: &str) -> ApiResult {
+    check_accept(ctx)?;
+    if !app.vocab.has_type(t) {
+        return Err(ApiError::route_not_found());
+    }
+    let term = app.vocab.term(t, id).ok_or_else(ApiError::pid_not_found)?;
+    Ok(crate::server::with_etag(json_response(StatusCode::OK, &app.vocab.render(t, term, &ctx.api)), 1))
+}

@@ -1,0 +1,315 @@
+//! The HTTP layer: one handler that authenticates, applies rate limits and injected faults,
+//! and dispatches on the decoded path segments.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{Request, State as AxState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::Faults;
+use crate::model::State;
+use crate::store::Store;
+use crate::util::{ApiError, ApiResult};
+use crate::vocab::Vocabularies;
+
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes one path segment (for links).
+pub fn enc(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// SHA-256 of a token, hex.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Limits and behaviour of a running server.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest JSON request body.
+    pub max_json_body: usize,
+    /// Largest file content.
+    pub max_file_size: u64,
+    /// Requests per minute per client (user agent + token).
+    pub rate_limit_per_minute: u32,
+    /// DOI prefix for reservations.
+    pub doi_prefix: String,
+}
+
+/// Shared server state.
+pub struct App {
+    /// The documents.
+    pub st: Mutex<State>,
+    /// Persistence.
+    pub store: Store,
+    /// Vocabularies.
+    pub vocab: Vocabularies,
+    /// Limits.
+    pub limits: Limits,
+    /// Fault injection.
+    pub faults: Faults,
+    rate: Mutex<HashMap<String, (u64, u32)>>,
+}
+
+impl App {
+    /// A new app over a loaded state.
+    pub fn new(st: State, store: Store, limits: Limits, faults: Faults) -> Self {
+        Self {
+            st: Mutex::new(st),
+            store,
+            vocab: Vocabularies::load(),
+            limits,
+            faults,
+            rate: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Locks the state (a poisoned lock is recovered: handlers never leave it half-changed).
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes a document through to the store, mapping failures to 500.
+    pub fn persist<T: serde::Serialize>(&self, table: &str, id: &str, doc: &T) -> ApiResult<()> {
+        self.store.put(table, id, doc).map_err(|e| {
+            tracing::error!(error = %e, "store write failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        })
+    }
+
+    /// Deletes a document from the store.
+    pub fn unpersist(&self, table: &str, id: &str) -> ApiResult<()> {
+        self.store.delete(table, id).map_err(|e| {
+            tracing::error!(error = %e, "store delete failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        })
+    }
+}
+
+/// What a handler knows about the request.
+pub struct Ctx {
+    /// Authenticated user.
+    pub user: Option<i64>,
+    /// API root, e.g. `http://127.0.0.1:5000/api`.
+    pub api: String,
+    /// UI root, e.g. `http://127.0.0.1:5000`.
+    pub ui: String,
+    /// Decoded query pairs.
+    pub query: Vec<(String, String)>,
+    /// Request headers.
+    pub headers: HeaderMap,
+}
+
+impl Ctx {
+    /// The first value of a query parameter.
+    pub fn q(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The user, or 403.
+    pub fn require_user(&self) -> ApiResult<i64> {
+        self.user.ok_or_else(ApiError::forbidden)
+    }
+}
+
+/// The one handler behind every route.
+pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let f = &app.faults;
+    if f.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
+    }
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let token = bearer(&parts.headers).or_else(|| {
+        query.iter().find(|(k, _)| k == "access_token").map(|(_, v)| v.clone())
+    });
+    let user = token.as_deref().and_then(|t| {
+        let h = hash_token(t);
+        app.state().users.iter().find(|u| u.tokens.contains(&h)).map(|u| u.id)
+    });
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)))
+        .unwrap_or("localhost")
+        .to_string();
+    let ctx = Ctx {
+        user,
+        api: format!("http://{host}/api"),
+        ui: format!("http://{host}"),
+        query,
+        headers: parts.headers.clone(),
+    };
+    let ua = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let limit = app.limits.rate_limit_per_minute;
+    let (remaining, reset) = app.rate_take(&format!("{ua}|{}", user.unwrap_or(0)), limit);
+    let mut resp = if remaining.is_none() {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("{limit} per 1 minute")).response()
+    } else if let Some(r) = app.faults.roll_before() {
+        r
+    } else {
+        let segs = decode_segments(parts.uri.path());
+        let after = app.faults.roll_after();
+        let r = match segs {
+            Some(segs) => {
+                let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+                crate::routes::route(&app, &ctx, &parts.method, &s, body)
+                    .await
+                    .unwrap_or_else(|e| e.response())
+            }
+            None => ApiError::route_not_found().response(),
+        };
+        match after {
+            Some(fault) if parts.uri.path().starts_with("/api/") => fault,
+            _ => r,
+        }
+    };
+    let h = resp.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining.unwrap_or(0)));
+    h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+    if !h.contains_key(header::RETRY_AFTER) {
+        let now = now_secs();
+        h.insert(header::RETRY_AFTER, HeaderValue::from(reset.saturating_sub(now).max(1)));
+    }
+    resp
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl App {
+    /// Takes one request from the client's budget; `None` when exhausted. Returns the reset time.
+    fn rate_take(&self, key: &str, limit: u32) -> (Option<u32>, u64) {
+        let now = now_secs();
+        let window = now / 60;
+        let reset = (window + 1) * 60;
+        let mut map = self.rate.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (w, _)| *w == window);
+        }
+        let entry = map.entry(key.to_string()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        if entry.1 >= limit {
+            return (None, reset);
+        }
+        entry.1 += 1;
+        (Some(limit - entry.1), reset)
+    }
+}
+
+fn bearer(h: &HeaderMap) -> Option<String> {
+    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// Splits a raw path into percent-decoded segments; `None` if a segment is not UTF-8.
+fn decode_segments(path: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for (i, raw) in path.split('/').enumerate() {
+        if i == 0 {
+            continue;
+        }
+        out.push(percent_decode_str(raw).decode_utf8().ok()?.into_owned());
+    }
+    Some(out)
+}
+
+/// Reads a JSON body: checks the content type, the size limit and the syntax.
+pub async fn json_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
+    if let Some(ct) = ctx.headers.get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+        let mime = ct.split(';').next().unwrap_or("").trim();
+        if mime != "application/json" && !mime.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Invalid 'Content-Type' header. Expected one of: application/json",
+            ));
+        }
+    }
+    let bytes = axum::body::to_bytes(body, app.limits.max_json_body)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The data value transmitted exceeds the capacity limit.",
+            )
+        })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unable to decode JSON data in request body."));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Unable to decode JSON data in request body."))
+}
+
+/// Checks the `Accept` header of a JSON endpoint (406 when nothing JSON is acceptable).
+pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
+    let Some(a) = ctx.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let ok = a.split(',').any(|part| {
+        let m = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        m.is_empty() || m == "*/*" || m == "application/*" || m.contains("json")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "Invalid 'Accept' header. Expected one of: application/json, application/vnd.inveniordm.v1+json",
+        ))
+    }
+}
+
+/// Parses `If-Match` as the real server does: a bare integer, 400 otherwise.
+pub fn if_match(ctx: &Ctx) -> ApiResult<Option<u64>> {
+    let Some(v) = ctx.headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::validation(vec![("if_match".into(), "Not a valid integer.".into())]))
+}
+
+/// 412 when `If-Match` does not match the revision.
+pub fn check_revision(ctx: &Ctx, revision: u64) -> ApiResult<()> {
+    match if_match(ctx)? {
+        Some(r) if r != revision => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!("Revision id provided({r}) doesn't match record's one({revision})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A JSON response with an `ETag` of the revision.
+pub fn with_etag(mut r: Response, revision: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{revision}\"")) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}

@@ -1,0 +1,104 @@
+//! Persistence: SQLite for documents, a folder for file contents.
+//!
+//! The server keeps its state in memory and writes every change through to SQLite, so a
+//! restart on the same data folder serves the same records, drafts, links and files. Tables
+//! hold one JSON document per row; tokens are stored as SHA-256 hashes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Document tables.
+pub const TABLES: &[&str] = &["users", "parents", "drafts", "records", "files", "links"];
+
+/// The SQLite store.
+pub struct Store {
+    conn: Mutex<Connection>,
+    blobs: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("blobs", &self.blobs).finish()
+    }
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// A document could not be (de)serialised.
+    #[error("document: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A file operation failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Store {
+    /// Opens (or creates) the store: `db` is a SQLite path or `None` for memory; `blobs` the
+    /// folder for file contents.
+    pub fn open(db: Option<&Path>, blobs: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(blobs)?;
+        let conn = match db {
+            Some(p) => Connection::open(p)?,
+            None => Connection::open_in_memory()?,
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        for t in TABLES {
+            conn.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {t} (id TEXT PRIMARY KEY, doc TEXT NOT NULL);"
+            ))?;
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+            blobs: blobs.to_path_buf(),
+        })
+    }
+
+    /// The folder of file contents.
+    pub fn blob_dir(&self) -> &Path {
+        &self.blobs
+    }
+
+    /// Path of a blob by its id (ids are generated hex, never user input).
+    pub fn blob_path(&self, blob: &str) -> PathBuf {
+        self.blobs.join(blob)
+    }
+
+    /// Writes a document.
+    pub fn put<T: Serialize>(&self, table: &str, id: &str, doc: &T) -> Result<(), StoreError> {
+        let text = serde_json::to_string(doc)?;
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            &format!("INSERT INTO {table} (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"),
+            params![id, text],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a document.
+    pub fn delete(&self, table: &str, id: &str) -> Result<(), StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), params![id])?;
+        Ok(())
+    }
+
+    /// Every document of a table.
+    pub fn all<T: DeserializeOwned>(&self, table: &str) -> Result<Vec<T>, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare(&format!("SELECT doc FROM {table} ORDER BY rowid"))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+}

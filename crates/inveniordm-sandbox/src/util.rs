@@ -1,0 +1,153 @@
+//! Small helpers: ids, timestamps, the JSON error envelope, responses.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+/// Crockford base32 without the confusable letters, as InvenioRDM record ids use.
+const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// A new record id, `xxxxx-xxxxx`.
+pub fn new_record_id() -> String {
+    let mut s = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            s.push('-');
+        }
+        s.push(ALPHABET[rand::random_range(0..ALPHABET.len())] as char);
+    }
+    s
+}
+
+/// A random hex string of `n` bytes.
+pub fn random_hex(n: usize) -> String {
+    (0..n).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+}
+
+/// A UUID-shaped random id.
+pub fn uuid() -> String {
+    let h = random_hex(16);
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// Now, as InvenioRDM writes timestamps (`2026-11-26T10:00:00.123456+00:00`).
+pub fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        .to_string()
+}
+
+/// A draft's expiry, naive with a space separator as real servers write it.
+pub fn expires_at() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string()
+}
+
+/// A JSON response.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// An error in the API's envelope.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Message.
+    pub message: String,
+    /// Field errors.
+    pub errors: Vec<(String, String)>,
+}
+
+impl ApiError {
+    /// An error with a status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400 "A validation error occurred." with field errors.
+    pub fn validation(errors: Vec<(String, String)>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: "A validation error occurred.".into(),
+            errors,
+        }
+    }
+
+    /// 403 "Permission denied."
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Permission denied.")
+    }
+
+    /// 404 for an unknown id.
+    pub fn pid_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "The persistent identifier does not exist.")
+    }
+
+    /// 404 for an id that exists only as a draft.
+    pub fn pid_not_registered() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "The persistent identifier is not registered.")
+    }
+
+    /// 404 for an unknown route.
+    pub fn route_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.",
+        )
+    }
+
+    /// 400 "Invalid value X." (unknown vocabulary id).
+    pub fn invalid_value(v: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, format!("Invalid value {v}."))
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        let mut b = json!({"status": self.status.as_u16(), "message": self.message});
+        if !self.errors.is_empty() {
+            b["errors"] = group_errors(&self.errors);
+        }
+        b
+    }
+
+    /// As a response.
+    pub fn response(&self) -> Response {
+        json_response(self.status, &self.body())
+    }
+}
+
+/// Groups (field, message) pairs into `[{"field", "messages": [...]}]`, keeping order.
+pub fn group_errors(errors: &[(String, String)]) -> Value {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (f, m) in errors {
+        match out.iter_mut().find(|(k, _)| k == f) {
+            Some((_, ms)) => {
+                if !ms.contains(m) {
+                    ms.push(m.clone())
+                }
+            }
+            None => out.push((f.clone(), vec![m.clone()])),
+        }
+    }
+    Value::Array(
+        out.into_iter()
+            .map(|(f, ms)| json!({"field": f, "messages": ms}))
+            .collect(),
+    )
+}
+
+/// Result type of handlers.
+pub type ApiResult<T = Response> = Result<T, ApiError>;
