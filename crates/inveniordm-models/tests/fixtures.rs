@@ -31,10 +31,19 @@ fn fixtures_dir() -> Option<PathBuf> {
 }
 
 fn roundtrip<T: DeserializeOwned + Serialize>(name: &str, v: &Value) {
-    let typed: T = serde_json::from_value(v.clone())
-        .unwrap_or_else(|e| panic!("{name}: does not decode as {}: {e}", std::any::type_name::<T>()));
+    let typed: T = serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+        panic!(
+            "{name}: does not decode as {}: {e}",
+            std::any::type_name::<T>()
+        )
+    });
     let back = serde_json::to_value(&typed).expect("serialises");
-    assert_eq!(&back, v, "{name}: round-trip as {} changed the document", std::any::type_name::<T>());
+    assert_eq!(
+        &back,
+        v,
+        "{name}: round-trip as {} changed the document",
+        std::any::type_name::<T>()
+    );
 }
 
 /// Picks the model for a fixture from its folder and shape; `None` for kinds not modelled.
@@ -76,7 +85,11 @@ fn every_modelled_fixture_round_trips() {
         if !folder.is_dir() {
             continue;
         }
-        let fname = folder.file_name().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let fname = folder
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
         let mut files: Vec<_> = std::fs::read_dir(&folder)
             .expect("read folder")
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -84,7 +97,10 @@ fn every_modelled_fixture_round_trips() {
             .collect();
         files.sort();
         for path in files {
-            let name = format!("{fname}/{}", path.file_name().and_then(|s| s.to_str()).unwrap_or(""));
+            let name = format!(
+                "{fname}/{}",
+                path.file_name().and_then(|s| s.to_str()).unwrap_or("")
+            );
             if name.ends_with("_headers.json") {
                 continue; // HTTP header captures, not documents
             }
@@ -97,7 +113,9 @@ fn every_modelled_fixture_round_trips() {
             }
         }
     }
-    eprintln!("round-tripped {checked} fixtures; folders of kinds not modelled: {skipped_folders:?}");
+    eprintln!(
+        "round-tripped {checked} fixtures; folders of kinds not modelled: {skipped_folders:?}"
+    );
     assert!(checked >= 40, "only {checked} fixtures checked");
     // Kinds the client does not model (communities, requests, users, stats, JSON Schemas) only.
     for f in &skipped_folders {
@@ -116,11 +134,20 @@ fn typed_fields_are_read_from_real_documents() {
     let r: Record = serde_json::from_str(&text).expect("decodes");
     let m = r.metadata.as_ref().expect("metadata");
     assert!(m.title.as_deref().is_some_and(|t| !t.is_empty()));
-    assert!(!m.creators.as_deref().unwrap_or(&[]).is_empty(), "creators typed");
-    assert!(m.extra.is_empty(), "every metadata key of the full record is modelled: {:?}", m.extra.keys().collect::<Vec<_>>());
+    assert!(
+        !m.creators.as_deref().unwrap_or(&[]).is_empty(),
+        "creators typed"
+    );
+    assert!(
+        m.extra.is_empty(),
+        "every metadata key of the full record is modelled: {:?}",
+        m.extra.keys().collect::<Vec<_>>()
+    );
 
-    let text = std::fs::read_to_string(dir.join("errors/rdm_test_publish_validation_error_simple_400.json"))
-        .expect("error fixture");
+    let text = std::fs::read_to_string(
+        dir.join("errors/rdm_test_publish_validation_error_simple_400.json"),
+    )
+    .expect("error fixture");
     let e: ErrorBody = serde_json::from_str(&text).expect("decodes");
     assert_eq!(e.status, Some(400));
     assert!(!e.errors.as_deref().unwrap_or(&[]).is_empty());

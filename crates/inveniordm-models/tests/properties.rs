@@ -21,11 +21,21 @@ fn arb_json() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    Just("id".to_string()), Just("metadata".to_string()), Just("title".to_string()),
-                    Just("creators".to_string()), Just("files".to_string()), Just("entries".to_string()),
-                    Just("status".to_string()), Just("access".to_string()), Just("versions".to_string()),
-                    Just("index".to_string()), Just("errors".to_string()), Just("hits".to_string()),
-                    Just("pids".to_string()), Just("person_or_org".to_string()), "[a-z_]{1,8}"
+                    Just("id".to_string()),
+                    Just("metadata".to_string()),
+                    Just("title".to_string()),
+                    Just("creators".to_string()),
+                    Just("files".to_string()),
+                    Just("entries".to_string()),
+                    Just("status".to_string()),
+                    Just("access".to_string()),
+                    Just("versions".to_string()),
+                    Just("index".to_string()),
+                    Just("errors".to_string()),
+                    Just("hits".to_string()),
+                    Just("pids".to_string()),
+                    Just("person_or_org".to_string()),
+                    "[a-z_]{1,8}"
                 ],
                 inner,
                 0..5
@@ -38,11 +48,21 @@ fn arb_json() -> impl Strategy<Value = Value> {
 fn arb_object() -> impl Strategy<Value = Value> {
     prop::collection::btree_map(
         prop_oneof![
-            Just("id".to_string()), Just("metadata".to_string()), Just("files".to_string()),
-            Just("access".to_string()), Just("parent".to_string()), Just("revision_id".to_string()),
-            Just("title".to_string()), Just("creators".to_string()), Just("key".to_string()),
-            Just("size".to_string()), Just("checksum".to_string()), Just("entries".to_string()),
-            Just("status".to_string()), Just("permission".to_string()), Just("messages".to_string()),
+            Just("id".to_string()),
+            Just("metadata".to_string()),
+            Just("files".to_string()),
+            Just("access".to_string()),
+            Just("parent".to_string()),
+            Just("revision_id".to_string()),
+            Just("title".to_string()),
+            Just("creators".to_string()),
+            Just("key".to_string()),
+            Just("size".to_string()),
+            Just("checksum".to_string()),
+            Just("entries".to_string()),
+            Just("status".to_string()),
+            Just("permission".to_string()),
+            Just("messages".to_string()),
             "[a-z_:]{1,10}"
         ],
         arb_json(),
@@ -87,11 +107,21 @@ proptest! {
 
 #[test]
 fn a_value_set_by_the_caller_wins_over_a_kept_null() {
-    let mut r: Record = serde_json::from_value(json!({"id": "a", "metadata": null})).expect("decodes");
+    let mut r: Record =
+        serde_json::from_value(json!({"id": "a", "metadata": null})).expect("decodes");
     assert!(r.metadata.is_none());
-    assert_eq!(serde_json::to_value(&r).expect("ser"), json!({"id": "a", "metadata": null}));
-    r.metadata = Some(Metadata { title: Some("T".into()), ..Metadata::default() });
-    assert_eq!(serde_json::to_value(&r).expect("ser"), json!({"id": "a", "metadata": {"title": "T"}}));
+    assert_eq!(
+        serde_json::to_value(&r).expect("ser"),
+        json!({"id": "a", "metadata": null})
+    );
+    r.metadata = Some(Metadata {
+        title: Some("T".into()),
+        ..Metadata::default()
+    });
+    assert_eq!(
+        serde_json::to_value(&r).expect("ser"),
+        json!({"id": "a", "metadata": {"title": "T"}})
+    );
 }
 
 #[test]
@@ -105,7 +135,11 @@ fn a_mistyped_known_key_is_kept_not_fatal() {
 
 #[test]
 fn enums_keep_unknown_values() {
-    let e: FileEntry = serde_json::from_value(json!({"key": "k", "status": "quarantined"})).expect("decodes");
+    let e: FileEntry =
+        serde_json::from_value(json!({"key": "k", "status": "quarantined"})).expect("decodes");
     assert_eq!(e.status, Some(FileStatus::Other("quarantined".into())));
-    assert_eq!(serde_json::to_value(&e).expect("ser")["status"], "quarantined");
+    assert_eq!(
+        serde_json::to_value(&e).expect("ser")["status"],
+        "quarantined"
+    );
 }

@@ -56,7 +56,11 @@ pub struct ServeArgs {
 
 /// `inveniordm-sandbox` arguments.
 #[derive(Debug, clap::Parser)]
-#[command(name = "inveniordm-sandbox", version, about = "A local InvenioRDM-compatible server")]
+#[command(
+    name = "inveniordm-sandbox",
+    version,
+    about = "A local InvenioRDM-compatible server"
+)]
 pub struct SandboxArgs {
     /// Server options.
     #[command(flatten)]

@@ -27,7 +27,10 @@ fn owned_draft<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
 }
 
 fn no_file(id: &str, key: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, format!("Record '{id}' has no file '{key}'."))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("Record '{id}' has no file '{key}'."),
+    )
 }
 
 /// `GET …/draft/files` and `GET …/files`.
@@ -42,7 +45,10 @@ pub fn list(app: &App, ctx: &Ctx, id: &str, draft: bool) -> ApiResult {
         }
         r
     };
-    Ok(json_response(StatusCode::OK, &render::file_listing(&st, d, draft, ctx)))
+    Ok(json_response(
+        StatusCode::OK,
+        &render::file_listing(&st, d, draft, ctx),
+    ))
 }
 
 fn record_for<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
@@ -61,7 +67,10 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     }
     let input = json_body(app, ctx, body).await?;
     let Some(list) = input.as_array() else {
-        return Err(ApiError::validation(vec![("_schema".into(), "Invalid input type.".into())]));
+        return Err(ApiError::validation(vec![(
+            "_schema".into(),
+            "Invalid input type.".into(),
+        )]));
     };
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -72,20 +81,40 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             continue;
         };
         for k in o.keys() {
-            if !["key", "size", "checksum", "storage_class", "metadata", "access", "transfer"].contains(&k.as_str()) {
+            if ![
+                "key",
+                "size",
+                "checksum",
+                "storage_class",
+                "metadata",
+                "access",
+                "transfer",
+            ]
+            .contains(&k.as_str())
+            {
                 errors.push((format!("{i}.{k}"), "Unknown field.".into()));
             }
         }
         let key = match o.get("key") {
             Some(Value::String(k)) if !k.is_empty() => k.clone(),
             _ => {
-                errors.push((format!("{i}.key"), "Missing data for required field.".into()));
+                errors.push((
+                    format!("{i}.key"),
+                    "Missing data for required field.".into(),
+                ));
                 continue;
             }
         };
-        if let Some(t) = o.get("transfer").and_then(|t| t.get("type")).and_then(Value::as_str) {
+        if let Some(t) = o
+            .get("transfer")
+            .and_then(|t| t.get("type"))
+            .and_then(Value::as_str)
+        {
             if t != "L" {
-                errors.push((format!("{i}.transfer.type"), "Only local transfers (L) are supported by the sandbox.".into()));
+                errors.push((
+                    format!("{i}.transfer.type"),
+                    "Only local transfers (L) are supported by the sandbox.".into(),
+                ));
             }
         }
         let declared_size = match o.get("size") {
@@ -106,7 +135,10 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             size: None,
             md5: None,
             declared_size,
-            declared_checksum: o.get("checksum").and_then(Value::as_str).map(str::to_string),
+            declared_checksum: o
+                .get("checksum")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             mimetype: None,
             metadata: o.get("metadata").cloned().unwrap_or(Value::Null),
             access: o.get("access").cloned().unwrap_or(Value::Null),
@@ -122,7 +154,10 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     let mut st = app.state();
     let d = owned_draft(&st, ctx, id)?.clone();
     if !d.files_enabled {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Files are not enabled."));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Files are not enabled.",
+        ));
     }
     let existing = st.bucket(&bucket(id, true)).len();
     if existing + rows.len() > MAX_FILES {
@@ -132,15 +167,23 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
         ));
     }
     for r in &rows {
-        if st.files.contains_key(&(r.bucket.clone(), r.key.clone())) || rows.iter().filter(|x| x.key == r.key).count() > 1 {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, format!("File with key {} already exists.", r.key)));
+        if st.files.contains_key(&(r.bucket.clone(), r.key.clone()))
+            || rows.iter().filter(|x| x.key == r.key).count() > 1
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("File with key {} already exists.", r.key),
+            ));
         }
     }
     for r in rows {
         app.persist("files", &r.row_id(), &r)?;
         st.files.insert((r.bucket.clone(), r.key.clone()), r);
     }
-    Ok(json_response(StatusCode::CREATED, &render::file_listing(&st, &d, true, ctx)))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &render::file_listing(&st, &d, true, ctx),
+    ))
 }
 
 /// `DELETE …/draft/files`: deletes every file.
@@ -149,9 +192,16 @@ pub async fn delete_all(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         let mut st = app.state();
         let d = owned_draft(&st, ctx, id)?;
         if d.locked {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "Bucket is locked for modifications."));
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Bucket is locked for modifications.",
+            ));
         }
-        let keys: Vec<(String, String)> = st.bucket(&bucket(id, true)).iter().map(|f| (f.bucket.clone(), f.key.clone())).collect();
+        let keys: Vec<(String, String)> = st
+            .bucket(&bucket(id, true))
+            .iter()
+            .map(|f| (f.bucket.clone(), f.key.clone()))
+            .collect();
         let mut blobs = Vec::new();
         for k in keys {
             if let Some(f) = st.files.remove(&k) {
@@ -159,16 +209,29 @@ pub async fn delete_all(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
                 blobs.extend(f.blob);
             }
         }
-        blobs.into_iter().filter(|b| !st.blob_in_use(b)).collect::<Vec<_>>()
+        blobs
+            .into_iter()
+            .filter(|b| !st.blob_in_use(b))
+            .collect::<Vec<_>>()
     };
     for b in unused {
         let _ = std::fs::remove_file(app.store.blob_path(&b));
     }
-    Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty()).unwrap_or_default())
+    Ok(Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::empty())
+        .unwrap_or_default())
 }
 
 /// Routes `…/draft/files/{key…}[/content|/commit]`.
-pub async fn draft_file(app: &App, ctx: &Ctx, m: &Method, id: &str, rest: &[&str], body: Body) -> ApiResult {
+pub async fn draft_file(
+    app: &App,
+    ctx: &Ctx,
+    m: &Method,
+    id: &str,
+    rest: &[&str],
+    body: Body,
+) -> ApiResult {
     let last = rest.last().copied().unwrap_or("");
     let get = *m == Method::GET || *m == Method::HEAD;
     if rest.len() > 1 && last == "content" {
@@ -188,8 +251,14 @@ pub async fn draft_file(app: &App, ctx: &Ctx, m: &Method, id: &str, rest: &[&str
         Method::GET | Method::HEAD => {
             let st = app.state();
             owned_draft(&st, ctx, id)?;
-            let f = st.files.get(&(bucket(id, true), key.clone())).ok_or_else(|| no_file(id, &key))?;
-            Ok(json_response(StatusCode::OK, &render::file_entry(f, id, true, ctx)))
+            let f = st
+                .files
+                .get(&(bucket(id, true), key.clone()))
+                .ok_or_else(|| no_file(id, &key))?;
+            Ok(json_response(
+                StatusCode::OK,
+                &render::file_entry(f, id, true, ctx),
+            ))
         }
         Method::PUT => {
             {
@@ -198,14 +267,26 @@ pub async fn draft_file(app: &App, ctx: &Ctx, m: &Method, id: &str, rest: &[&str
             }
             let input = json_body(app, ctx, body).await?;
             let Some(o) = input.as_object() else {
-                return Err(ApiError::validation(vec![("_schema".into(), "Invalid input type.".into())]));
+                return Err(ApiError::validation(vec![(
+                    "_schema".into(),
+                    "Invalid input type.".into(),
+                )]));
             };
-            if let Some(k) = o.keys().find(|k| !["metadata", "access"].contains(&k.as_str())) {
-                return Err(ApiError::validation(vec![(k.clone(), "Unknown field.".into())]));
+            if let Some(k) = o
+                .keys()
+                .find(|k| !["metadata", "access"].contains(&k.as_str()))
+            {
+                return Err(ApiError::validation(vec![(
+                    k.clone(),
+                    "Unknown field.".into(),
+                )]));
             }
             let mut st = app.state();
             owned_draft(&st, ctx, id)?;
-            let f = st.files.get_mut(&(bucket(id, true), key.clone())).ok_or_else(|| no_file(id, &key))?;
+            let f = st
+                .files
+                .get_mut(&(bucket(id, true), key.clone()))
+                .ok_or_else(|| no_file(id, &key))?;
             if let Some(md) = o.get("metadata") {
                 f.metadata = md.clone();
             }
@@ -215,25 +296,40 @@ pub async fn draft_file(app: &App, ctx: &Ctx, m: &Method, id: &str, rest: &[&str
             f.updated = util::now();
             let f = f.clone();
             app.persist("files", &f.row_id(), &f)?;
-            Ok(json_response(StatusCode::OK, &render::file_entry(&f, id, true, ctx)))
+            Ok(json_response(
+                StatusCode::OK,
+                &render::file_entry(&f, id, true, ctx),
+            ))
         }
         Method::DELETE => {
             let blob = {
                 let mut st = app.state();
                 let d = owned_draft(&st, ctx, id)?;
                 if d.locked {
-                    return Err(ApiError::new(StatusCode::FORBIDDEN, "Bucket is locked for modifications."));
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "Bucket is locked for modifications.",
+                    ));
                 }
-                let f = st.files.remove(&(bucket(id, true), key.clone())).ok_or_else(|| no_file(id, &key))?;
+                let f = st
+                    .files
+                    .remove(&(bucket(id, true), key.clone()))
+                    .ok_or_else(|| no_file(id, &key))?;
                 app.unpersist("files", &f.row_id())?;
                 f.blob.filter(|b| !st.blob_in_use(b))
             };
             if let Some(b) = blob {
                 let _ = std::fs::remove_file(app.store.blob_path(&b));
             }
-            Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty()).unwrap_or_default())
+            Ok(Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(Body::empty())
+                .unwrap_or_default())
         }
-        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "The method is not allowed for the requested URL.")),
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The method is not allowed for the requested URL.",
+        )),
     }
 }
 
@@ -241,8 +337,16 @@ pub async fn draft_file(app: &App, ctx: &Ctx, m: &Method, id: &str, rest: &[&str
 pub async fn record_file(app: &App, ctx: &Ctx, id: &str, rest: &[&str]) -> ApiResult {
     if rest.len() > 1 && rest.last() == Some(&"content") {
         let key = rest[..rest.len() - 1].join("/");
-        let exists = app.state().files.contains_key(&(bucket(id, false), key.clone()));
-        if exists || !app.state().files.contains_key(&(bucket(id, false), rest.join("/"))) {
+        let exists = app
+            .state()
+            .files
+            .contains_key(&(bucket(id, false), key.clone()));
+        if exists
+            || !app
+                .state()
+                .files
+                .contains_key(&(bucket(id, false), rest.join("/")))
+        {
             return content(app, ctx, id, &key, false).await;
         }
     }
@@ -252,8 +356,14 @@ pub async fn record_file(app: &App, ctx: &Ctx, id: &str, rest: &[&str]) -> ApiRe
     if !can_read_files(ctx, r) {
         return Err(ApiError::forbidden());
     }
-    let f = st.files.get(&(bucket(id, false), key.clone())).ok_or_else(|| no_file(id, &key))?;
-    Ok(json_response(StatusCode::OK, &render::file_entry(f, id, false, ctx)))
+    let f = st
+        .files
+        .get(&(bucket(id, false), key.clone()))
+        .ok_or_else(|| no_file(id, &key))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &render::file_entry(f, id, false, ctx),
+    ))
 }
 
 /// Streams a file's content (bounded memory), honouring a single `Range`.
@@ -268,7 +378,10 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
                 return Err(ApiError::forbidden());
             }
         }
-        st.files.get(&(bucket(id, draft), key.to_string())).cloned().ok_or_else(|| no_file(id, key))?
+        st.files
+            .get(&(bucket(id, draft), key.to_string()))
+            .cloned()
+            .ok_or_else(|| no_file(id, key))?
     };
     let Some(blob) = &f.blob else {
         return Err(no_file(id, key));
@@ -278,7 +391,12 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
         .await
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
     let total = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let (start, end, partial) = match ctx.headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|r| parse_range(r, total)) {
+    let (start, end, partial) = match ctx
+        .headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| parse_range(r, total))
+    {
         Some(Ok((s, e))) => (s, e, true),
         Some(Err(())) => {
             let mut r = json_response(
@@ -296,7 +414,9 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
     if start > 0 {
         file.seek(std::io::SeekFrom::Start(start))
             .await
-            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
+            .map_err(|_| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            })?;
     }
     let drop_at = app.faults.roll_drop().then_some(len / 2);
     let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 64 * 1024);
@@ -305,25 +425,47 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
         let chunk = chunk?;
         if let Some(at) = drop_at {
             if sent + chunk.len() as u64 > at {
-                return Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected fault: connection dropped"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected fault: connection dropped",
+                ));
             }
         }
         sent += chunk.len() as u64;
         Ok(chunk)
     });
-    let mime = f.mimetype.clone().unwrap_or_else(|| "application/octet-stream".into());
-    let name = key.rsplit('/').next().unwrap_or(key).replace(['"', '\\', '\r', '\n'], "_");
+    let mime = f
+        .mimetype
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let name = key
+        .rsplit('/')
+        .next()
+        .unwrap_or(key)
+        .replace(['"', '\\', '\r', '\n'], "_");
     let mut b = Response::builder()
-        .status(if partial { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK })
+        .status(if partial {
+            StatusCode::PARTIAL_CONTENT
+        } else {
+            StatusCode::OK
+        })
         .header(header::CONTENT_TYPE, mime)
         .header(header::CONTENT_LENGTH, len)
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", name.escape_default()));
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{}\"", name.escape_default()),
+        );
     if let Some(md5) = &f.md5 {
-        b = b.header(header::ETAG, format!("\"md5:{md5}\"")).header("content-md5", md5.clone());
+        b = b
+            .header(header::ETAG, format!("\"md5:{md5}\""))
+            .header("content-md5", md5.clone());
     }
     if partial {
-        b = b.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{total}"));
+        b = b.header(
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{end}/{total}"),
+        );
     }
     b.body(Body::from_stream(stream))
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))
@@ -345,7 +487,11 @@ fn parse_range(h: &str, total: u64) -> Option<Result<(u64, u64), ()>> {
         (total.saturating_sub(n), total - 1)
     } else {
         let s: u64 = a.parse().ok()?;
-        let e: u64 = if b.is_empty() { total.saturating_sub(1) } else { b.parse::<u64>().ok()?.min(total.saturating_sub(1)) };
+        let e: u64 = if b.is_empty() {
+            total.saturating_sub(1)
+        } else {
+            b.parse::<u64>().ok()?.min(total.saturating_sub(1))
+        };
         if s >= total || e < s {
             return Some(Err(()));
         }
@@ -360,7 +506,10 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         let mut st = app.state();
         let d = owned_draft(&st, ctx, id)?;
         if d.locked {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "Bucket is locked for modifications."));
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Bucket is locked for modifications.",
+            ));
         }
         let k = (bucket(id, true), key.to_string());
         let f = st.files.get(&k).ok_or_else(|| no_file(id, key))?;
@@ -369,11 +518,23 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
             if let Some(f) = st.files.remove(&k) {
                 app.unpersist("files", &f.row_id())?;
             }
-            return Ok(json_response(StatusCode::OK, &json!({"errors": "File upload transfer failed."})));
+            return Ok(json_response(
+                StatusCode::OK,
+                &json!({"errors": "File upload transfer failed."}),
+            ));
         }
     }
-    if let Some(ct) = ctx.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if let Some(ct) = ctx
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if mime != "application/octet-stream" && !mime.is_empty() {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -381,14 +542,23 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
             ));
         }
     }
-    let declared: Option<u64> = ctx.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok());
+    let declared: Option<u64> = ctx
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse().ok());
     let limit = app.limits.max_file_size;
     if declared.is_some_and(|l| l > limit) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "File size limit exceeded."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "File size limit exceeded.",
+        ));
     }
     let blob = util::random_hex(16);
     let tmp = app.store.blob_path(&format!("tmp-{blob}"));
-    let fail = |_e: std::io::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
+    let fail = |_e: std::io::Error| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    };
     let mut out = tokio::fs::File::create(&tmp).await.map_err(fail)?;
     let mut hasher = Md5::new();
     let mut size = 0u64;
@@ -399,23 +569,35 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
             Ok(c) => {
                 size += c.len() as u64;
                 if size > limit {
-                    broken = Some(ApiError::new(StatusCode::BAD_REQUEST, "File size limit exceeded."));
+                    broken = Some(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "File size limit exceeded.",
+                    ));
                     break;
                 }
                 hasher.update(&c);
                 if out.write_all(&c).await.is_err() {
-                    broken = Some(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"));
+                    broken = Some(ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal server error",
+                    ));
                     break;
                 }
             }
             Err(_) => {
-                broken = Some(ApiError::new(StatusCode::BAD_REQUEST, "File upload transfer failed."));
+                broken = Some(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "File upload transfer failed.",
+                ));
                 break;
             }
         }
     }
     if broken.is_none() && declared.is_some_and(|l| l != size) {
-        broken = Some(ApiError::new(StatusCode::BAD_REQUEST, "File upload transfer failed."));
+        broken = Some(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "File upload transfer failed.",
+        ));
     }
     if broken.is_none() {
         if let Err(e) = out.flush().await.and(out.sync_all().await) {
@@ -432,8 +614,14 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         }
         return Err(err);
     }
-    tokio::fs::rename(&tmp, app.store.blob_path(&blob)).await.map_err(fail)?;
-    let md5: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    tokio::fs::rename(&tmp, app.store.blob_path(&blob))
+        .await
+        .map_err(fail)?;
+    let md5: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let (entry, old_blob) = {
         let mut st = app.state();
         let Some(f) = st.files.get_mut(&(bucket(id, true), key.to_string())) else {
@@ -460,17 +648,31 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
 async fn commit(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
     let mut st = app.state();
     owned_draft(&st, ctx, id)?;
-    let f = st.files.get_mut(&(bucket(id, true), key.to_string())).ok_or_else(|| no_file(id, key))?;
+    let f = st
+        .files
+        .get_mut(&(bucket(id, true), key.to_string()))
+        .ok_or_else(|| no_file(id, key))?;
     if f.blob.is_none() {
         // The real server raises a bare exception here.
-        return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"));
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error",
+        ));
     }
     f.status = "completed".into();
-    f.mimetype = Some(mime_guess::from_path(key).first_or_octet_stream().essence_str().to_string());
+    f.mimetype = Some(
+        mime_guess::from_path(key)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_string(),
+    );
     f.updated = util::now();
     let f = f.clone();
     app.persist("files", &f.row_id(), &f)?;
-    Ok(json_response(StatusCode::OK, &render::file_entry(&f, id, true, ctx)))
+    Ok(json_response(
+        StatusCode::OK,
+        &render::file_entry(&f, id, true, ctx),
+    ))
 }
 
 /// `POST …/draft/actions/files-import`: links the files of the latest published version.
@@ -487,7 +689,11 @@ pub fn import(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let Some(latest) = st.latest_of(&d.parent_id).cloned() else {
         return Err(ApiError::pid_not_registered());
     };
-    let files: Vec<FileRow> = st.bucket(&bucket(&latest.id, false)).into_iter().cloned().collect();
+    let files: Vec<FileRow> = st
+        .bucket(&bucket(&latest.id, false))
+        .into_iter()
+        .cloned()
+        .collect();
     if files.is_empty() {
         return Err(err("The record has no files."));
     }
@@ -497,5 +703,8 @@ pub fn import(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         app.persist("files", &f.row_id(), &f)?;
         st.files.insert((f.bucket.clone(), f.key.clone()), f);
     }
-    Ok(json_response(StatusCode::CREATED, &render::file_listing(&st, &d, true, ctx)))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &render::file_listing(&st, &d, true, ctx),
+    ))
 }

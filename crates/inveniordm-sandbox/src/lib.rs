@@ -66,9 +66,13 @@ impl Faults {
     }
 
     fn error(status: StatusCode, message: &str) -> Response {
-        let mut r = util::json_response(status, &json!({"status": status.as_u16(), "message": message}));
+        let mut r = util::json_response(
+            status,
+            &json!({"status": status.as_u16(), "message": message}),
+        );
         if status == StatusCode::TOO_MANY_REQUESTS {
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         r
     }
@@ -76,23 +80,40 @@ impl Faults {
     /// A fault answered instead of handling the request.
     pub(crate) fn roll_before(&self) -> Option<Response> {
         if Self::roll(self.rate_429) {
-            return Some(Self::error(StatusCode::TOO_MANY_REQUESTS, "injected fault: 1 per 1 second"));
+            return Some(Self::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "injected fault: 1 per 1 second",
+            ));
         }
         if Self::roll(self.rate_500) {
-            return Some(Self::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"));
+            return Some(Self::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            ));
         }
         if Self::roll(self.rate_503) {
-            return Some(Self::error(StatusCode::SERVICE_UNAVAILABLE, "injected fault: service unavailable"));
+            return Some(Self::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "injected fault: service unavailable",
+            ));
         }
         if Self::roll(self.rate_504) {
-            return Some(Self::error(StatusCode::GATEWAY_TIMEOUT, "injected fault: gateway timeout"));
+            return Some(Self::error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "injected fault: gateway timeout",
+            ));
         }
         None
     }
 
     /// A fault answered after handling the request.
     pub(crate) fn roll_after(&self) -> Option<Response> {
-        Self::roll(self.rate_504_after).then(|| Self::error(StatusCode::GATEWAY_TIMEOUT, "injected fault: gateway timeout after the action"))
+        Self::roll(self.rate_504_after).then(|| {
+            Self::error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "injected fault: gateway timeout after the action",
+            )
+        })
     }
 
     /// Whether to drop this download halfway.
@@ -181,7 +202,8 @@ impl Sandbox {
                 (Some(d.join("sandbox.db")), d.join("files"), None)
             }
             None => {
-                let t = std::env::temp_dir().join(format!("inveniordm-sandbox-{}", util::random_hex(8)));
+                let t = std::env::temp_dir()
+                    .join(format!("inveniordm-sandbox-{}", util::random_hex(8)));
                 (None, t.join("files"), Some(t))
             }
         };
@@ -204,8 +226,14 @@ impl Sandbox {
             let u = match st.users.iter_mut().find(|u| &u.name == name) {
                 Some(u) => u,
                 None => {
-                    st.users.push(User { id: next_id, name: name.clone(), tokens: Vec::new() });
-                    st.users.last_mut().ok_or_else(|| std::io::Error::other("user list"))?
+                    st.users.push(User {
+                        id: next_id,
+                        name: name.clone(),
+                        tokens: Vec::new(),
+                    });
+                    st.users
+                        .last_mut()
+                        .ok_or_else(|| std::io::Error::other("user list"))?
                 }
             };
             if !u.tokens.contains(&h) {
@@ -224,7 +252,10 @@ impl Sandbox {
         let router = axum::Router::new().fallback(server::handle).with_state(app);
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -262,7 +293,10 @@ impl Sandbox {
 
     /// The token of a user by name.
     pub fn token_of(&self, name: &str) -> Option<&str> {
-        self.users.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
+        self.users
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
     }
 
     /// Stops the server and waits for it.

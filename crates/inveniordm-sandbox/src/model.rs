@@ -189,7 +189,11 @@ impl State {
 
     /// Published versions of a parent, newest first.
     pub fn versions_of(&self, parent: &str) -> Vec<&Doc> {
-        let mut v: Vec<&Doc> = self.records.values().filter(|d| d.parent_id == parent).collect();
+        let mut v: Vec<&Doc> = self
+            .records
+            .values()
+            .filter(|d| d.parent_id == parent)
+            .collect();
         v.sort_by(|a, b| b.index.cmp(&a.index));
         v
     }

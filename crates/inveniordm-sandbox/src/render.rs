@@ -8,7 +8,11 @@ use crate::vocab::Vocabularies;
 
 /// The bucket name of a draft or record.
 pub fn bucket(id: &str, draft: bool) -> String {
-    if draft { format!("d:{id}") } else { format!("r:{id}") }
+    if draft {
+        format!("d:{id}")
+    } else {
+        format!("r:{id}")
+    }
 }
 
 fn ext(key: &str) -> Option<String> {
@@ -44,7 +48,11 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         e["mimetype"] = json!(f.mimetype.as_deref().unwrap_or("application/octet-stream"));
         e["version_id"] = json!(f.version_id);
         e["file_id"] = json!(f.file_id);
-        e["bucket_id"] = json!(f.bucket.trim_start_matches(|c| c != ':').trim_start_matches(':'));
+        e["bucket_id"] = json!(
+            f.bucket
+                .trim_start_matches(|c| c != ':')
+                .trim_start_matches(':')
+        );
         e["storage_class"] = json!("L");
         if let Some(x) = ext(&f.key) {
             e["ext"] = json!(x);
@@ -93,7 +101,11 @@ pub fn file_listing(st: &State, d: &Doc, draft: bool, ctx: &Ctx) -> Value {
 pub fn expand_metadata(v: &Vocabularies, m: &Map<String, Value>) -> Value {
     let mut out = m.clone();
     let r = |t: &str, val: &Value| -> Value {
-        match val.get("id").and_then(Value::as_str).and_then(|id| v.reference(t, id)) {
+        match val
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| v.reference(t, id))
+        {
             Some(x) => x,
             None => val.clone(),
         }
@@ -102,9 +114,15 @@ pub fn expand_metadata(v: &Vocabularies, m: &Map<String, Value>) -> Value {
         out.insert("resource_type".into(), r("resourcetypes", &rt));
     }
     if let Some(Value::Array(ls)) = out.get("languages").cloned() {
-        out.insert("languages".into(), Value::Array(ls.iter().map(|l| r("languages", l)).collect()));
+        out.insert(
+            "languages".into(),
+            Value::Array(ls.iter().map(|l| r("languages", l)).collect()),
+        );
     }
-    for (field, roles) in [("creators", "creatorsroles"), ("contributors", "contributorsroles")] {
+    for (field, roles) in [
+        ("creators", "creatorsroles"),
+        ("contributors", "contributorsroles"),
+    ] {
         if let Some(Value::Array(cs)) = out.get(field).cloned() {
             let cs: Vec<Value> = cs
                 .into_iter()
@@ -115,9 +133,15 @@ pub fn expand_metadata(v: &Vocabularies, m: &Map<String, Value>) -> Value {
                     if let Some(Value::Array(affs)) = c.get("affiliations").cloned() {
                         c["affiliations"] = Value::Array(
                             affs.into_iter()
-                                .map(|a| match a.get("id").and_then(Value::as_str).and_then(|id| v.term("affiliations", id)) {
-                                    Some(t) => json!({"id": t["id"], "name": t["name"]}),
-                                    None => a,
+                                .map(|a| {
+                                    match a
+                                        .get("id")
+                                        .and_then(Value::as_str)
+                                        .and_then(|id| v.term("affiliations", id))
+                                    {
+                                        Some(t) => json!({"id": t["id"], "name": t["name"]}),
+                                        None => a,
+                                    }
                                 })
                                 .collect(),
                         );
@@ -131,26 +155,44 @@ pub fn expand_metadata(v: &Vocabularies, m: &Map<String, Value>) -> Value {
     if let Some(Value::Array(rs)) = out.get("rights").cloned() {
         let rs = rs
             .into_iter()
-            .map(|x| match x.get("id").and_then(Value::as_str).and_then(|id| v.term("licenses", id)) {
-                Some(t) => {
-                    let mut o = json!({"id": t["id"], "title": t["title"]});
-                    for k in ["description", "icon", "props"] {
-                        if let Some(val) = t.get(k) {
-                            o[k] = val.clone();
+            .map(|x| {
+                match x
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| v.term("licenses", id))
+                {
+                    Some(t) => {
+                        let mut o = json!({"id": t["id"], "title": t["title"]});
+                        for k in ["description", "icon", "props"] {
+                            if let Some(val) = t.get(k) {
+                                o[k] = val.clone();
+                            }
                         }
+                        o
                     }
-                    o
+                    None => x,
                 }
-                None => x,
             })
             .collect();
         out.insert("rights".into(), Value::Array(rs));
     }
     for (field, keys) in [
         ("dates", &[("type", "datetypes")][..]),
-        ("additional_titles", &[("type", "titletypes"), ("lang", "languages")][..]),
-        ("additional_descriptions", &[("type", "descriptiontypes"), ("lang", "languages")][..]),
-        ("related_identifiers", &[("relation_type", "relationtypes"), ("resource_type", "resourcetypes")][..]),
+        (
+            "additional_titles",
+            &[("type", "titletypes"), ("lang", "languages")][..],
+        ),
+        (
+            "additional_descriptions",
+            &[("type", "descriptiontypes"), ("lang", "languages")][..],
+        ),
+        (
+            "related_identifiers",
+            &[
+                ("relation_type", "relationtypes"),
+                ("resource_type", "resourcetypes"),
+            ][..],
+        ),
     ] {
         if let Some(Value::Array(list)) = out.get(field).cloned() {
             let list = list
@@ -170,9 +212,17 @@ pub fn expand_metadata(v: &Vocabularies, m: &Map<String, Value>) -> Value {
     if let Some(Value::Array(subjects)) = out.get("subjects").cloned() {
         let s = subjects
             .into_iter()
-            .map(|x| match x.get("id").and_then(Value::as_str).and_then(|id| v.term("subjects", id)) {
-                Some(t) => json!({"id": t["id"], "subject": t["subject"], "scheme": t["scheme"]}),
-                None => x,
+            .map(|x| {
+                match x
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| v.term("subjects", id))
+                {
+                    Some(t) => {
+                        json!({"id": t["id"], "subject": t["subject"], "scheme": t["scheme"]})
+                    }
+                    None => x,
+                }
             })
             .collect();
         out.insert("subjects".into(), Value::Array(s));
@@ -186,7 +236,11 @@ pub fn access_status(d: &Doc) -> &'static str {
     if a.get("record").and_then(Value::as_str) == Some("restricted") {
         return "restricted";
     }
-    if a.get("embargo").and_then(|e| e.get("active")).and_then(Value::as_bool) == Some(true) {
+    if a.get("embargo")
+        .and_then(|e| e.get("active"))
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
         return "embargoed";
     }
     if !d.files_enabled {
@@ -226,7 +280,8 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
         .map(|x| x.index)
         .max()
         .unwrap_or(0);
-    let is_latest = !draft && d.index == latest_index || (draft && d.is_published && d.index == latest_index);
+    let is_latest =
+        !draft && d.index == latest_index || (draft && d.is_published && d.index == latest_index);
     let is_latest_draft = d.index >= newest_draft.max(latest_index);
     let mut links = json!({
         "self": if draft { format!("{api}/records/{id}/draft") } else { format!("{api}/records/{id}") },
@@ -253,7 +308,12 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
         links["publish"] = json!(format!("{api}/records/{id}/draft/actions/publish"));
         links["review"] = json!(format!("{api}/records/{id}/draft/review"));
     }
-    if let Some(doi) = d.pids.get("doi").and_then(|p| p.get("identifier")).and_then(Value::as_str) {
+    if let Some(doi) = d
+        .pids
+        .get("doi")
+        .and_then(|p| p.get("identifier"))
+        .and_then(Value::as_str)
+    {
         links["doi"] = json!(format!("https://doi.org/{doi}"));
     }
     let mut files_obj = json!({

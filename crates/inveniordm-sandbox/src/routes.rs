@@ -29,8 +29,12 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             Method::DELETE => delete_draft(app, ctx, id).await,
             _ => not_allowed(),
         },
-        ["api", "records", id, "draft", "actions", "publish"] if *m == Method::POST => publish(app, ctx, id),
-        ["api", "records", id, "draft", "actions", "files-import"] if *m == Method::POST => f::import(app, ctx, id),
+        ["api", "records", id, "draft", "actions", "publish"] if *m == Method::POST => {
+            publish(app, ctx, id)
+        }
+        ["api", "records", id, "draft", "actions", "files-import"] if *m == Method::POST => {
+            f::import(app, ctx, id)
+        }
         ["api", "records", id, "draft", "pids", scheme] => match *m {
             Method::POST => reserve_pid(app, ctx, id, scheme),
             Method::DELETE => discard_pid(app, ctx, id, scheme),
@@ -49,7 +53,9 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             f::draft_file(app, ctx, m, id, rest, body).await
         }
         ["api", "records", id, "files"] if get => f::list(app, ctx, id, false),
-        ["api", "records", id, "files", rest @ ..] if !rest.is_empty() && get => f::record_file(app, ctx, id, rest).await,
+        ["api", "records", id, "files", rest @ ..] if !rest.is_empty() && get => {
+            f::record_file(app, ctx, id, rest).await
+        }
         ["api", "records", id, "access", "links"] => match *m {
             Method::GET => list_links(app, ctx, id),
             Method::POST => create_link(app, ctx, id, body).await,
@@ -72,7 +78,10 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
 }
 
 fn not_allowed() -> ApiResult {
-    Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "The method is not allowed for the requested URL."))
+    Err(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The method is not allowed for the requested URL.",
+    ))
 }
 
 /// The draft with this id, if the caller may see it.
@@ -89,21 +98,37 @@ fn draft_for<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
 
 /// Whether the caller may read a published record.
 pub fn can_read(ctx: &Ctx, d: &Doc) -> bool {
-    d.access.get("record").and_then(Value::as_str) != Some("restricted") || ctx.user == Some(d.owner)
+    d.access.get("record").and_then(Value::as_str) != Some("restricted")
+        || ctx.user == Some(d.owner)
 }
 
 /// Whether the caller may read a record's files.
 pub fn can_read_files(ctx: &Ctx, d: &Doc) -> bool {
     can_read(ctx, d)
-        && (d.access.get("files").and_then(Value::as_str) != Some("restricted") || ctx.user == Some(d.owner))
+        && (d.access.get("files").and_then(Value::as_str) != Some("restricted")
+            || ctx.user == Some(d.owner))
 }
 
-fn record_response(app: &App, st: &State, d: &Doc, draft: bool, ctx: &Ctx, status: StatusCode) -> Response {
+fn record_response(
+    app: &App,
+    st: &State,
+    d: &Doc,
+    draft: bool,
+    ctx: &Ctx,
+    status: StatusCode,
+) -> Response {
     let body = render::record(st, &app.vocab, d, draft, ctx);
     with_etag(json_response(status, &body), d.revision_id)
 }
 
-fn draft_response(app: &App, st: &State, d: &Doc, ctx: &Ctx, status: StatusCode, errors: &[(String, String)]) -> Response {
+fn draft_response(
+    app: &App,
+    st: &State,
+    d: &Doc,
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: &[(String, String)],
+) -> Response {
     let mut body = render::record(st, &app.vocab, d, true, ctx);
     if !errors.is_empty() {
         body["errors"] = util::group_errors(errors);
@@ -129,7 +154,10 @@ fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     }
     if st.parents.contains_key(id) {
         if let Some(latest) = st.latest_of(id) {
-            return Ok(redirect(StatusCode::FOUND, &format!("{}/records/{}", ctx.api, latest.id)));
+            return Ok(redirect(
+                StatusCode::FOUND,
+                &format!("{}/records/{}", ctx.api, latest.id),
+            ));
         }
     }
     if st.drafts.contains_key(id) {
@@ -139,7 +167,10 @@ fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
 }
 
 fn redirect(status: StatusCode, location: &str) -> Response {
-    let mut r = json_response(status, &json!({"status": status.as_u16(), "message": "Redirecting...", "location": location}));
+    let mut r = json_response(
+        status,
+        &json!({"status": status.as_u16(), "message": "Redirecting...", "location": location}),
+    );
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
     }
@@ -154,11 +185,21 @@ fn get_draft(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
 }
 
 /// Validates a draft body: (metadata, access, files_enabled, custom_fields, pids, errors).
-type Checked = (Map<String, Value>, Map<String, Value>, bool, Map<String, Value>, Option<Map<String, Value>>, Vec<(String, String)>);
+type Checked = (
+    Map<String, Value>,
+    Map<String, Value>,
+    bool,
+    Map<String, Value>,
+    Option<Map<String, Value>>,
+    Vec<(String, String)>,
+);
 
 fn check_input(app: &App, input: &Value) -> ApiResult<Checked> {
     let Some(obj) = input.as_object() else {
-        return Err(ApiError::validation(vec![("_schema".into(), "Invalid input type.".into())]));
+        return Err(ApiError::validation(vec![(
+            "_schema".into(),
+            "Invalid input type.".into(),
+        )]));
     };
     let mut errors = Vec::new();
     let metadata = validate::metadata(&app.vocab, obj.get("metadata"), &mut errors)?;
@@ -171,7 +212,13 @@ fn check_input(app: &App, input: &Value) -> ApiResult<Checked> {
             true
         }
     };
-    let custom = obj.get("custom_fields").and_then(Value::as_object).cloned().unwrap_or_default();
+    // No custom fields are configured in the sandbox, as on a default instance.
+    if let Some(Value::Object(cf)) = obj.get("custom_fields") {
+        for k in cf.keys() {
+            errors.push((format!("custom_fields.{k}"), "Unknown field.".into()));
+        }
+    }
+    let custom = Map::new();
     let pids = match obj.get("pids") {
         Some(Value::Object(p)) => Some(p.clone()),
         _ => None,
@@ -192,18 +239,30 @@ fn files_errors(st: &State, d: &Doc, errors: &mut Vec<(String, String)>) {
 async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     let user = ctx.require_user()?;
     let input = json_body(app, ctx, body).await?;
-    let (metadata, access, files_enabled, custom_fields, pids, mut errors) = check_input(app, &input)?;
+    let (metadata, access, files_enabled, custom_fields, pids, mut errors) =
+        check_input(app, &input)?;
     let now = util::now();
     let mut st = app.state();
     let mut id = util::new_record_id();
-    while st.drafts.contains_key(&id) || st.records.contains_key(&id) || st.parents.contains_key(&id) {
+    while st.drafts.contains_key(&id)
+        || st.records.contains_key(&id)
+        || st.parents.contains_key(&id)
+    {
         id = util::new_record_id();
     }
     let mut parent_id = util::new_record_id();
-    while st.drafts.contains_key(&parent_id) || st.records.contains_key(&parent_id) || st.parents.contains_key(&parent_id) || parent_id == id {
+    while st.drafts.contains_key(&parent_id)
+        || st.records.contains_key(&parent_id)
+        || st.parents.contains_key(&parent_id)
+        || parent_id == id
+    {
         parent_id = util::new_record_id();
     }
-    let parent = Parent { id: parent_id.clone(), owner: user, links: Vec::new() };
+    let parent = Parent {
+        id: parent_id.clone(),
+        owner: user,
+        links: Vec::new(),
+    };
     let d = Doc {
         id: id.clone(),
         parent_id,
@@ -230,7 +289,14 @@ async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     st.parents.insert(parent.id.clone(), parent);
     st.drafts.insert(id.clone(), d);
     let d = &st.drafts[&id];
-    Ok(draft_response(app, &st, d, ctx, StatusCode::CREATED, &errors))
+    Ok(draft_response(
+        app,
+        &st,
+        d,
+        ctx,
+        StatusCode::CREATED,
+        &errors,
+    ))
 }
 
 async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
@@ -241,7 +307,8 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
         check_revision(ctx, d.revision_id)?;
     }
     let input = json_body(app, ctx, body).await?;
-    let (metadata, access, files_enabled, custom_fields, pids, mut errors) = check_input(app, &input)?;
+    let (metadata, access, files_enabled, custom_fields, pids, mut errors) =
+        check_input(app, &input)?;
     let mut st = app.state();
     let mut d = draft_for(&st, ctx, id)?.clone();
     check_revision(ctx, d.revision_id)?;
@@ -250,9 +317,16 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     if d.files_enabled && !files_enabled {
         // Disabling files deletes the draft's files, as on the real server.
         if d.locked {
-            errors.push(("files.enabled".into(), "Files cannot be disabled on a published record.".into()));
+            errors.push((
+                "files.enabled".into(),
+                "Files cannot be disabled on a published record.".into(),
+            ));
         } else {
-            let keys: Vec<(String, String)> = st.bucket(&bucket(id, true)).iter().map(|f| (f.bucket.clone(), f.key.clone())).collect();
+            let keys: Vec<(String, String)> = st
+                .bucket(&bucket(id, true))
+                .iter()
+                .map(|f| (f.bucket.clone(), f.key.clone()))
+                .collect();
             for k in keys {
                 if let Some(f) = st.files.remove(&k) {
                     app.unpersist("files", &f.row_id())?;
@@ -264,9 +338,16 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
         d.files_enabled = files_enabled;
     }
     if let Some(files) = input.get("files") {
-        d.default_preview = files.get("default_preview").and_then(Value::as_str).map(str::to_string);
+        d.default_preview = files
+            .get("default_preview")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if let Some(Value::Array(order)) = files.get("order") {
-            d.order = order.iter().filter_map(Value::as_str).map(str::to_string).collect();
+            d.order = order
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
         }
     }
     d.custom_fields = custom_fields;
@@ -288,7 +369,11 @@ async fn delete_draft(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let d = draft_for(&st, ctx, id)?.clone();
     check_revision(ctx, d.revision_id)?;
     let b = bucket(id, true);
-    let keys: Vec<(String, String)> = st.bucket(&b).iter().map(|f| (f.bucket.clone(), f.key.clone())).collect();
+    let keys: Vec<(String, String)> = st
+        .bucket(&b)
+        .iter()
+        .map(|f| (f.bucket.clone(), f.key.clone()))
+        .collect();
     let mut blobs = Vec::new();
     for k in keys {
         if let Some(f) = st.files.remove(&k) {
@@ -331,7 +416,10 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         ));
     }
     if files.iter().any(|f| f.status != "completed") {
-        errors.push(("files".into(), "One or more files have not completed their transfer, please wait.".into()));
+        errors.push((
+            "files".into(),
+            "One or more files have not completed their transfer, please wait.".into(),
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -358,7 +446,11 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     }
     // Files: the record bucket becomes a copy of the draft bucket.
     let rb = bucket(id, false);
-    let old: Vec<(String, String)> = st.bucket(&rb).iter().map(|f| (f.bucket.clone(), f.key.clone())).collect();
+    let old: Vec<(String, String)> = st
+        .bucket(&rb)
+        .iter()
+        .map(|f| (f.bucket.clone(), f.key.clone()))
+        .collect();
     for k in old {
         if let Some(f) = st.files.remove(&k) {
             app.unpersist("files", &f.row_id())?;
@@ -378,7 +470,14 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     st.drafts.remove(id);
     st.records.insert(id.to_string(), r);
     let r = &st.records[id];
-    Ok(record_response(app, &st, r, false, ctx, StatusCode::ACCEPTED))
+    Ok(record_response(
+        app,
+        &st,
+        r,
+        false,
+        ctx,
+        StatusCode::ACCEPTED,
+    ))
 }
 
 fn owned_record<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
@@ -417,12 +516,26 @@ fn edit(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
 fn new_version(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let mut st = app.state();
     let r = owned_record(&st, ctx, id)?.clone();
-    if let Some(existing) = st.drafts.values().find(|d| d.parent_id == r.parent_id && d.status == "new_version_draft") {
-        return Ok(record_response(app, &st, existing, true, ctx, StatusCode::CREATED));
+    if let Some(existing) = st
+        .drafts
+        .values()
+        .find(|d| d.parent_id == r.parent_id && d.status == "new_version_draft")
+    {
+        return Ok(record_response(
+            app,
+            &st,
+            existing,
+            true,
+            ctx,
+            StatusCode::CREATED,
+        ));
     }
     let latest = st.latest_of(&r.parent_id).cloned().unwrap_or(r);
     let mut new_id = util::new_record_id();
-    while st.drafts.contains_key(&new_id) || st.records.contains_key(&new_id) || st.parents.contains_key(&new_id) {
+    while st.drafts.contains_key(&new_id)
+        || st.records.contains_key(&new_id)
+        || st.parents.contains_key(&new_id)
+    {
         new_id = util::new_record_id();
     }
     let mut metadata = latest.metadata.clone();
@@ -467,7 +580,10 @@ fn latest(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         return Err(ApiError::pid_not_found());
     };
     match st.latest_of(&parent) {
-        Some(l) if can_read(ctx, l) => Ok(redirect(StatusCode::MOVED_PERMANENTLY, &format!("{}/records/{}", ctx.api, l.id))),
+        Some(l) if can_read(ctx, l) => Ok(redirect(
+            StatusCode::MOVED_PERMANENTLY,
+            &format!("{}/records/{}", ctx.api, l.id),
+        )),
         Some(_) => Err(ApiError::forbidden()),
         None => Err(ApiError::pid_not_registered()),
     }
@@ -476,12 +592,18 @@ fn latest(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
 fn reserve_pid(app: &App, ctx: &Ctx, id: &str, scheme: &str) -> ApiResult {
     ctx.require_user()?;
     if scheme != "doi" {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, format!("Unknown PID type {scheme}.")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Unknown PID type {scheme}."),
+        ));
     }
     let mut st = app.state();
     let mut d = draft_for(&st, ctx, id)?.clone();
     if d.pids.contains_key("doi") {
-        return Err(ApiError::validation(vec![("pids.doi".into(), "A PID already exists for type doi".into())]));
+        return Err(ApiError::validation(vec![(
+            "pids.doi".into(),
+            "A PID already exists for type doi".into(),
+        )]));
     }
     d.pids.insert(
         "doi".into(),
@@ -500,7 +622,10 @@ fn discard_pid(app: &App, ctx: &Ctx, id: &str, scheme: &str) -> ApiResult {
     let mut st = app.state();
     let mut d = draft_for(&st, ctx, id)?.clone();
     if d.is_published && d.pids.contains_key(scheme) {
-        return Err(ApiError::validation(vec![(format!("pids.{scheme}"), "Cannot discard a reserved or registered persistent identifier.".into())]));
+        return Err(ApiError::validation(vec![(
+            format!("pids.{scheme}"),
+            "Cannot discard a reserved or registered persistent identifier.".into(),
+        )]));
     }
     if d.pids.remove(scheme).is_none() {
         return Err(ApiError::pid_not_found());
@@ -516,7 +641,11 @@ fn discard_pid(app: &App, ctx: &Ctx, id: &str, scheme: &str) -> ApiResult {
 /// The parent of a record or draft id, if the caller owns it.
 fn owned_parent(st: &State, ctx: &Ctx, id: &str) -> ApiResult<String> {
     let user = ctx.require_user()?;
-    let doc = st.records.get(id).or_else(|| st.drafts.get(id)).ok_or_else(ApiError::pid_not_found)?;
+    let doc = st
+        .records
+        .get(id)
+        .or_else(|| st.drafts.get(id))
+        .ok_or_else(ApiError::pid_not_found)?;
     if doc.owner != user {
         return Err(ApiError::forbidden());
     }
@@ -526,9 +655,16 @@ fn owned_parent(st: &State, ctx: &Ctx, id: &str) -> ApiResult<String> {
 fn list_links(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let st = app.state();
     let p = owned_parent(&st, ctx, id)?;
-    let links: Vec<Value> = st.parents.get(&p).map(|p| p.links.iter().map(render::link).collect()).unwrap_or_default();
+    let links: Vec<Value> = st
+        .parents
+        .get(&p)
+        .map(|p| p.links.iter().map(render::link).collect())
+        .unwrap_or_default();
     let n = links.len();
-    Ok(json_response(StatusCode::OK, &json!({"hits": {"hits": links, "total": n}})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"hits": {"hits": links, "total": n}}),
+    ))
 }
 
 fn get_link(app: &App, ctx: &Ctx, id: &str, link_id: &str) -> ApiResult {
@@ -542,19 +678,33 @@ fn get_link(app: &App, ctx: &Ctx, id: &str, link_id: &str) -> ApiResult {
     Ok(json_response(StatusCode::OK, &render::link(l)))
 }
 
-fn link_fields(input: &Value, creating: bool) -> ApiResult<(Option<String>, Option<Option<String>>, Option<String>)> {
+fn link_fields(
+    input: &Value,
+    creating: bool,
+) -> ApiResult<(Option<String>, Option<Option<String>>, Option<String>)> {
     let Some(o) = input.as_object() else {
-        return Err(ApiError::validation(vec![("_schema".into(), "Invalid input type.".into())]));
+        return Err(ApiError::validation(vec![(
+            "_schema".into(),
+            "Invalid input type.".into(),
+        )]));
     };
     let mut errors = Vec::new();
     let permission = match o.get("permission") {
-        Some(Value::String(p)) if ["view", "preview", "edit"].contains(&p.as_str()) => Some(p.clone()),
+        Some(Value::String(p)) if ["view", "preview", "edit"].contains(&p.as_str()) => {
+            Some(p.clone())
+        }
         Some(Value::String(_)) | Some(_) => {
-            errors.push(("permission".into(), "Must be one of: view, preview, edit.".into()));
+            errors.push((
+                "permission".into(),
+                "Must be one of: view, preview, edit.".into(),
+            ));
             None
         }
         None if creating => {
-            errors.push(("permission".into(), "An access permission level is required".into()));
+            errors.push((
+                "permission".into(),
+                "An access permission level is required".into(),
+            ));
             None
         }
         None => None,
@@ -568,7 +718,10 @@ fn link_fields(input: &Value, creating: bool) -> ApiResult<(Option<String>, Opti
                 errors.push(("expires_at".into(), "Not a valid date.".into()));
                 None
             } else if date <= chrono::Utc::now().format("%Y-%m-%d").to_string().as_str() {
-                errors.push(("expires_at".into(), "Expiration date must be set to the future.".into()));
+                errors.push((
+                    "expires_at".into(),
+                    "Expiration date must be set to the future.".into(),
+                ));
                 None
             } else {
                 Some(Some(s.clone()))
@@ -579,7 +732,10 @@ fn link_fields(input: &Value, creating: bool) -> ApiResult<(Option<String>, Opti
             None
         }
     };
-    let description = o.get("description").and_then(Value::as_str).map(str::to_string);
+    let description = o
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -651,5 +807,8 @@ fn delete_link(app: &App, ctx: &Ctx, id: &str, link_id: &str) -> ApiResult {
     }
     let parent = parent.clone();
     app.persist("parents", &p, &parent)?;
-    Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty()).unwrap_or_default())
+    Ok(Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::empty())
+        .unwrap_or_default())
 }

@@ -28,7 +28,10 @@ fn paging(ctx: &Ctx, default_size: u64) -> ApiResult<Paging> {
             Some(s) => match s.trim().parse::<i64>() {
                 Ok(n) if n >= 1 => n as u64,
                 Ok(_) => {
-                    errors.push((name.to_string(), "Must be greater than or equal to 1.".to_string()));
+                    errors.push((
+                        name.to_string(),
+                        "Must be greater than or equal to 1.".to_string(),
+                    ));
                     default
                 }
                 Err(_) => {
@@ -44,13 +47,19 @@ fn paging(ctx: &Ctx, default_size: u64) -> ApiResult<Paging> {
         return Err(ApiError::validation(errors));
     }
     if (page - 1).saturating_mul(size) >= MAX_RESULTS || size > MAX_RESULTS {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid querystring parameters."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid querystring parameters.",
+        ));
     }
     Ok(Paging { size, page })
 }
 
 fn truthy(s: Option<&str>) -> bool {
-    matches!(s.map(str::to_ascii_lowercase).as_deref(), Some("true" | "1" | "yes" | "on"))
+    matches!(
+        s.map(str::to_ascii_lowercase).as_deref(),
+        Some("true" | "1" | "yes" | "on")
+    )
 }
 
 /// Builds `links` with alphabetically sorted query strings.
@@ -81,14 +90,25 @@ fn links(base: &str, params: &BTreeMap<String, Vec<String>>, p: &Paging, total: 
 fn facet_values(doc: &Value, facet: &str) -> Vec<(String, Option<String>)> {
     match facet {
         "resource_type" => {
-            let id = doc.pointer("/metadata/resource_type/id").and_then(Value::as_str).unwrap_or("");
+            let id = doc
+                .pointer("/metadata/resource_type/id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if id.is_empty() {
                 return vec![];
             }
             let top = id.split('-').next().unwrap_or(id).to_string();
-            if top == id { vec![(top, None)] } else { vec![(top, Some(id.to_string()))] }
+            if top == id {
+                vec![(top, None)]
+            } else {
+                vec![(top, Some(id.to_string()))]
+            }
         }
-        "access_status" => doc.pointer("/access/status").and_then(Value::as_str).map(|s| vec![(s.to_string(), None)]).unwrap_or_default(),
+        "access_status" => doc
+            .pointer("/access/status")
+            .and_then(Value::as_str)
+            .map(|s| vec![(s.to_string(), None)])
+            .unwrap_or_default(),
         "file_type" => {
             let mut out: Vec<(String, Option<String>)> = Vec::new();
             if let Some(Value::Object(entries)) = doc.pointer("/files/entries") {
@@ -103,7 +123,10 @@ fn facet_values(doc: &Value, facet: &str) -> Vec<(String, Option<String>)> {
             out
         }
         "is_published" => {
-            let p = doc.get("is_published").and_then(Value::as_bool).unwrap_or(false);
+            let p = doc
+                .get("is_published")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             vec![(p.to_string(), None)]
         }
         _ => vec![],
@@ -112,7 +135,10 @@ fn facet_values(doc: &Value, facet: &str) -> Vec<(String, Option<String>)> {
 
 fn facet_label(app: &App, facet: &str, key: &str) -> String {
     match facet {
-        "resource_type" => app.vocab.title_en("resourcetypes", key).unwrap_or_else(|| key.to_string()),
+        "resource_type" => app
+            .vocab
+            .title_en("resourcetypes", key)
+            .unwrap_or_else(|| key.to_string()),
         "access_status" => match key {
             "open" => "Open".into(),
             "restricted" => "Restricted".into(),
@@ -120,12 +146,23 @@ fn facet_label(app: &App, facet: &str, key: &str) -> String {
             "metadata-only" => "Metadata-only".into(),
             k => k.to_string(),
         },
-        "is_published" => if key == "true" { "Published".into() } else { "Unpublished".into() },
+        "is_published" => {
+            if key == "true" {
+                "Published".into()
+            } else {
+                "Unpublished".into()
+            }
+        }
         _ => key.to_string(),
     }
 }
 
-fn aggregations(app: &App, facets: &[&str], docs: &[&Value], selected: &BTreeMap<String, Vec<String>>) -> Value {
+fn aggregations(
+    app: &App,
+    facets: &[&str],
+    docs: &[&Value],
+    selected: &BTreeMap<String, Vec<String>>,
+) -> Value {
     let mut out = Map::new();
     for f in facets {
         let mut counts: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
@@ -162,21 +199,29 @@ fn aggregations(app: &App, facets: &[&str], docs: &[&Value], selected: &BTreeMap
             "is_published" => "Status",
             other => other,
         };
-        out.insert((*f).to_string(), json!({"buckets": buckets, "label": label}));
+        out.insert(
+            (*f).to_string(),
+            json!({"buckets": buckets, "label": label}),
+        );
     }
     Value::Object(out)
 }
 
 fn passes_filters(doc: &Value, facets: &[&str], selected: &BTreeMap<String, Vec<String>>) -> bool {
     for f in facets {
-        let Some(wanted) = selected.get(*f) else { continue };
+        let Some(wanted) = selected.get(*f) else {
+            continue;
+        };
         let vals = facet_values(doc, f);
         let ok = wanted.iter().any(|w| {
             let (top, sub) = match w.split_once("::") {
                 Some((t, s)) => (t, Some(s)),
                 None => (w.as_str(), None),
             };
-            vals.iter().any(|(k, s)| k == top && (sub.is_none() || s.as_deref() == sub || (s.is_none() && sub == Some(top))))
+            vals.iter().any(|(k, s)| {
+                k == top
+                    && (sub.is_none() || s.as_deref() == sub || (s.is_none() && sub == Some(top)))
+            })
         });
         if !ok {
             return false;
@@ -196,25 +241,49 @@ fn updated(d: &Value) -> &str {
 /// `GET /api/records` (`user = false`) and `GET /api/user/records` (`user = true`).
 pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     check_accept(ctx)?;
-    let me = if user { Some(ctx.require_user()?) } else { ctx.user };
+    let me = if user {
+        Some(ctx.require_user()?)
+    } else {
+        ctx.user
+    };
     let q = ctx.q("q").filter(|s| !s.trim().is_empty());
     let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
     if q.is_some() && suggest.is_some() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid querystring parameters."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid querystring parameters.",
+        ));
     }
     let query = Query::parse(q.or(suggest).unwrap_or(""))
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
     let p = paging(ctx, 25)?;
     let sorts: &[&str] = if user {
-        &["bestmatch", "updated-desc", "updated-asc", "newest", "oldest", "version"]
+        &[
+            "bestmatch",
+            "updated-desc",
+            "updated-asc",
+            "newest",
+            "oldest",
+            "version",
+        ]
     } else {
-        &["bestmatch", "newest", "oldest", "version", "mostviewed", "mostdownloaded"]
+        &[
+            "bestmatch",
+            "newest",
+            "oldest",
+            "version",
+            "mostviewed",
+            "mostdownloaded",
+        ]
     };
     let has_q = q.is_some() || suggest.is_some();
     let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
         Some(s) if sorts.contains(&s) => s.to_string(),
         Some(s) => {
-            return Err(ApiError::validation(vec![("_schema".into(), format!("Invalid sort option '{s}'."))]));
+            return Err(ApiError::validation(vec![(
+                "_schema".into(),
+                format!("Invalid sort option '{s}'."),
+            )]));
         }
         None if has_q => "bestmatch".into(),
         None if user => "updated-desc".into(),
@@ -222,7 +291,12 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     };
     let all_versions = truthy(ctx.q("allversions"));
     let facets: &[&str] = if user {
-        &["access_status", "is_published", "resource_type", "file_type"]
+        &[
+            "access_status",
+            "is_published",
+            "resource_type",
+            "file_type",
+        ]
     } else {
         &["access_status", "file_type", "resource_type"]
     };
@@ -237,13 +311,26 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     if user {
         let uid = me.unwrap_or(-1);
         for d in st.drafts.values().filter(|d| d.owner == uid) {
-            let newest = st.drafts.values().filter(|x| x.parent_id == d.parent_id).map(|x| x.index).max().unwrap_or(0);
+            let newest = st
+                .drafts
+                .values()
+                .filter(|x| x.parent_id == d.parent_id)
+                .map(|x| x.index)
+                .max()
+                .unwrap_or(0);
             if all_versions || d.index >= newest {
                 docs.push(render::record(&st, &app.vocab, d, true, ctx));
             }
         }
-        for r in st.records.values().filter(|r| r.owner == uid && !st.drafts.contains_key(&r.id)) {
-            let has_newer_draft = st.drafts.values().any(|x| x.parent_id == r.parent_id && x.index > r.index);
+        for r in st
+            .records
+            .values()
+            .filter(|r| r.owner == uid && !st.drafts.contains_key(&r.id))
+        {
+            let has_newer_draft = st
+                .drafts
+                .values()
+                .any(|x| x.parent_id == r.parent_id && x.index > r.index);
             let latest = st.latest_of(&r.parent_id).map(|l| l.index) == Some(r.index);
             if all_versions || (latest && !has_newer_draft) {
                 docs.push(render::record(&st, &app.vocab, r, false, ctx));
@@ -263,18 +350,30 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     drop(st);
     let matched: Vec<&Value> = docs.iter().filter(|d| query.matches(d)).collect();
     let aggs = aggregations(app, facets, &matched, &selected);
-    let mut hits: Vec<&Value> = matched.into_iter().filter(|d| passes_filters(d, facets, &selected)).collect();
+    let mut hits: Vec<&Value> = matched
+        .into_iter()
+        .filter(|d| passes_filters(d, facets, &selected))
+        .collect();
     match sort.as_str() {
         "bestmatch" => {
-            let mut scored: Vec<(f64, &Value)> = hits.iter().map(|d| (query.score(d), *d)).collect();
-            scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then(created(b.1).cmp(created(a.1))));
+            let mut scored: Vec<(f64, &Value)> =
+                hits.iter().map(|d| (query.score(d), *d)).collect();
+            scored.sort_by(|a, b| {
+                b.0.partial_cmp(&a.0)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(created(b.1).cmp(created(a.1)))
+            });
             hits = scored.into_iter().map(|(_, d)| d).collect();
         }
         "oldest" => hits.sort_by(|a, b| created(a).cmp(created(b))),
         "updated-desc" => hits.sort_by(|a, b| updated(b).cmp(updated(a))),
         "updated-asc" => hits.sort_by(|a, b| updated(a).cmp(updated(b))),
         "version" => hits.sort_by(|a, b| {
-            let i = |d: &Value| d.pointer("/versions/index").and_then(Value::as_u64).unwrap_or(0);
+            let i = |d: &Value| {
+                d.pointer("/versions/index")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            };
             i(b).cmp(&i(a)).then(created(b).cmp(created(a)))
         }),
         _ => hits.sort_by(|a, b| created(b).cmp(created(a))),
@@ -297,7 +396,11 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     if all_versions {
         params.insert("allversions".into(), vec!["True".into()]);
     }
-    let base = if user { format!("{}/user/records", ctx.api) } else { format!("{}/records", ctx.api) };
+    let base = if user {
+        format!("{}/user/records", ctx.api)
+    } else {
+        format!("{}/records", ctx.api)
+    };
     let body = json!({
         "hits": {"hits": page, "total": total},
         "aggregations": aggs,
@@ -323,7 +426,11 @@ pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     } else {
         return Err(ApiError::pid_not_found());
     };
-    let all: Vec<&Doc> = st.versions_of(&parent).into_iter().filter(|r| can_read(ctx, r)).collect();
+    let all: Vec<&Doc> = st
+        .versions_of(&parent)
+        .into_iter()
+        .filter(|r| can_read(ctx, r))
+        .collect();
     let total = all.len() as u64;
     let hits: Vec<Value> = all
         .into_iter()
@@ -354,19 +461,37 @@ pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
     let q = ctx.q("q").filter(|s| !s.trim().is_empty());
     let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
     if q.is_some() && suggest.is_some() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid querystring parameters."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid querystring parameters.",
+        ));
     }
-    let query = Query::parse(q.unwrap_or("")).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
+    let query = Query::parse(q.unwrap_or(""))
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
     let p = paging(ctx, 25)?;
-    let name_sort = if ["affiliations", "funders", "names"].contains(&t) { "name" } else { "title" };
+    let name_sort = if ["affiliations", "funders", "names"].contains(&t) {
+        "name"
+    } else {
+        "title"
+    };
     let has_q = q.is_some() || suggest.is_some();
     let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
         Some(s) if ["bestmatch", "title", "name", "newest", "oldest"].contains(&s) => s.to_string(),
-        Some(s) => return Err(ApiError::validation(vec![("_schema".into(), format!("Invalid sort option '{s}'."))])),
+        Some(s) => {
+            return Err(ApiError::validation(vec![(
+                "_schema".into(),
+                format!("Invalid sort option '{s}'."),
+            )]));
+        }
         None if has_q => "bestmatch".into(),
         None => name_sort.into(),
     };
-    let tags: Vec<&str> = ctx.query.iter().filter(|(k, _)| k == "tags").map(|(_, v)| v.as_str()).collect();
+    let tags: Vec<&str> = ctx
+        .query
+        .iter()
+        .filter(|(k, _)| k == "tags")
+        .map(|(_, v)| v.as_str())
+        .collect();
     let label = |v: &Value| -> String {
         v.pointer("/title/en")
             .or_else(|| v.get("name"))
@@ -391,11 +516,19 @@ pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
         })
         .filter(|v| {
             tags.is_empty()
-                || v.get("tags").and_then(Value::as_array).is_some_and(|ts| tags.iter().all(|t| ts.iter().any(|x| x == t)))
+                || v.get("tags")
+                    .and_then(Value::as_array)
+                    .is_some_and(|ts| tags.iter().all(|t| ts.iter().any(|x| x == t)))
         })
         .collect();
     if sort == "bestmatch" {
-        hits.sort_by(|a, b| query.score(b).partial_cmp(&query.score(a)).unwrap_or(std::cmp::Ordering::Equal).then(label(a).cmp(&label(b))));
+        hits.sort_by(|a, b| {
+            query
+                .score(b)
+                .partial_cmp(&query.score(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(label(a).cmp(&label(b)))
+        });
     } else {
         hits.sort_by_key(|a| label(a));
     }
@@ -435,5 +568,8 @@ pub fn term(app: &App, ctx: &Ctx, t: &str, id: &str) -> ApiResult {
         return Err(ApiError::route_not_found());
     }
     let term = app.vocab.term(t, id).ok_or_else(ApiError::pid_not_found)?;
-    Ok(crate::server::with_etag(json_response(StatusCode::OK, &app.vocab.render(t, term, &ctx.api)), 1))
+    Ok(crate::server::with_etag(
+        json_response(StatusCode::OK, &app.vocab.render(t, term, &ctx.api)),
+        1,
+    ))
 }

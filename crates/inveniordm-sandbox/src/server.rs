@@ -19,7 +19,11 @@ use crate::store::Store;
 use crate::util::{ApiError, ApiResult};
 use crate::vocab::Vocabularies;
 
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes one path segment (for links).
 pub fn enc(s: &str) -> String {
@@ -28,7 +32,10 @@ pub fn enc(s: &str) -> String {
 
 /// SHA-256 of a token, hex.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Limits and behaviour of a running server.
@@ -111,7 +118,10 @@ pub struct Ctx {
 impl Ctx {
     /// The first value of a query parameter.
     pub fn q(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The user, or 403.
@@ -130,20 +140,34 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     let query: Vec<(String, String)> = parts
         .uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let token = bearer(&parts.headers).or_else(|| {
-        query.iter().find(|(k, _)| k == "access_token").map(|(_, v)| v.clone())
+        query
+            .iter()
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.clone())
     });
     let user = token.as_deref().and_then(|t| {
         let h = hash_token(t);
-        app.state().users.iter().find(|u| u.tokens.contains(&h)).map(|u| u.id)
+        app.state()
+            .users
+            .iter()
+            .find(|u| u.tokens.contains(&h))
+            .map(|u| u.id)
     });
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
         .unwrap_or("localhost")
         .to_string();
     let ctx = Ctx {
@@ -162,7 +186,11 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     let limit = app.limits.rate_limit_per_minute;
     let (remaining, reset) = app.rate_take(&format!("{ua}|{}", user.unwrap_or(0)), limit);
     let mut resp = if remaining.is_none() {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("{limit} per 1 minute")).response()
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{limit} per 1 minute"),
+        )
+        .response()
     } else if let Some(r) = app.faults.roll_before() {
         r
     } else {
@@ -184,17 +212,26 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     };
     let h = resp.headers_mut();
     h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining.unwrap_or(0)));
+    h.insert(
+        "x-ratelimit-remaining",
+        HeaderValue::from(remaining.unwrap_or(0)),
+    );
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
     if !h.contains_key(header::RETRY_AFTER) {
         let now = now_secs();
-        h.insert(header::RETRY_AFTER, HeaderValue::from(reset.saturating_sub(now).max(1)));
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(reset.saturating_sub(now).max(1)),
+        );
     }
     resp
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl App {
@@ -222,7 +259,9 @@ impl App {
 fn bearer(h: &HeaderMap) -> Option<String> {
     let v = h.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// Splits a raw path into percent-decoded segments; `None` if a segment is not UTF-8.
@@ -258,19 +297,35 @@ pub async fn json_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
             )
         })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unable to decode JSON data in request body."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Unable to decode JSON data in request body.",
+        ));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Unable to decode JSON data in request body."))
+    serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Unable to decode JSON data in request body.",
+        )
+    })
 }
 
 /// Checks the `Accept` header of a JSON endpoint (406 when nothing JSON is acceptable).
 pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
-    let Some(a) = ctx.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+    let Some(a) = ctx
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Ok(());
     };
     let ok = a.split(',').any(|part| {
-        let m = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let m = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         m.is_empty() || m == "*/*" || m == "application/*" || m.contains("json")
     });
     if ok {
@@ -292,7 +347,9 @@ pub fn if_match(ctx: &Ctx) -> ApiResult<Option<u64>> {
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok())
         .map(Some)
-        .ok_or_else(|| ApiError::validation(vec![("if_match".into(), "Not a valid integer.".into())]))
+        .ok_or_else(|| {
+            ApiError::validation(vec![("if_match".into(), "Not a valid integer.".into())])
+        })
 }
 
 /// 412 when `If-Match` does not match the revision.

@@ -22,13 +22,22 @@ pub fn new_record_id() -> String {
 
 /// A random hex string of `n` bytes.
 pub fn random_hex(n: usize) -> String {
-    (0..n).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+    (0..n)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
 }
 
 /// A UUID-shaped random id.
 pub fn uuid() -> String {
     let h = random_hex(16);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Now, as InvenioRDM writes timestamps (`2026-11-26T10:00:00.123456+00:00`).
@@ -93,12 +102,18 @@ impl ApiError {
 
     /// 404 for an unknown id.
     pub fn pid_not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "The persistent identifier does not exist.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "The persistent identifier does not exist.",
+        )
     }
 
     /// 404 for an id that exists only as a draft.
     pub fn pid_not_registered() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "The persistent identifier is not registered.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "The persistent identifier is not registered.",
+        )
     }
 
     /// 404 for an unknown route.

@@ -16,14 +16,36 @@ const MISSING: &str = "Missing data for required field.";
 
 /// Metadata keys of the RDM schema; others are dropped on input, as the real server does.
 const KNOWN: &[&str] = &[
-    "resource_type", "creators", "title", "additional_titles", "publisher", "publication_date",
-    "subjects", "contributors", "dates", "languages", "identifiers", "related_identifiers",
-    "sizes", "formats", "version", "rights", "copyright", "description",
-    "additional_descriptions", "locations", "funding", "references",
+    "resource_type",
+    "creators",
+    "title",
+    "additional_titles",
+    "publisher",
+    "publication_date",
+    "subjects",
+    "contributors",
+    "dates",
+    "languages",
+    "identifiers",
+    "related_identifiers",
+    "sizes",
+    "formats",
+    "version",
+    "rights",
+    "copyright",
+    "description",
+    "additional_descriptions",
+    "locations",
+    "funding",
+    "references",
 ];
 
 /// Checks and cleans metadata; returns the valid part and the problems.
-pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) -> Result<Map<String, Value>, ApiError> {
+pub fn metadata(
+    v: &Vocabularies,
+    input: Option<&Value>,
+    errors: &mut Errors,
+) -> Result<Map<String, Value>, ApiError> {
     let mut out = Map::new();
     let m = match input {
         None | Some(Value::Null) => Map::new(),
@@ -34,8 +56,28 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
         }
     };
     for (k, val) in m {
-        if KNOWN.contains(&k.as_str()) && !val.is_null() {
+        if !KNOWN.contains(&k.as_str()) {
+            errors.push((format!("metadata.{k}"), "Unknown field.".into()));
+        } else if !val.is_null() {
             out.insert(k, val);
+        }
+    }
+    // A license by id takes only the id (and the vocabulary's own title/description);
+    // `icon` and `props` are output-only.
+    if let Some(Value::Array(rights)) = out.get_mut("rights") {
+        for (i, r) in rights.iter_mut().enumerate() {
+            if let Value::Object(o) = r {
+                if o.contains_key("id") {
+                    for k in ["icon", "props"] {
+                        if o.remove(k).is_some() {
+                            errors.push((
+                                format!("metadata.rights.{i}.{k}"),
+                                "Unknown field.".into(),
+                            ));
+                        }
+                    }
+                }
+            }
         }
     }
     // title
@@ -43,7 +85,10 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
         None => errors.push(("metadata.title".into(), MISSING.into())),
         Some(Value::String(s)) if s.trim().chars().count() >= 3 => {}
         Some(Value::String(_)) => {
-            errors.push(("metadata.title".into(), "Shorter than minimum length 3.".into()));
+            errors.push((
+                "metadata.title".into(),
+                "Shorter than minimum length 3.".into(),
+            ));
             out.remove("title");
         }
         Some(_) => {
@@ -56,7 +101,10 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
         match d {
             Value::String(s) if s.chars().count() >= 3 => {}
             Value::String(_) => {
-                errors.push(("metadata.description".into(), "Shorter than minimum length 3.".into()));
+                errors.push((
+                    "metadata.description".into(),
+                    "Shorter than minimum length 3.".into(),
+                ));
                 out.remove("description");
             }
             _ => {
@@ -70,7 +118,10 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
         None => errors.push(("metadata.publication_date".into(), MISSING.into())),
         Some(Value::String(s)) if inveniordm_models::edtf::is_valid(s) => {}
         Some(_) => {
-            errors.push(("metadata.publication_date".into(), "Please provide a valid date or interval.".into()));
+            errors.push((
+                "metadata.publication_date".into(),
+                "Please provide a valid date or interval.".into(),
+            ));
             out.remove("publication_date");
         }
     }
@@ -89,7 +140,10 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
         },
     }
     // creators / contributors
-    for (field, required, roles) in [("creators", true, "creatorsroles"), ("contributors", false, "contributorsroles")] {
+    for (field, required, roles) in [
+        ("creators", true, "creatorsroles"),
+        ("contributors", false, "contributorsroles"),
+    ] {
         match out.get(field).cloned() {
             None if required => errors.push((format!("metadata.{field}"), MISSING.into())),
             None => {}
@@ -101,7 +155,14 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
                 }
                 let mut kept = Vec::new();
                 for (i, c) in list.iter().enumerate() {
-                    if let Some(c) = creator(v, c, &format!("metadata.{field}.{i}"), field == "contributors", roles, errors)? {
+                    if let Some(c) = creator(
+                        v,
+                        c,
+                        &format!("metadata.{field}.{i}"),
+                        field == "contributors",
+                        roles,
+                        errors,
+                    )? {
                         kept.push(c);
                     }
                 }
@@ -122,16 +183,42 @@ pub fn metadata(v: &Vocabularies, input: Option<&Value>, errors: &mut Errors) ->
     vocab_list(v, &mut out, "rights", "licenses", Some("title"), errors)?;
     vocab_list(v, &mut out, "subjects", "subjects", Some("subject"), errors)?;
     nested_vocab(v, &out, "dates", &[("type", "datetypes")])?;
-    nested_vocab(v, &out, "additional_titles", &[("type", "titletypes"), ("lang", "languages")])?;
-    nested_vocab(v, &out, "additional_descriptions", &[("type", "descriptiontypes"), ("lang", "languages")])?;
-    nested_vocab(v, &out, "related_identifiers", &[("relation_type", "relationtypes"), ("resource_type", "resourcetypes")])?;
-    nested_vocab(v, &out, "funding", &[("funder", "funders"), ("award", "awards")])?;
+    nested_vocab(
+        v,
+        &out,
+        "additional_titles",
+        &[("type", "titletypes"), ("lang", "languages")],
+    )?;
+    nested_vocab(
+        v,
+        &out,
+        "additional_descriptions",
+        &[("type", "descriptiontypes"), ("lang", "languages")],
+    )?;
+    nested_vocab(
+        v,
+        &out,
+        "related_identifiers",
+        &[
+            ("relation_type", "relationtypes"),
+            ("resource_type", "resourcetypes"),
+        ],
+    )?;
+    nested_vocab(
+        v,
+        &out,
+        "funding",
+        &[("funder", "funders"), ("award", "awards")],
+    )?;
     if let Some(Value::Array(dates)) = out.get("dates").cloned() {
         let mut kept = Vec::new();
         for (i, d) in dates.into_iter().enumerate() {
             match d.get("date").and_then(Value::as_str) {
                 Some(s) if inveniordm_models::edtf::is_valid(s) => kept.push(d),
-                _ => errors.push((format!("metadata.dates.{i}.date"), "Please provide a valid date or interval.".into())),
+                _ => errors.push((
+                    format!("metadata.dates.{i}.date"),
+                    "Please provide a valid date or interval.".into(),
+                )),
             }
         }
         out.insert("dates".into(), Value::Array(kept));
@@ -160,29 +247,61 @@ fn creator(
     let kind = p.get("type").and_then(Value::as_str).unwrap_or("");
     match kind {
         "personal" => {
-            let family = p.get("family_name").and_then(Value::as_str).unwrap_or("").trim().to_string();
+            let family = p
+                .get("family_name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_string();
             if family.is_empty() {
-                errors.push((format!("{path}.person_or_org.family_name"), "Family name must be filled.".into()));
+                errors.push((
+                    format!("{path}.person_or_org.family_name"),
+                    "Family name must be filled.".into(),
+                ));
                 return Ok(None);
             }
-            let given = p.get("given_name").and_then(Value::as_str).unwrap_or("").trim().to_string();
-            let name = if given.is_empty() { family } else { format!("{family}, {given}") };
+            let given = p
+                .get("given_name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let name = if given.is_empty() {
+                family
+            } else {
+                format!("{family}, {given}")
+            };
             p.insert("name".into(), json!(name));
         }
         "organizational" => {
-            let name = p.get("name").and_then(Value::as_str).unwrap_or("").trim().to_string();
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_string();
             if name.is_empty() {
-                errors.push((format!("{path}.person_or_org.name"), "Name cannot be blank.".into()));
+                errors.push((
+                    format!("{path}.person_or_org.name"),
+                    "Name cannot be blank.".into(),
+                ));
                 return Ok(None);
             }
         }
         _ => {
-            errors.push((format!("{path}.person_or_org.type"), "Must be one of: personal, organizational.".into()));
+            errors.push((
+                format!("{path}.person_or_org.type"),
+                "Must be one of: personal, organizational.".into(),
+            ));
             return Ok(None);
         }
     }
     obj.insert("person_or_org".into(), Value::Object(p));
-    match obj.get("role").and_then(|r| r.get("id")).and_then(Value::as_str) {
+    match obj
+        .get("role")
+        .and_then(|r| r.get("id"))
+        .and_then(Value::as_str)
+    {
         Some(id) if v.term(roles, id).is_some() => {
             obj.insert("role".into(), json!({"id": id}));
         }
@@ -218,7 +337,9 @@ fn vocab_list(
     free_key: Option<&str>,
     errors: &mut Errors,
 ) -> Result<(), ApiError> {
-    let Some(val) = out.get(field).cloned() else { return Ok(()) };
+    let Some(val) = out.get(field).cloned() else {
+        return Ok(());
+    };
     let Value::Array(list) = val else {
         errors.push((format!("metadata.{field}"), "Not a valid list.".into()));
         out.remove(field);
@@ -238,11 +359,22 @@ fn vocab_list(
 }
 
 /// Checks vocabulary ids inside the objects of a list.
-fn nested_vocab(v: &Vocabularies, out: &Map<String, Value>, field: &str, keys: &[(&str, &str)]) -> Result<(), ApiError> {
-    let Some(Value::Array(list)) = out.get(field) else { return Ok(()) };
+fn nested_vocab(
+    v: &Vocabularies,
+    out: &Map<String, Value>,
+    field: &str,
+    keys: &[(&str, &str)],
+) -> Result<(), ApiError> {
+    let Some(Value::Array(list)) = out.get(field) else {
+        return Ok(());
+    };
     for item in list {
         for (k, voc) in keys {
-            if let Some(id) = item.get(*k).and_then(|r| r.get("id")).and_then(Value::as_str) {
+            if let Some(id) = item
+                .get(*k)
+                .and_then(|r| r.get("id"))
+                .and_then(Value::as_str)
+            {
                 if v.term(voc, id).is_none() {
                     return Err(ApiError::invalid_value(id));
                 }
@@ -255,7 +387,10 @@ fn nested_vocab(v: &Vocabularies, out: &Map<String, Value>, field: &str, keys: &
 /// Checks access settings; returns the stored form.
 pub fn access(input: Option<&Value>, errors: &mut Errors) -> Map<String, Value> {
     let mut out = Map::new();
-    let a = input.and_then(Value::as_object).cloned().unwrap_or_default();
+    let a = input
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     for k in ["record", "files"] {
         match a.get(k).and_then(Value::as_str) {
             Some(p @ ("public" | "restricted")) => {
@@ -265,7 +400,10 @@ pub fn access(input: Option<&Value>, errors: &mut Errors) -> Map<String, Value> 
                 out.insert(k.into(), json!("public"));
             }
             _ => {
-                errors.push((format!("access.{k}"), "Must be one of: public, restricted.".into()));
+                errors.push((
+                    format!("access.{k}"),
+                    "Must be one of: public, restricted.".into(),
+                ));
                 out.insert(k.into(), json!("public"));
             }
         }
@@ -279,7 +417,10 @@ pub fn access(input: Option<&Value>, errors: &mut Errors) -> Map<String, Value> 
         let until = e.get("until").and_then(Value::as_str).map(str::to_string);
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
         if active && !until.as_ref().is_some_and(|u| *u > today) {
-            errors.push(("access.embargo.until".into(), "Embargo end date must be set to a future date.".into()));
+            errors.push((
+                "access.embargo.until".into(),
+                "Embargo end date must be set to a future date.".into(),
+            ));
         } else {
             embargo = json!({"active": active, "reason": e.get("reason").cloned().unwrap_or(Value::Null)});
             if let Some(u) = until {

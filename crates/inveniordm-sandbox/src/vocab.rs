@@ -49,7 +49,9 @@ impl Vocabularies {
 
     /// One raw term.
     pub fn term(&self, t: &str, id: &str) -> Option<&Value> {
-        self.terms(t).iter().find(|v| v.get("id").and_then(Value::as_str) == Some(id))
+        self.terms(t)
+            .iter()
+            .find(|v| v.get("id").and_then(Value::as_str) == Some(id))
     }
 
     /// A term as the API serves it (with type, timestamps, revision and a self link).

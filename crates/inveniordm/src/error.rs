@@ -42,7 +42,9 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The response body is not the JSON document expected.
-    #[error("{context}: could not decode the response at `{path}`: {message}; body starts with: {snippet}")]
+    #[error(
+        "{context}: could not decode the response at `{path}`: {message}; body starts with: {snippet}"
+    )]
     Decode {
         /// What was being decoded (method and path).
         context: String,

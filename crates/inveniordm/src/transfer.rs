@@ -33,7 +33,9 @@ pub struct UploadBody {
 
 impl std::fmt::Debug for UploadBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadBody").field("len", &self.len).finish()
+        f.debug_struct("UploadBody")
+            .field("len", &self.len)
+            .finish()
     }
 }
 
@@ -205,23 +207,34 @@ impl crate::api::DraftsApi<'_> {
     /// The key is the file's name. A checksum mismatch deletes the bad file from the draft and
     /// returns [`Error::Checksum`].
     pub async fn file_upload(&self, id: &str, path: &Path) -> Result<FileEntry> {
-        self.file_upload_with(id, path, &UploadOptions::default()).await
+        self.file_upload_with(id, path, &UploadOptions::default())
+            .await
     }
 
     /// [`file_upload`](Self::file_upload) with a key, a progress callback and retries.
-    pub async fn file_upload_with(&self, id: &str, path: &Path, opts: &UploadOptions) -> Result<FileEntry> {
+    pub async fn file_upload_with(
+        &self,
+        id: &str,
+        path: &Path,
+        opts: &UploadOptions,
+    ) -> Result<FileEntry> {
         let meta = tokio::fs::metadata(path)
             .await
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
         if !meta.is_file() {
-            return Err(Error::InvalidArgument(format!("{} is not a file", path.display())));
+            return Err(Error::InvalidArgument(format!(
+                "{} is not a file",
+                path.display()
+            )));
         }
         let key = match &opts.key {
             Some(k) => k.clone(),
             None => path
                 .file_name()
                 .and_then(|n| n.to_str())
-                .ok_or_else(|| Error::InvalidArgument(format!("{} has no usable file name", path.display())))?
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!("{} has no usable file name", path.display()))
+                })?
                 .to_string(),
         };
         let size = meta.len();
@@ -235,17 +248,18 @@ impl crate::api::DraftsApi<'_> {
                 .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
             let h = hasher.clone();
             let progress = opts.progress.clone();
-            let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
-                if let Ok(c) = &chunk {
-                    if let Ok(mut g) = h.lock() {
-                        g.update(c);
+            let stream =
+                tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
+                    if let Ok(c) = &chunk {
+                        if let Ok(mut g) = h.lock() {
+                            g.update(c);
+                        }
+                        if let Some(p) = &progress {
+                            p(c.len() as u64);
+                        }
                     }
-                    if let Some(p) = &progress {
-                        p(c.len() as u64);
-                    }
-                }
-                chunk
-            });
+                    chunk
+                });
             let body = UploadBody::from_stream(stream, Some(size));
             match self.file_upload_content(id, &key, body).await {
                 Ok(_) => {
@@ -286,16 +300,30 @@ impl crate::api::DraftsApi<'_> {
     }
 
     /// Downloads a draft file to `dest`, verified against the server's md5.
-    pub async fn download_to(&self, id: &str, key: &str, dest: &Path, opts: &DownloadOptions) -> Result<Downloaded> {
+    pub async fn download_to(
+        &self,
+        id: &str,
+        key: &str,
+        dest: &Path,
+        opts: &DownloadOptions,
+    ) -> Result<Downloaded> {
         let entry = self.file_metadata(id, key).await?;
-        let url = self.client.url(&["records", id, "draft", "files", key, "content"])?;
+        let url = self
+            .client
+            .url(&["records", id, "draft", "files", key, "content"])?;
         download_verified(self.client, url, key, entry.md5(), dest, opts).await
     }
 }
 
 impl crate::api::RecordsApi<'_> {
     /// Downloads a record file to `dest`, verified against the server's md5.
-    pub async fn download_to(&self, id: &str, key: &str, dest: &Path, opts: &DownloadOptions) -> Result<Downloaded> {
+    pub async fn download_to(
+        &self,
+        id: &str,
+        key: &str,
+        dest: &Path,
+        opts: &DownloadOptions,
+    ) -> Result<Downloaded> {
         let entry = self.file_metadata(id, key).await?;
         let url = self.client.url(&["records", id, "files", key, "content"])?;
         download_verified(self.client, url, key, entry.md5(), dest, opts).await
@@ -304,7 +332,10 @@ impl crate::api::RecordsApi<'_> {
 
 /// The `.part` file next to `dest`.
 pub fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = dest
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".part");
     dest.with_file_name(name)
 }
@@ -402,9 +433,12 @@ async fn download_verified(
             });
         }
     }
-    tokio::fs::rename(&part, dest)
-        .await
-        .map_err(|e| Error::io(format!("renaming {} to {}", part.display(), dest.display()), e))?;
+    tokio::fs::rename(&part, dest).await.map_err(|e| {
+        Error::io(
+            format!("renaming {} to {}", part.display(), dest.display()),
+            e,
+        )
+    })?;
     Ok(Downloaded {
         path: dest.to_path_buf(),
         size,

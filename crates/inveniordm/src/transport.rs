@@ -308,7 +308,9 @@ impl Client {
     pub fn from_env() -> Result<Self> {
         let _ = dotenvy::dotenv();
         let url = std::env::var("INVENIORDM_URL").map_err(|_| {
-            Error::Config("INVENIORDM_URL is not set (e.g. INVENIORDM_URL=https://zenodo.org)".into())
+            Error::Config(
+                "INVENIORDM_URL is not set (e.g. INVENIORDM_URL=https://zenodo.org)".into(),
+            )
         })?;
         let token = std::env::var("INVENIORDM_TOKEN").ok();
         Self::new(url, token.as_deref())
@@ -333,9 +335,7 @@ impl Client {
             }
             Err(_) => return false,
         };
-        self.execute(self.request(Method::GET, url))
-            .await
-            .is_ok()
+        self.execute(self.request(Method::GET, url)).await.is_ok()
     }
 
     /// The URL of an API path made of segments; each segment is percent-encoded, so ids and
@@ -438,7 +438,9 @@ impl Client {
                 .header(reqwest::header::ACCEPT, accept);
             if let Some(t) = &self.inner.token {
                 let mut v = HeaderValue::from_str(&format!("Bearer {}", t.expose_secret()))
-                    .map_err(|_| Error::Config("the token contains characters a header cannot carry".into()))?;
+                    .map_err(|_| {
+                        Error::Config("the token contains characters a header cannot carry".into())
+                    })?;
                 v.set_sensitive(true);
                 rb = rb.header(reqwest::header::AUTHORIZATION, v);
             }
@@ -461,7 +463,8 @@ impl Client {
             tracing::debug!(method = %method, path = %path, attempt, "request");
             let outcome = rb.send().await;
             let elapsed = start.elapsed();
-            let retries_left = can_resend && attempt < retry.max_retries && elapsed < retry.max_elapsed;
+            let retries_left =
+                can_resend && attempt < retry.max_retries && elapsed < retry.max_elapsed;
             match outcome {
                 Ok(resp) => {
                     let status = resp.status();
@@ -509,7 +512,9 @@ fn next_delay(delay: &mut Duration, retry: &RetryConfig, retry_after: Option<u64
     let mut d = Duration::from_millis(pick).min(retry.max_delay);
     *delay = d;
     if let Some(s) = retry_after {
-        d = d.max(Duration::from_secs(s)).min(retry.max_delay.max(Duration::from_secs(s.min(300))));
+        d = d
+            .max(Duration::from_secs(s))
+            .min(retry.max_delay.max(Duration::from_secs(s.min(300))));
     }
     d
 }
@@ -567,7 +572,12 @@ async fn api_error(method: &Method, path: &str, resp: reqwest::Response) -> Erro
             let msg = b
                 .message
                 .clone()
-                .or_else(|| b.extra.get("description").and_then(|v| v.as_str()).map(str::to_string))
+                .or_else(|| {
+                    b.extra
+                        .get("description")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
                 .unwrap_or_else(|| reason(status));
             (msg, b.errors.unwrap_or_default())
         }
@@ -678,8 +688,9 @@ pub(crate) fn from_value<T: DeserializeOwned>(context: &str, v: serde_json::Valu
 
 impl Request {
     pub(crate) fn json_body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::InvalidArgument(format!("cannot serialise the request body: {e}")))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::InvalidArgument(format!("cannot serialise the request body: {e}"))
+        })?;
         self.body = Body::Json(Bytes::from(bytes));
         Ok(self)
     }
@@ -716,11 +727,20 @@ mod tests {
             ("https://zenodo.org/", "https://zenodo.org/api/"),
             ("https://zenodo.org/api", "https://zenodo.org/api/"),
             ("https://zenodo.org/api/", "https://zenodo.org/api/"),
-            ("http://127.0.0.1:5000/sub", "http://127.0.0.1:5000/sub/api/"),
+            (
+                "http://127.0.0.1:5000/sub",
+                "http://127.0.0.1:5000/sub/api/",
+            ),
         ] {
             assert_eq!(api_base(input).expect("valid").as_str(), want, "{input}");
         }
-        for bad in ["", "zenodo.org", "ftp://x", "https://u:p@x.org", "https://x.org/?access_token=1"] {
+        for bad in [
+            "",
+            "zenodo.org",
+            "ftp://x",
+            "https://u:p@x.org",
+            "https://x.org/?access_token=1",
+        ] {
             assert!(api_base(bad).is_err(), "{bad} accepted");
         }
     }
@@ -729,7 +749,14 @@ mod tests {
     fn segments_are_encoded_one_by_one() {
         let c = Client::new("http://127.0.0.1:1", None).expect("client");
         let u = c
-            .url(&["records", "ab/c", "draft", "files", "a b#?%ü/x.csv", "content"])
+            .url(&[
+                "records",
+                "ab/c",
+                "draft",
+                "files",
+                "a b#?%ü/x.csv",
+                "content",
+            ])
             .expect("url");
         assert_eq!(
             u.as_str(),
@@ -742,8 +769,14 @@ mod tests {
     #[test]
     fn links_to_other_servers_are_refused() {
         let c = Client::new("http://127.0.0.1:5000", None).expect("client");
-        assert!(c.same_origin("http://127.0.0.1:5000/api/records?page=2").is_ok());
-        assert!(c.same_origin("http://evil.example/api/records?page=2").is_err());
+        assert!(
+            c.same_origin("http://127.0.0.1:5000/api/records?page=2")
+                .is_ok()
+        );
+        assert!(
+            c.same_origin("http://evil.example/api/records?page=2")
+                .is_err()
+        );
         assert!(c.same_origin("https://127.0.0.1:5000/api/records").is_err());
     }
 

@@ -37,35 +37,47 @@ impl DraftsApi<'_> {
     /// `GET /api/records/{id}/draft`.
     pub async fn get(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "draft"])?;
-        self.client.record(self.client.request(Method::GET, url)).await
+        self.client
+            .record(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `DELETE /api/records/{id}/draft`: discards a draft (an edit draft: the published
     /// record stays).
     pub async fn delete(&self, id: &str) -> Result<()> {
         let url = self.client.url(&["records", id, "draft"])?;
-        self.client.empty(self.client.request(Method::DELETE, url)).await
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
     }
 
     /// `POST /api/records/{id}/draft/actions/publish`. A draft with problems is refused with
     /// [`Error::Api`](crate::Error::Api) listing the field errors.
     pub async fn publish(&self, id: &str) -> Result<Record> {
-        let url = self.client.url(&["records", id, "draft", "actions", "publish"])?;
-        self.client.record(self.client.request(Method::POST, url)).await
+        let url = self
+            .client
+            .url(&["records", id, "draft", "actions", "publish"])?;
+        self.client
+            .record(self.client.request(Method::POST, url))
+            .await
     }
 
     /// `POST /api/records/{id}/draft`: a draft of a published record to change its metadata
     /// (the seed's `from_record`). Files stay locked; use a new version to change them.
     pub async fn edit(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "draft"])?;
-        self.client.record(self.client.request(Method::POST, url)).await
+        self.client
+            .record(self.client.request(Method::POST, url))
+            .await
     }
 
     /// `POST /api/records/{id}/versions`: a draft of a new version (new id, same parent;
     /// v13 drops `publication_date` and `version`, files are not carried over).
     pub async fn new_version(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "versions"])?;
-        self.client.record(self.client.request(Method::POST, url)).await
+        self.client
+            .record(self.client.request(Method::POST, url))
+            .await
     }
 
     /// `POST /api/records`: creates a draft. Missing `access` becomes public/public and
@@ -92,10 +104,7 @@ impl DraftsApi<'_> {
         let mut req = self.client.request(Method::PUT, url).json_body(&body)?;
         if let Some(rev) = draft.revision_id {
             // A bare integer: the server rejects the quoted ETag form.
-            req = req.header(
-                HeaderName::from_static("if-match"),
-                HeaderValue::from(rev),
-            );
+            req = req.header(HeaderName::from_static("if-match"), HeaderValue::from(rev));
         }
         self.client.record(req).await
     }
@@ -103,31 +112,40 @@ impl DraftsApi<'_> {
     /// `GET /api/records/{id}/draft/files`.
     pub async fn files(&self, id: &str) -> Result<Files> {
         let url = self.client.url(&["records", id, "draft", "files"])?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records/{id}/draft/files/{key}`.
     pub async fn file_metadata(&self, id: &str, key: &str) -> Result<FileEntry> {
         let url = self.client.url(&["records", id, "draft", "files", key])?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records/{id}/draft/files/{key}/content`: the bytes as a stream.
     pub async fn file_download(&self, id: &str, key: &str) -> Result<Download> {
-        let url = self.client.url(&["records", id, "draft", "files", key, "content"])?;
+        let url = self
+            .client
+            .url(&["records", id, "draft", "files", key, "content"])?;
         Download::start(self.client, url, None).await
     }
 
     /// `DELETE /api/records/{id}/draft/files/{key}`.
     pub async fn file_delete(&self, id: &str, key: &str) -> Result<()> {
         let url = self.client.url(&["records", id, "draft", "files", key])?;
-        self.client.empty(self.client.request(Method::DELETE, url)).await
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
     }
 
     /// `POST /api/records/{id}/draft/files` with `[{"key": key}]`: registers an upload.
     /// Returns the draft's whole file listing.
     pub async fn file_upload_start(&self, id: &str, key: &str) -> Result<Files> {
-        self.file_upload_start_many(id, &[FileEntry::init(key)]).await
+        self.file_upload_start_many(id, &[FileEntry::init(key)])
+            .await
     }
 
     /// `POST /api/records/{id}/draft/files` with several entries (key, and optionally size,
@@ -140,8 +158,15 @@ impl DraftsApi<'_> {
 
     /// `PUT /api/records/{id}/draft/files/{key}/content`: streams the content
     /// (`application/octet-stream`). The file stays `pending` until committed.
-    pub async fn file_upload_content(&self, id: &str, key: &str, body: UploadBody) -> Result<FileEntry> {
-        let url = self.client.url(&["records", id, "draft", "files", key, "content"])?;
+    pub async fn file_upload_content(
+        &self,
+        id: &str,
+        key: &str,
+        body: UploadBody,
+    ) -> Result<FileEntry> {
+        let url = self
+            .client
+            .url(&["records", id, "draft", "files", key, "content"])?;
         let (b, len) = body.into_parts();
         let req = self.client.request(Method::PUT, url).stream_body(b, len);
         self.client.json(req).await
@@ -150,28 +175,40 @@ impl DraftsApi<'_> {
     /// `POST /api/records/{id}/draft/files/{key}/commit`: completes an upload; the server
     /// reports the final size and `md5:` checksum.
     pub async fn file_upload_complete(&self, id: &str, key: &str) -> Result<FileEntry> {
-        let url = self.client.url(&["records", id, "draft", "files", key, "commit"])?;
-        self.client.json(self.client.request(Method::POST, url)).await
+        let url = self
+            .client
+            .url(&["records", id, "draft", "files", key, "commit"])?;
+        self.client
+            .json(self.client.request(Method::POST, url))
+            .await
     }
 
     /// `POST /api/records/{id}/draft/actions/files-import`: links every file of the previous
     /// version into a new-version draft (no bytes are copied).
     pub async fn files_import(&self, id: &str) -> Result<Files> {
-        let url = self.client.url(&["records", id, "draft", "actions", "files-import"])?;
-        self.client.json(self.client.request(Method::POST, url)).await
+        let url = self
+            .client
+            .url(&["records", id, "draft", "actions", "files-import"])?;
+        self.client
+            .json(self.client.request(Method::POST, url))
+            .await
     }
 
     /// `POST /api/records/{id}/draft/pids/doi`: reserves a DOI for the draft.
     pub async fn reserve_doi(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "draft", "pids", "doi"])?;
-        self.client.record(self.client.request(Method::POST, url)).await
+        self.client
+            .record(self.client.request(Method::POST, url))
+            .await
     }
 
     /// `DELETE /api/records/{id}/draft/pids/doi`: discards a reserved DOI (the server answers
     /// with the draft).
     pub async fn discard_doi(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "draft", "pids", "doi"])?;
-        self.client.record(self.client.request(Method::DELETE, url)).await
+        self.client
+            .record(self.client.request(Method::DELETE, url))
+            .await
     }
 }
 
@@ -185,6 +222,7 @@ fn draft_body(draft: &Record) -> JsonMap {
     for k in READ_ONLY {
         map.remove(*k);
     }
+    strip_vocabulary_output(&mut map);
     if let Some(files) = &draft.files {
         if let Ok(v) = serde_json::to_value(files.settings()) {
             map.insert("files".into(), v);
@@ -196,4 +234,25 @@ fn draft_body(draft: &Record) -> JsonMap {
         }
     }
     map
+}
+
+/// Removes what the server derives from a vocabulary entry and refuses on input: a license
+/// given by `id` comes back with `title`, `description`, `icon` and `props`, and sending `icon`
+/// back is answered with "Unknown field." (observed on v13 and v14). The server fills them in
+/// again from the vocabulary, so nothing is lost.
+fn strip_vocabulary_output(body: &mut JsonMap) {
+    let Some(serde_json::Value::Object(metadata)) = body.get_mut("metadata") else {
+        return;
+    };
+    if let Some(serde_json::Value::Array(rights)) = metadata.get_mut("rights") {
+        for r in rights.iter_mut() {
+            if let serde_json::Value::Object(o) = r {
+                if o.get("id").is_some_and(serde_json::Value::is_string) {
+                    for k in ["title", "description", "icon", "props"] {
+                        o.remove(k);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -12,10 +12,17 @@ pub struct QueryApi<'a> {
 impl QueryApi<'_> {
     /// `GET /api/vocabularies/{type}` (or `/api/{type}` for affiliations, funders, awards,
     /// names, subjects): a page of terms.
-    pub async fn vocabulary(&self, voc: &VocType, query: &VocQuery) -> Result<Results<VocabularyTerm>> {
+    pub async fn vocabulary(
+        &self,
+        voc: &VocType,
+        query: &VocQuery,
+    ) -> Result<Results<VocabularyTerm>> {
         let segs = voc.path_segments();
         let url = self.client.url(&segs)?;
-        let req = self.client.request(Method::GET, url).query(&query.to_pairs());
+        let req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
         self.client.json(req).await
     }
 
@@ -24,7 +31,9 @@ impl QueryApi<'_> {
         let mut segs = voc.path_segments();
         segs.push(id);
         let url = self.client.url(&segs)?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records`: published records (latest versions unless `all_versions`).
@@ -62,7 +71,10 @@ impl QueryApi<'_> {
 
     async fn search(&self, segs: &[&str], query: &RecordQuery) -> Result<Results<Record>> {
         let url = self.client.url(segs)?;
-        let mut req = self.client.request(Method::GET, url).query(&query.to_pairs());
+        let mut req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
         req.accept = self.client.record_accept();
         self.client.json(req).await
     }

@@ -21,19 +21,25 @@ impl<'a> RecordsApi<'a> {
     /// `GET /api/records/{id}`: a published record. A parent id redirects to the latest version.
     pub async fn get(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id])?;
-        self.client.record(self.client.request(Method::GET, url)).await
+        self.client
+            .record(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records/{id}/files`: the file listing.
     pub async fn files(&self, id: &str) -> Result<Files> {
         let url = self.client.url(&["records", id, "files"])?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records/{id}/files/{key}`: one file's metadata.
     pub async fn file_metadata(&self, id: &str, key: &str) -> Result<FileEntry> {
         let url = self.client.url(&["records", id, "files", key])?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records/{id}/files/{key}/content`: the file's bytes as a stream (never
@@ -65,7 +71,9 @@ impl<'a> RecordsApi<'a> {
     /// redirect, which is followed).
     pub async fn latest_version(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "versions", "latest"])?;
-        self.client.record(self.client.request(Method::GET, url)).await
+        self.client
+            .record(self.client.request(Method::GET, url))
+            .await
     }
 }
 
@@ -79,13 +87,19 @@ impl AccessLinksApi<'_> {
     /// `GET /api/records/{id}/access/links`.
     pub async fn list(&self, id: &str) -> Result<Results<AccessLink>> {
         let url = self.client.url(&["records", id, "access", "links"])?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `GET /api/records/{id}/access/links/{link_id}`.
     pub async fn get(&self, id: &str, link_id: &str) -> Result<AccessLink> {
-        let url = self.client.url(&["records", id, "access", "links", link_id])?;
-        self.client.json(self.client.request(Method::GET, url)).await
+        let url = self
+            .client
+            .url(&["records", id, "access", "links", link_id])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `POST /api/records/{id}/access/links`: creates a link (permission defaults to `view`).
@@ -102,15 +116,24 @@ impl AccessLinksApi<'_> {
     /// `PATCH /api/records/{id}/access/links/{link_id}`: changes permission, expiry or
     /// description (`PUT` is refused by the server).
     pub async fn update(&self, id: &str, link_id: &str, link: &AccessLink) -> Result<AccessLink> {
-        let url = self.client.url(&["records", id, "access", "links", link_id])?;
-        let req = self.client.request(Method::PATCH, url).json_body(&writable(link))?;
+        let url = self
+            .client
+            .url(&["records", id, "access", "links", link_id])?;
+        let req = self
+            .client
+            .request(Method::PATCH, url)
+            .json_body(&writable(link))?;
         self.client.json(req).await
     }
 
     /// `DELETE /api/records/{id}/access/links/{link_id}`.
     pub async fn delete(&self, id: &str, link_id: &str) -> Result<()> {
-        let url = self.client.url(&["records", id, "access", "links", link_id])?;
-        self.client.empty(self.client.request(Method::DELETE, url)).await
+        let url = self
+            .client
+            .url(&["records", id, "access", "links", link_id])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
     }
 }
 
