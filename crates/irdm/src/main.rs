@@ -1,1 +1,391 @@
-fn main() {}
+//! `irdm`: the command-line tool for InvenioRDM repositories.
+
+mod commands;
+mod config;
+mod demo;
+mod output;
+mod transfers;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes (also listed in `irdm --help`).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Anything else (local I/O, configuration).
+    pub const OTHER: u8 = 1;
+    /// Bad usage (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// The server refused the request (4xx other than 404/410, 5xx).
+    pub const REFUSED: u8 = 3;
+    /// Not found (404, 410).
+    pub const NOT_FOUND: u8 = 4;
+    /// Network failure (cannot connect, broken connection, timeout).
+    pub const NETWORK: u8 = 5;
+    /// A checksum did not match.
+    pub const CHECKSUM: u8 = 6;
+}
+
+const AFTER_HELP: &str = "\
+Configuration (highest precedence first): --url/--token, INVENIORDM_URL/INVENIORDM_TOKEN,
+a .env file, a profile of the config file (--profile NAME; see `irdm config`).
+
+Exit codes: 0 success, 1 other error, 2 usage, 3 the server refused, 4 not found,
+5 network failure, 6 checksum mismatch.";
+
+/// curl and gh for InvenioRDM: search, deposit, upload, publish, version, download.
+#[derive(Debug, Parser)]
+#[command(name = "irdm", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Server URL (site root or API root), e.g. https://zenodo.org.
+    #[arg(long, global = true)]
+    pub url: Option<String>,
+    /// Personal access token (prefer INVENIORDM_TOKEN or a profile: flags show in process lists).
+    #[arg(long, global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Profile of the config file.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Print the server's JSON documents (one per line for lists).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Request logs on stderr (-v requests, -vv more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Is the server reachable, and who am I.
+    Ping,
+    /// Show the settings in use and where each came from (the token masked).
+    Config,
+    /// Search published records (or your own with --mine).
+    Search(SearchArgs),
+    /// Search a vocabulary, or show one term with --id.
+    Vocab(VocabArgs),
+    /// Published records.
+    #[command(subcommand)]
+    Record(RecordCmd),
+    /// Drafts.
+    #[command(subcommand)]
+    Draft(DraftCmd),
+    /// Upload files and folders to a draft (md5 verified).
+    Upload(UploadArgs),
+    /// Download the files of a record or draft (md5 verified).
+    Download(DownloadArgs),
+    /// Access links (secret share links) of a record.
+    #[command(subcommand)]
+    Links(LinksCmd),
+    /// Reserve or discard a draft's DOI.
+    #[command(subcommand)]
+    Doi(DoiCmd),
+    /// Run the local InvenioRDM-compatible server.
+    Sandbox(inveniordm_sandbox::cli::ServeArgs),
+    /// Run the whole deposit workflow on an embedded sandbox and check every step.
+    Demo(DemoArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `irdm search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Query (OpenSearch syntax: words, "phrases", field:value, AND/OR/NOT, ranges).
+    pub query: Option<String>,
+    /// Search your own drafts and records.
+    #[arg(long)]
+    pub mine: bool,
+    /// Sort option (bestmatch, newest, oldest, version, updated-desc, …).
+    #[arg(long)]
+    pub sort: Option<String>,
+    /// Page size.
+    #[arg(long)]
+    pub size: Option<u64>,
+    /// Page number.
+    #[arg(long)]
+    pub page: Option<u64>,
+    /// Include every version.
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Follow the pages to the end.
+    #[arg(long)]
+    pub all: bool,
+    /// Facet filter NAME=VALUE (repeatable), e.g. resource_type=dataset.
+    #[arg(long = "filter", value_name = "NAME=VALUE")]
+    pub filters: Vec<String>,
+}
+
+/// `irdm vocab`.
+#[derive(Debug, Args)]
+pub struct VocabArgs {
+    /// Vocabulary (languages, licenses, resourcetypes, affiliations, funders, awards, names, subjects, …).
+    pub vocabulary: String,
+    /// Query.
+    pub query: Option<String>,
+    /// Show one term.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Page size.
+    #[arg(long)]
+    pub size: Option<u64>,
+    /// Page number.
+    #[arg(long)]
+    pub page: Option<u64>,
+}
+
+/// `irdm record …`.
+#[derive(Debug, Subcommand)]
+pub enum RecordCmd {
+    /// Show a record.
+    Get {
+        /// Record id.
+        id: String,
+    },
+    /// List a record's files.
+    Files {
+        /// Record id.
+        id: String,
+    },
+    /// List every version of a record.
+    Versions {
+        /// Record id.
+        id: String,
+    },
+    /// Show the latest version of a record.
+    Latest {
+        /// Record id.
+        id: String,
+    },
+    /// Show one file's metadata.
+    File {
+        /// Record id.
+        id: String,
+        /// File key.
+        key: String,
+    },
+}
+
+/// `irdm draft …`.
+#[derive(Debug, Subcommand)]
+pub enum DraftCmd {
+    /// Create a draft from metadata (JSON or YAML: a metadata object or a whole draft).
+    Create {
+        /// File with the metadata, or - for standard input.
+        #[arg(long)]
+        metadata: Option<String>,
+    },
+    /// Show a draft.
+    Get {
+        /// Draft id.
+        id: String,
+    },
+    /// Replace a draft's metadata (JSON or YAML).
+    Update {
+        /// Draft id.
+        id: String,
+        /// File with the metadata, or - for standard input.
+        #[arg(long)]
+        metadata: String,
+    },
+    /// Discard a draft.
+    Delete {
+        /// Draft id.
+        id: String,
+    },
+    /// Publish a draft.
+    Publish {
+        /// Draft id.
+        id: String,
+    },
+    /// Create an edit draft of a published record.
+    Edit {
+        /// Record id.
+        id: String,
+    },
+    /// Create a draft of a new version of a published record.
+    NewVersion {
+        /// Record id.
+        id: String,
+    },
+    /// Link the previous version's files into a new-version draft.
+    ImportFiles {
+        /// Draft id.
+        id: String,
+    },
+    /// List a draft's files.
+    Files {
+        /// Draft id.
+        id: String,
+    },
+    /// Delete a file from a draft.
+    FileDelete {
+        /// Draft id.
+        id: String,
+        /// File key.
+        key: String,
+    },
+}
+
+/// `irdm upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Draft id.
+    pub draft_id: String,
+    /// Files and folders (a folder's files get keys relative to the folder).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Parallel uploads.
+    #[arg(long, short, default_value_t = 4)]
+    pub jobs: usize,
+    /// Replace files the draft already has with different content.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `irdm download`.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Record (or draft, with --draft) id.
+    pub id: String,
+    /// File keys (default: all).
+    pub keys: Vec<String>,
+    /// Output folder.
+    #[arg(short, long, default_value = ".")]
+    pub output: PathBuf,
+    /// Download from the draft.
+    #[arg(long)]
+    pub draft: bool,
+    /// Parallel downloads.
+    #[arg(long, short, default_value_t = 4)]
+    pub jobs: usize,
+    /// Replace existing files whose content differs.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `irdm links …`.
+#[derive(Debug, Subcommand)]
+pub enum LinksCmd {
+    /// List a record's access links.
+    List {
+        /// Record id.
+        id: String,
+    },
+    /// Show one link.
+    Get {
+        /// Record id.
+        id: String,
+        /// Link id.
+        link_id: String,
+    },
+    /// Create a link.
+    Create {
+        /// Record id.
+        id: String,
+        /// view, preview or edit.
+        #[arg(long, default_value = "view")]
+        permission: String,
+        /// Expiry date (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Change a link.
+    Update {
+        /// Record id.
+        id: String,
+        /// Link id.
+        link_id: String,
+        /// view, preview or edit.
+        #[arg(long)]
+        permission: Option<String>,
+        /// Expiry date (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a link.
+    Delete {
+        /// Record id.
+        id: String,
+        /// Link id.
+        link_id: String,
+    },
+}
+
+/// `irdm doi …`.
+#[derive(Debug, Subcommand)]
+pub enum DoiCmd {
+    /// Reserve a DOI for a draft.
+    Reserve {
+        /// Draft id.
+        id: String,
+    },
+    /// Discard a draft's reserved DOI.
+    Discard {
+        /// Draft id.
+        id: String,
+    },
+}
+
+/// `irdm demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the sandbox running after the demo (until Ctrl-C), to explore it.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::OTHER);
+        }
+    };
+    match rt.block_on(commands::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let code = output::report_error(&e);
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    if verbose == 0 {
+        return;
+    }
+    let filter = match verbose {
+        1 => "inveniordm=debug,irdm=debug",
+        _ => "inveniordm=trace,irdm=trace,inveniordm_sandbox=debug,reqwest=debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .try_init();
+}

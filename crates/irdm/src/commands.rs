@@ -1,0 +1,488 @@
+//! Command dispatch.
+
+use std::io::Read;
+
+use anyhow::{Context, Result, anyhow, bail};
+use inveniordm::models::{
+    AccessLink, LinkPermission, Metadata, Record, RecordQuery, VocQuery, VocType,
+};
+use inveniordm::{Client, RecordFormat};
+
+use crate::config;
+use crate::output;
+use crate::{Cli, Command, DoiCmd, DraftCmd, LinksCmd, RecordCmd, exit};
+
+/// Runs a command; returns the exit code.
+pub async fn run(cli: Cli) -> Result<u8> {
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "irdm", &mut std::io::stdout());
+            return Ok(exit::OK);
+        }
+        Command::Sandbox(args) => {
+            inveniordm_sandbox::cli::serve(args)
+                .await
+                .map_err(|e| anyhow!(e))?;
+            return Ok(exit::OK);
+        }
+        Command::Demo(args) => return crate::demo::run(args, cli.quiet).await,
+        Command::Config => return show_config(&cli),
+        _ => {}
+    }
+    let client = client(&cli)?;
+    let json = cli.json;
+    match &cli.command {
+        Command::Ping => ping(&client, json).await,
+        Command::Search(a) => search(&client, a, json).await,
+        Command::Vocab(a) => vocab(&client, a, json).await,
+        Command::Record(c) => record(&client, c, json).await,
+        Command::Draft(c) => draft(&client, c, json).await,
+        Command::Upload(a) => crate::transfers::upload(&client, a, json, cli.quiet).await,
+        Command::Download(a) => crate::transfers::download(&client, a, json, cli.quiet).await,
+        Command::Links(c) => links(&client, c, json).await,
+        Command::Doi(c) => doi(&client, c, json).await,
+        Command::Completions { .. } | Command::Sandbox(_) | Command::Demo(_) | Command::Config => {
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// The client for the resolved settings.
+pub fn client(cli: &Cli) -> Result<Client> {
+    let s = config::resolve(
+        cli.url.as_deref(),
+        cli.token.as_deref(),
+        cli.profile.as_deref(),
+    )?;
+    let Some((url, _)) = s.url else {
+        bail!(
+            "no server URL: pass --url, set INVENIORDM_URL, or add a profile to {} (try `irdm demo` for a local sandbox)",
+            s.config_file.display()
+        );
+    };
+    let mut b = Client::builder(url).user_agent(format!("irdm/{}", env!("CARGO_PKG_VERSION")));
+    if let Some((t, _)) = s.token {
+        b = b.token(t);
+    }
+    if std::env::var("IRDM_RECORD_FORMAT").as_deref() == Ok("rdm") {
+        b = b.record_format(RecordFormat::Rdm);
+    }
+    Ok(b.build()?)
+}
+
+fn show_config(cli: &Cli) -> Result<u8> {
+    let s = config::resolve(
+        cli.url.as_deref(),
+        cli.token.as_deref(),
+        cli.profile.as_deref(),
+    )?;
+    if cli.json {
+        let v = serde_json::json!({
+            "url": s.url.as_ref().map(|(u, _)| u),
+            "url_source": s.url.as_ref().map(|(_, src)| src.to_string()),
+            "token": s.token.as_ref().map(|(t, _)| config::mask(t)),
+            "token_source": s.token.as_ref().map(|(_, src)| src.to_string()),
+            "profile": s.profile,
+            "config_file": s.config_file.display().to_string(),
+        });
+        println!("{v}");
+        return Ok(exit::OK);
+    }
+    match &s.url {
+        Some((u, src)) => println!("url:         {u}  (from {src})"),
+        None => println!("url:         not set"),
+    }
+    match &s.token {
+        Some((t, src)) => println!("token:       {}  (from {src})", config::mask(t)),
+        None => println!("token:       not set (anonymous: read-only)"),
+    }
+    println!("profile:     {}", s.profile.as_deref().unwrap_or("none"));
+    println!(
+        "config file: {}{}",
+        s.config_file.display(),
+        if s.config_file.is_file() {
+            ""
+        } else {
+            " (absent)"
+        }
+    );
+    Ok(exit::OK)
+}
+
+async fn ping(c: &Client, json: bool) -> Result<u8> {
+    let started = std::time::Instant::now();
+    let page = c
+        .query()
+        .records(&RecordQuery::all().size(1))
+        .await
+        .context("the server did not answer a record search")?;
+    let ms = started.elapsed().as_millis();
+    let me = if c.has_token() {
+        match c.query().user_records(&RecordQuery::all().size(1)).await {
+            Ok(p) => Some(Ok(p.total())),
+            Err(e) => Some(Err(e)),
+        }
+    } else {
+        None
+    };
+    if json {
+        let v = serde_json::json!({
+            "api": c.api_url().as_str(),
+            "reachable": true,
+            "milliseconds": ms,
+            "records": page.total(),
+            "authenticated": matches!(me, Some(Ok(_))),
+            "own_records": me.as_ref().and_then(|r| r.as_ref().ok()),
+        });
+        println!("{v}");
+    } else {
+        println!(
+            "{} answers ({ms} ms), {} published records",
+            c.api_url(),
+            page.total()
+        );
+        match &me {
+            None => println!("no token: anonymous, read-only"),
+            Some(Ok(n)) => println!("token accepted: you have {n} drafts and records"),
+            Some(Err(e)) => println!("the token was not accepted: {e}"),
+        }
+    }
+    Ok(match &me {
+        Some(Err(_)) => exit::REFUSED,
+        _ => exit::OK,
+    })
+}
+
+async fn search(c: &Client, a: &crate::SearchArgs, json: bool) -> Result<u8> {
+    let mut q = RecordQuery::new(a.query.clone().unwrap_or_default());
+    q.sort = a.sort.clone();
+    q.size = a.size;
+    q.page = a.page;
+    q.all_versions = a.all_versions;
+    for f in &a.filters {
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--filter takes NAME=VALUE, got {f:?}"))?;
+        q = q.filter(k, v);
+    }
+    let mut page = c.query().records_of(a.mine, &q).await?;
+    let total = page.total();
+    let mut shown = 0usize;
+    let mut pages = 0usize;
+    loop {
+        pages += 1;
+        shown += page.items().len();
+        if json {
+            for r in page.items() {
+                output::json_line(r)?;
+            }
+        } else if pages == 1 {
+            output::records(page.items());
+        } else {
+            for r in page.items() {
+                println!("{}", output::record_row(r).join("  "));
+            }
+        }
+        if !a.all {
+            break;
+        }
+        // The engine serves at most 10 000 results; stop there instead of failing.
+        if shown >= 10_000 || pages >= 10_000 {
+            eprintln!(
+                "stopped after {shown} results: the server serves at most 10 000 per query; narrow the query"
+            );
+            break;
+        }
+        match c.query().next_page(&page).await? {
+            Some(next) if !next.items().is_empty() => page = next,
+            _ => break,
+        }
+    }
+    if !json {
+        eprintln!("{shown} of {total} shown");
+    }
+    Ok(exit::OK)
+}
+
+async fn vocab(c: &Client, a: &crate::VocabArgs, json: bool) -> Result<u8> {
+    let t: VocType = a.vocabulary.parse().unwrap_or_else(|e| match e {});
+    if let Some(id) = &a.id {
+        let term = c.query().term(&t, id).await?;
+        if json {
+            output::json_line(&term)?;
+        } else {
+            output::terms(std::slice::from_ref(&term));
+        }
+        return Ok(exit::OK);
+    }
+    let mut q = VocQuery::new();
+    if let Some(s) = &a.query {
+        q = q.suggest(s.clone());
+    }
+    q.size = a.size;
+    q.page = a.page;
+    let page = c.query().vocabulary(&t, &q).await?;
+    if json {
+        for term in page.items() {
+            output::json_line(term)?;
+        }
+    } else {
+        output::terms(page.items());
+        eprintln!("{} of {} shown", page.items().len(), page.total());
+    }
+    Ok(exit::OK)
+}
+
+fn show(r: &Record, json: bool) -> Result<()> {
+    if json {
+        output::json_line(r)
+    } else {
+        output::record(r);
+        Ok(())
+    }
+}
+
+async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
+    match cmd {
+        RecordCmd::Get { id } => show(&c.records().get(id).await?, json)?,
+        RecordCmd::Latest { id } => show(&c.records().latest_version(id).await?, json)?,
+        RecordCmd::Files { id } => {
+            let f = c.records().files(id).await?;
+            if json {
+                output::json_line(&f)?
+            } else {
+                output::files(f.iter())
+            }
+        }
+        RecordCmd::File { id, key } => {
+            let f = c.records().file_metadata(id, key).await?;
+            if json {
+                output::json_line(&f)?
+            } else {
+                output::files(std::iter::once(&f))
+            }
+        }
+        RecordCmd::Versions { id } => {
+            let v = c.records().versions(id).await?;
+            if json {
+                for r in v.items() {
+                    output::json_line(r)?;
+                }
+            } else {
+                output::records(v.items());
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Reads metadata (JSON or YAML) from a file or `-`: a metadata object, or a whole draft
+/// (an object with a `metadata` key).
+pub fn read_draft(source: &str) -> Result<Record> {
+    let text = if source == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading standard input")?;
+        s
+    } else {
+        std::fs::read_to_string(source).with_context(|| format!("cannot read {source}"))?
+    };
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(json_err) => serde_yaml::from_str(&text).map_err(|yaml_err| {
+            anyhow!("{source} is neither JSON ({json_err}) nor YAML ({yaml_err})")
+        })?,
+    };
+    if !value.is_object() {
+        bail!("{source} must hold an object (the metadata, or a draft with a \"metadata\" key)");
+    }
+    if value.get("metadata").is_some()
+        || value.get("access").is_some()
+        || value.get("files").is_some()
+    {
+        Ok(serde_json::from_value(value)?)
+    } else {
+        let m: Metadata = serde_json::from_value(value)?;
+        Ok(Record {
+            metadata: Some(m),
+            ..Record::default()
+        })
+    }
+}
+
+async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
+    let d = c.drafts();
+    match cmd {
+        DraftCmd::Create { metadata } => {
+            let draft = match metadata {
+                Some(src) => read_draft(src)?,
+                None => Record::default(),
+            };
+            let r = d.create(&draft).await?;
+            show(&r, json)?;
+        }
+        DraftCmd::Get { id } => show(&d.get(id).await?, json)?,
+        DraftCmd::Update { id, metadata } => {
+            let input = read_draft(metadata)?;
+            // Start from the server's draft so that access, files settings and pids are kept
+            // unless the input sets them; send its revision so a concurrent change is refused.
+            let mut current = d.get(id).await?;
+            if input.metadata.is_some() {
+                current.metadata = input.metadata;
+            }
+            if input.access.is_some() {
+                current.access = input.access;
+            }
+            if input.files.is_some() {
+                current.files = input.files;
+            }
+            if input.custom_fields.is_some() {
+                current.custom_fields = input.custom_fields;
+            }
+            if input.pids.is_some() {
+                current.pids = input.pids;
+            }
+            let r = d.update(id, &current).await?;
+            show(&r, json)?;
+        }
+        DraftCmd::Delete { id } => {
+            d.delete(id).await?;
+            if json {
+                println!("{}", serde_json::json!({"deleted": id}))
+            } else {
+                println!("draft {id} discarded")
+            }
+        }
+        DraftCmd::Publish { id } => {
+            let r = d
+                .publish(id)
+                .await
+                .with_context(|| "the server refused to publish".to_string())?;
+            show(&r, json)?;
+        }
+        DraftCmd::Edit { id } => show(&d.edit(id).await?, json)?,
+        DraftCmd::NewVersion { id } => show(&d.new_version(id).await?, json)?,
+        DraftCmd::ImportFiles { id } => {
+            let f = d.files_import(id).await?;
+            if json {
+                output::json_line(&f)?
+            } else {
+                output::files(f.iter())
+            }
+        }
+        DraftCmd::Files { id } => {
+            let f = d.files(id).await?;
+            if json {
+                output::json_line(&f)?
+            } else {
+                output::files(f.iter())
+            }
+        }
+        DraftCmd::FileDelete { id, key } => {
+            d.file_delete(id, key).await?;
+            if json {
+                println!("{}", serde_json::json!({"deleted": key}))
+            } else {
+                println!("{key} deleted from draft {id}")
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn permission(p: &str) -> Result<LinkPermission> {
+    match p {
+        "view" | "preview" | "edit" => Ok(LinkPermission::from(p)),
+        other => bail!("permission must be view, preview or edit, not {other:?}"),
+    }
+}
+
+async fn links(c: &Client, cmd: &LinksCmd, json: bool) -> Result<u8> {
+    let l = c.records().access_links();
+    match cmd {
+        LinksCmd::List { id } => {
+            let page = l.list(id).await?;
+            if json {
+                for x in page.items() {
+                    output::json_line(x)?;
+                }
+            } else {
+                output::links(page.items());
+            }
+        }
+        LinksCmd::Get { id, link_id } => {
+            let x = l.get(id, link_id).await?;
+            if json {
+                output::json_line(&x)?
+            } else {
+                output::links(std::slice::from_ref(&x))
+            }
+        }
+        LinksCmd::Create {
+            id,
+            permission: p,
+            expires,
+            description,
+        } => {
+            let mut link = AccessLink::with_permission(permission(p)?);
+            link.expires_at = expires.clone();
+            link.description = description.clone();
+            let x = l.create(id, &link).await?;
+            if json {
+                output::json_line(&x)?;
+            } else {
+                output::links(std::slice::from_ref(&x));
+                if let Some(t) = &x.token {
+                    println!("share: append ?token={t} to the record's address");
+                }
+            }
+        }
+        LinksCmd::Update {
+            id,
+            link_id,
+            permission: p,
+            expires,
+            description,
+        } => {
+            let mut link = AccessLink::default();
+            if let Some(p) = p {
+                link.permission = Some(permission(p)?);
+            }
+            link.expires_at = expires.clone();
+            link.description = description.clone();
+            let x = l.update(id, link_id, &link).await?;
+            if json {
+                output::json_line(&x)?
+            } else {
+                output::links(std::slice::from_ref(&x))
+            }
+        }
+        LinksCmd::Delete { id, link_id } => {
+            l.delete(id, link_id).await?;
+            if json {
+                println!("{}", serde_json::json!({"deleted": link_id}))
+            } else {
+                println!("link {link_id} deleted")
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+async fn doi(c: &Client, cmd: &DoiCmd, json: bool) -> Result<u8> {
+    let r = match cmd {
+        DoiCmd::Reserve { id } => c.drafts().reserve_doi(id).await?,
+        DoiCmd::Discard { id } => c.drafts().discard_doi(id).await?,
+    };
+    if json {
+        output::json_line(&r)?;
+    } else {
+        match r.doi() {
+            Some(doi) => println!("{doi}"),
+            None => println!("draft {} has no DOI", r.id.as_deref().unwrap_or("?")),
+        }
+    }
+    Ok(exit::OK)
+}
