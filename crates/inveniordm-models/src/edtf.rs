@@ -62,11 +62,10 @@ fn parse_date(s: &str) -> Option<Date> {
         if !(1..=12).contains(&m) {
             return None;
         }
-        if let Some(d) = d {
-            if d < 1 || d > days_in_month(y, m) {
+        if let Some(d) = d
+            && (d < 1 || d > days_in_month(y, m)) {
                 return None;
             }
-        }
     }
     Some(Date { y, m, d })
 }
@@ -74,7 +73,7 @@ fn parse_date(s: &str) -> Option<Date> {
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         _ => 31,
     }

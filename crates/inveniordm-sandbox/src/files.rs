@@ -109,14 +109,12 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             .get("transfer")
             .and_then(|t| t.get("type"))
             .and_then(Value::as_str)
-        {
-            if t != "L" {
+            && t != "L" {
                 errors.push((
                     format!("{i}.transfer.type"),
                     "Only local transfers (L) are supported by the sandbox.".into(),
                 ));
             }
-        }
         let declared_size = match o.get("size") {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_u64() {
@@ -383,8 +381,12 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
             .cloned()
             .ok_or_else(|| no_file(id, key))?
     };
-    let Some(blob) = &f.blob else {
-        return Err(no_file(id, key));
+    // The real server has no object to send until the upload is committed, and fails.
+    let Some(blob) = f.blob.as_ref().filter(|_| f.status == "completed") else {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error",
+        ));
     };
     let path = app.store.blob_path(blob);
     let mut file = tokio::fs::File::open(&path)
@@ -423,14 +425,13 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
     let mut sent = 0u64;
     let stream = stream.map(move |chunk| {
         let chunk = chunk?;
-        if let Some(at) = drop_at {
-            if sent + chunk.len() as u64 > at {
+        if let Some(at) = drop_at
+            && sent + chunk.len() as u64 > at {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
                     "injected fault: connection dropped",
                 ));
             }
-        }
         sent += chunk.len() as u64;
         Ok(chunk)
     });
@@ -454,8 +455,9 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
         .header(header::ACCEPT_RANGES, "bytes")
         .header(
             header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{}\"", name.escape_default()),
-        );
+            format!("attachment; filename=\"{}\"", name.escape_default()),
+        )
+        .header(header::LAST_MODIFIED, last_modified(&f.updated));
     if let Some(md5) = &f.md5 {
         b = b
             .header(header::ETAG, format!("\"md5:{md5}\""))
@@ -599,11 +601,10 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
             "File upload transfer failed.",
         ));
     }
-    if broken.is_none() {
-        if let Err(e) = out.flush().await.and(out.sync_all().await) {
+    if broken.is_none()
+        && let Err(e) = out.flush().await.and(out.sync_all().await) {
             broken = Some(fail(e));
         }
-    }
     drop(out);
     if let Some(err) = broken {
         let _ = tokio::fs::remove_file(&tmp).await;
@@ -707,4 +708,15 @@ pub fn import(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         StatusCode::CREATED,
         &render::file_listing(&st, &d, true, ctx),
     ))
+}
+
+/// `Last-Modified` from an ISO timestamp.
+fn last_modified(iso: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string()
+        })
+        .unwrap_or_else(|_| "Thu, 01 Jan 2026 00:00:00 GMT".into())
 }

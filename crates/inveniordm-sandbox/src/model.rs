@@ -194,7 +194,7 @@ impl State {
             .values()
             .filter(|d| d.parent_id == parent)
             .collect();
-        v.sort_by(|a, b| b.index.cmp(&a.index));
+        v.sort_by_key(|d| std::cmp::Reverse(d.index));
         v
     }
 

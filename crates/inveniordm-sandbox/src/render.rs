@@ -15,7 +15,26 @@ pub fn bucket(id: &str, draft: bool) -> String {
     }
 }
 
-fn ext(key: &str) -> Option<String> {
+/// A stable UUID-shaped id for a bucket name.
+fn bucket_uuid(bucket: &str) -> String {
+    use sha2::Digest;
+    let h: String = sha2::Sha256::digest(bucket.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The extension of a key, lower-cased.
+pub fn ext(key: &str) -> Option<String> {
     let name = key.rsplit('/').next().unwrap_or(key);
     let (stem, e) = name.rsplit_once('.')?;
     (!stem.is_empty() && !e.is_empty()).then(|| e.to_ascii_lowercase())
@@ -48,14 +67,10 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         e["mimetype"] = json!(f.mimetype.as_deref().unwrap_or("application/octet-stream"));
         e["version_id"] = json!(f.version_id);
         e["file_id"] = json!(f.file_id);
-        e["bucket_id"] = json!(
-            f.bucket
-                .trim_start_matches(|c| c != ':')
-                .trim_start_matches(':')
-        );
+        e["bucket_id"] = json!(bucket_uuid(&f.bucket));
         e["storage_class"] = json!("L");
-        if let Some(x) = ext(&f.key) {
-            e["ext"] = json!(x);
+        if f.metadata.is_null() {
+            e["metadata"] = json!({});
         }
     } else {
         if let Some(s) = f.declared_size {
@@ -261,17 +276,36 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
     let mut entries = Map::new();
     let mut total = 0u64;
     for f in &files {
-        let mut e = file_entry(f, id, draft, ctx);
-        if let Value::Object(m) = &mut e {
-            m.insert("id".into(), json!(f.file_id));
-            m.remove("transfer");
+        let full = file_entry(f, id, draft, ctx);
+        let mut e = Map::new();
+        e.insert("id".into(), json!(f.file_id));
+        for k in [
+            "checksum",
+            "size",
+            "mimetype",
+            "storage_class",
+            "key",
+            "metadata",
+            "access",
+            "links",
+        ] {
+            if let Some(v) = full.get(k) {
+                e.insert(k.into(), v.clone());
+            }
+        }
+        if let Some(x) = ext(&f.key) {
+            e.insert("ext".into(), json!(x));
+        }
+        if let Some(Value::Object(l)) = e.get_mut("links") {
+            l.remove("commit");
         }
         total += f.size.unwrap_or(0);
-        entries.insert(f.key.clone(), e);
+        entries.insert(f.key.clone(), Value::Object(e));
     }
     let mut access = Value::Object(d.access.clone());
     access["status"] = json!(access_status(d));
     let parent = st.parents.get(&d.parent_id);
+    let owner = ctx.user == Some(d.owner);
     let latest_index = st.latest_of(&d.parent_id).map(|l| l.index).unwrap_or(0);
     let newest_draft = st
         .drafts
@@ -280,33 +314,43 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
         .map(|x| x.index)
         .max()
         .unwrap_or(0);
-    let is_latest =
-        !draft && d.index == latest_index || (draft && d.is_published && d.index == latest_index);
+    let is_latest = (!draft || d.is_published) && d.index == latest_index;
     let is_latest_draft = d.index >= newest_draft.max(latest_index);
+    let rec = |p: &str| format!("{api}/records/{id}{p}");
+    let kind = if draft { "draft" } else { "record" };
     let mut links = json!({
-        "self": if draft { format!("{api}/records/{id}/draft") } else { format!("{api}/records/{id}") },
+        "self": if draft { rec("/draft") } else { rec("") },
         "self_html": if draft { format!("{ui}/uploads/{id}") } else { format!("{ui}/records/{id}") },
         "preview_html": format!("{ui}/records/{id}?preview=1"),
-        "files": if draft { format!("{api}/records/{id}/draft/files") } else { format!("{api}/records/{id}/files") },
-        "media_files": if draft { format!("{api}/records/{id}/draft/media-files") } else { format!("{api}/records/{id}/media-files") },
-        "archive": if draft { format!("{api}/records/{id}/draft/files-archive") } else { format!("{api}/records/{id}/files-archive") },
-        "versions": format!("{api}/records/{id}/versions"),
-        "record": format!("{api}/records/{id}"),
-        "record_html": format!("{ui}/records/{id}"),
-        "latest": format!("{api}/records/{id}/versions/latest"),
-        "latest_html": format!("{ui}/records/{id}/latest"),
-        "draft": format!("{api}/records/{id}/draft"),
-        "reserve_doi": format!("{api}/records/{id}/draft/pids/doi"),
-        "access_links": format!("{api}/records/{id}/access/links"),
-        "access": format!("{api}/records/{id}/access"),
-        "parent": format!("{api}/records/{}", d.parent_id),
-        "parent_html": format!("{ui}/records/{}", d.parent_id),
-        "communities": format!("{api}/records/{id}/communities"),
-        "requests": format!("{api}/records/{id}/requests"),
+        "self_iiif_manifest": format!("{api}/iiif/{kind}:{id}/manifest"),
+        "self_iiif_sequence": format!("{api}/iiif/{kind}:{id}/sequence/default"),
+        "files": if draft { rec("/draft/files") } else { rec("/files") },
+        "media_files": if draft { rec("/draft/media-files") } else { rec("/media-files") },
+        "archive": if draft { rec("/draft/files-archive") } else { rec("/files-archive") },
+        "archive_media": if draft { rec("/draft/media-files-archive") } else { rec("/media-files-archive") },
+        "versions": rec("/versions"),
+        "reserve_doi": rec("/draft/pids/doi"),
+        "access_links": rec("/access/links"),
+        "access_grants": rec("/access/grants"),
+        "access_users": rec("/access/users"),
+        "access_groups": rec("/access/groups"),
+        "access_request": rec("/access/request"),
+        "access": rec("/access"),
+        "communities": rec("/communities"),
+        "communities-suggestions": rec("/communities-suggestions"),
+        "requests": rec("/requests"),
     });
     if draft {
-        links["publish"] = json!(format!("{api}/records/{id}/draft/actions/publish"));
-        links["review"] = json!(format!("{api}/records/{id}/draft/review"));
+        links["record"] = json!(rec(""));
+        links["record_html"] = json!(format!("{ui}/records/{id}"));
+        links["publish"] = json!(rec("/draft/actions/publish"));
+        links["review"] = json!(rec("/draft/review"));
+    } else {
+        links["draft"] = json!(rec("/draft"));
+        links["latest"] = json!(rec("/versions/latest"));
+        links["latest_html"] = json!(format!("{ui}/records/{id}/latest"));
+        links["parent"] = json!(format!("{api}/records/{}", d.parent_id));
+        links["parent_html"] = json!(format!("{ui}/records/{}", d.parent_id));
     }
     if let Some(doi) = d
         .pids
@@ -346,14 +390,30 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
             "access": {
                 "owned_by": {"user": d.owner.to_string()},
                 "settings": {"allow_user_requests": false, "allow_guest_requests": false, "accept_conditions_text": null, "secret_link_expiration": 0},
-                "grants": [],
-                "links": parent.map(|p| p.links.iter().map(|l| json!({"id": l.id})).collect::<Vec<_>>()).unwrap_or_default(),
+
             },
             "communities": {},
             "pids": {},
         },
         "versions": {"index": d.index, "is_latest": is_latest, "is_latest_draft": is_latest_draft},
     });
+    if owner {
+        // Managers also see grants, links, notes and the verification flag.
+        out["parent"]["access"]["grants"] = json!([]);
+        out["parent"]["access"]["links"] = json!(
+            parent
+                .map(|p| p
+                    .links
+                    .iter()
+                    .map(|l| json!({"id": l.id}))
+                    .collect::<Vec<_>>())
+                .unwrap_or_default()
+        );
+        out["parent"]["is_verified"] = json!(false);
+        if draft {
+            out["internal_notes"] = json!([]);
+        }
+    }
     if draft {
         out["expires_at"] = json!(d.expires_at);
     } else {
@@ -377,4 +437,134 @@ pub fn link(l: &crate::model::Link) -> Value {
         "origin": "api",
         "token": l.token,
     })
+}
+
+/// Whether the client asked for `application/vnd.inveniordm.v1+json` (RDM JSON with a `ui`
+/// block of display strings).
+pub fn wants_ui(ctx: &Ctx) -> bool {
+    ctx.headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| {
+            a.to_ascii_lowercase()
+                .contains("application/vnd.inveniordm.v1+json")
+        })
+}
+
+/// Sets the negotiated content type.
+pub fn negotiated(mut r: axum::response::Response, ui: bool) -> axum::response::Response {
+    if ui {
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/vnd.inveniordm.v1+json"),
+        );
+    }
+    r
+}
+
+fn long_date(d: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = |m: &str| {
+        m.parse::<usize>()
+            .ok()
+            .and_then(|m| m.checked_sub(1))
+            .filter(|m| *m < 12)
+    };
+    let parts: Vec<&str> = d.get(..10).unwrap_or(d).split('-').collect();
+    match parts.as_slice() {
+        [y, m, dd] => match (month(m), dd.parse::<u32>()) {
+            (Some(mi), Ok(day)) => format!("{} {day}, {y}", MONTHS[mi]),
+            _ => d.to_string(),
+        },
+        [y, m] => month(m)
+            .map(|mi| format!("{} {y}", MONTHS[mi]))
+            .unwrap_or_else(|| d.to_string()),
+        _ => d.to_string(),
+    }
+}
+
+/// Adds the `ui` block the real server serves with `application/vnd.inveniordm.v1+json`.
+pub fn add_ui(v: &Vocabularies, doc: &mut Value) {
+    let m = doc.get("metadata").cloned().unwrap_or_default();
+    let mut ui = Map::new();
+    if let Some(pd) = m.get("publication_date").and_then(Value::as_str) {
+        ui.insert("publication_date_l10n_long".into(), json!(long_date(pd)));
+        ui.insert("publication_date_l10n_medium".into(), json!(long_date(pd)));
+    }
+    for k in ["created", "updated"] {
+        if let Some(t) = doc.get(k).and_then(Value::as_str) {
+            ui.insert(format!("{k}_date_l10n_long"), json!(long_date(t)));
+        }
+    }
+    if let Some(id) = m.pointer("/resource_type/id").and_then(Value::as_str) {
+        let title = v
+            .title_en("resourcetypes", id)
+            .unwrap_or_else(|| id.to_string());
+        ui.insert(
+            "resource_type".into(),
+            json!({"id": id, "title_l10n": title}),
+        );
+    }
+    let status = doc
+        .pointer("/access/status")
+        .and_then(Value::as_str)
+        .unwrap_or("open")
+        .to_string();
+    let (title, icon) = match status.as_str() {
+        "open" => ("Open", "unlock"),
+        "restricted" => ("Restricted", "ban"),
+        "embargoed" => ("Embargoed", "outline clock"),
+        _ => ("Metadata-only", "tag"),
+    };
+    ui.insert(
+        "access_status".into(),
+        json!({"id": status, "title_l10n": title, "description_l10n": "", "icon": icon, "embargo_date_l10n": null, "message_class": ""}),
+    );
+    let creators: Vec<Value> = m
+        .get("creators")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    ui.insert(
+        "creators".into(),
+        json!({"creators": creators, "affiliations": []}),
+    );
+    if let Some(ver) = m.get("version") {
+        ui.insert("version".into(), ver.clone());
+    }
+    if let Some(d) = m.get("description").and_then(Value::as_str) {
+        ui.insert("description_stripped".into(), json!(strip_tags(d)));
+    }
+    ui.insert(
+        "is_draft".into(),
+        doc.get("is_draft").cloned().unwrap_or(json!(false)),
+    );
+    doc["ui"] = Value::Object(ui);
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }

@@ -117,8 +117,12 @@ fn record_response(
     ctx: &Ctx,
     status: StatusCode,
 ) -> Response {
-    let body = render::record(st, &app.vocab, d, draft, ctx);
-    with_etag(json_response(status, &body), d.revision_id)
+    let mut body = render::record(st, &app.vocab, d, draft, ctx);
+    let ui = render::wants_ui(ctx);
+    if ui {
+        render::add_ui(&app.vocab, &mut body);
+    }
+    render::negotiated(with_etag(json_response(status, &body), d.revision_id), ui)
 }
 
 fn draft_response(
@@ -133,7 +137,11 @@ fn draft_response(
     if !errors.is_empty() {
         body["errors"] = util::group_errors(errors);
     }
-    with_etag(json_response(status, &body), d.revision_id)
+    let ui = render::wants_ui(ctx);
+    if ui {
+        render::add_ui(&app.vocab, &mut body);
+    }
+    render::negotiated(with_etag(json_response(status, &body), d.revision_id), ui)
 }
 
 fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
@@ -152,14 +160,13 @@ fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         }
         return Ok(r);
     }
-    if st.parents.contains_key(id) {
-        if let Some(latest) = st.latest_of(id) {
+    if st.parents.contains_key(id)
+        && let Some(latest) = st.latest_of(id) {
             return Ok(redirect(
                 StatusCode::FOUND,
                 &format!("{}/records/{}", ctx.api, latest.id),
             ));
         }
-    }
     if st.drafts.contains_key(id) {
         return Err(ApiError::pid_not_registered());
     }
@@ -239,9 +246,9 @@ fn files_errors(st: &State, d: &Doc, errors: &mut Vec<(String, String)>) {
 async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     let user = ctx.require_user()?;
     let input = json_body(app, ctx, body).await?;
-    let (metadata, access, files_enabled, custom_fields, pids, mut errors) =
-        check_input(app, &input)?;
+    let (metadata, access, files_enabled, custom_fields, pids, errors) = check_input(app, &input)?;
     let now = util::now();
+    let expires = util::naive(&now);
     let mut st = app.state();
     let mut id = util::new_record_id();
     while st.drafts.contains_key(&id)
@@ -281,9 +288,8 @@ async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
         status: "draft".into(),
         is_published: false,
         locked: false,
-        expires_at: Some(util::expires_at()),
+        expires_at: Some(expires),
     };
-    files_errors(&st, &d, &mut errors);
     app.persist("parents", &parent.id, &parent)?;
     app.persist("drafts", &id, &d)?;
     st.parents.insert(parent.id.clone(), parent);
@@ -408,6 +414,10 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let mut errors = Vec::new();
     let meta = Value::Object(d.metadata.clone());
     validate::metadata(&app.vocab, Some(&meta), &mut errors)?;
+    if !errors.is_empty() {
+        // Metadata is checked first; file problems are reported once it is valid.
+        return Err(ApiError::validation(errors));
+    }
     let files = st.bucket(&bucket(id, true));
     if d.files_enabled && files.is_empty() {
         errors.push((
@@ -439,11 +449,10 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         "oai".into(),
         json!({"identifier": format!("oai:inveniordm-sandbox:{id}"), "provider": "oai"}),
     );
-    if let Some(doi) = r.pids.get_mut("doi") {
-        if doi.get("provider").and_then(Value::as_str) == Some("datacite") {
+    if let Some(doi) = r.pids.get_mut("doi")
+        && doi.get("provider").and_then(Value::as_str) == Some("datacite") {
             doi["client"] = json!("datacite");
         }
-    }
     // Files: the record bucket becomes a copy of the draft bucket.
     let rb = bucket(id, false);
     let old: Vec<(String, String)> = st
@@ -678,10 +687,13 @@ fn get_link(app: &App, ctx: &Ctx, id: &str, link_id: &str) -> ApiResult {
     Ok(json_response(StatusCode::OK, &render::link(l)))
 }
 
+/// Permission, expiry (`Some(None)` clears it) and description of a link body.
+type LinkFields = (Option<String>, Option<Option<String>>, Option<String>);
+
 fn link_fields(
     input: &Value,
     creating: bool,
-) -> ApiResult<(Option<String>, Option<Option<String>>, Option<String>)> {
+) -> ApiResult<LinkFields> {
     let Some(o) = input.as_object() else {
         return Err(ApiError::validation(vec![(
             "_schema".into(),

@@ -68,13 +68,13 @@ fn links(base: &str, params: &BTreeMap<String, Vec<String>>, p: &Paging, total: 
         let mut all = params.clone();
         all.insert("page".into(), vec![page.to_string()]);
         all.insert("size".into(), vec![p.size.to_string()]);
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        let mut parts = Vec::new();
         for (k, vs) in &all {
             for v in vs {
-                s.append_pair(k, v);
+                parts.push(format!("{}={}", query_encode(k), query_encode(v)));
             }
         }
-        format!("{base}?{}", s.finish())
+        format!("{base}?{}", parts.join("&"))
     };
     let mut l = json!({"self": url(p.page)});
     if p.page > 1 {
@@ -113,11 +113,10 @@ fn facet_values(doc: &Value, facet: &str) -> Vec<(String, Option<String>)> {
             let mut out: Vec<(String, Option<String>)> = Vec::new();
             if let Some(Value::Object(entries)) = doc.pointer("/files/entries") {
                 for e in entries.values() {
-                    if let Some(x) = e.get("ext").and_then(Value::as_str) {
-                        if !out.iter().any(|(k, _)| k == x) {
+                    if let Some(x) = e.get("ext").and_then(Value::as_str)
+                        && !out.iter().any(|(k, _)| k == x) {
                             out.push((x.to_string(), None));
                         }
-                    }
                 }
             }
             out
@@ -153,9 +152,13 @@ fn facet_label(app: &App, facet: &str, key: &str) -> String {
                 "Unpublished".into()
             }
         }
+        "file_type" => key.to_uppercase(),
         _ => key.to_string(),
     }
 }
+
+/// A facet bucket: key, (count, sub-buckets).
+type Bucket = (String, (u64, BTreeMap<String, u64>));
 
 fn aggregations(
     app: &App,
@@ -175,7 +178,7 @@ fn aggregations(
                 }
             }
         }
-        let mut buckets: Vec<(String, (u64, BTreeMap<String, u64>))> = counts.into_iter().collect();
+        let mut buckets: Vec<Bucket> = counts.into_iter().collect();
         buckets.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
         let sel = selected.get(*f).cloned().unwrap_or_default();
         let buckets: Vec<Value> = buckets
@@ -401,14 +404,24 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     } else {
         format!("{}/records", ctx.api)
     };
-    let body = json!({
+    let ui = render::wants_ui(ctx);
+    let mut page = page;
+    if ui {
+        for h in page.iter_mut() {
+            render::add_ui(&app.vocab, h);
+        }
+    }
+    let mut body = json!({
         "hits": {"hits": page, "total": total},
         "aggregations": aggs,
         "sortBy": sort,
-        "page": p.page,
         "links": links(&base, &params, &p, total),
     });
-    Ok(json_response(StatusCode::OK, &body))
+    if !ui {
+        // The real server's vnd serializer leaves `page` out.
+        body["page"] = json!(p.page);
+    }
+    Ok(render::negotiated(json_response(StatusCode::OK, &body), ui))
 }
 
 /// `GET /api/records/{id}/versions`.
@@ -572,4 +585,20 @@ pub fn term(app: &App, ctx: &Ctx, t: &str, id: &str) -> ApiResult {
         json_response(StatusCode::OK, &app.vocab.render(t, term, &ctx.api)),
         1,
     ))
+}
+
+/// Query-string encoding as the real server writes its links: space as `+`, `:` and `/`
+/// kept, everything else outside the unreserved set percent-encoded.
+fn query_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'/' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

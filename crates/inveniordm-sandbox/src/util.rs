@@ -49,8 +49,15 @@ pub fn now() -> String {
 
 /// A draft's expiry, naive with a space separator as real servers write it.
 pub fn expires_at() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(30))
+    chrono::Utc::now()
         .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string()
+}
+
+/// A timestamp from [`now`] in the naive, space-separated form of `expires_at`.
+pub fn naive(ts: &str) -> String {
+    ts.replacen('T', " ", 1)
+        .trim_end_matches("+00:00")
         .to_string()
 }
 

@@ -66,8 +66,8 @@ pub fn metadata(
     // `icon` and `props` are output-only.
     if let Some(Value::Array(rights)) = out.get_mut("rights") {
         for (i, r) in rights.iter_mut().enumerate() {
-            if let Value::Object(o) = r {
-                if o.contains_key("id") {
+            if let Value::Object(o) = r
+                && o.contains_key("id") {
                     for k in ["icon", "props"] {
                         if o.remove(k).is_some() {
                             errors.push((
@@ -77,7 +77,6 @@ pub fn metadata(
                         }
                     }
                 }
-            }
         }
     }
     // title
@@ -374,11 +373,9 @@ fn nested_vocab(
                 .get(*k)
                 .and_then(|r| r.get("id"))
                 .and_then(Value::as_str)
-            {
-                if v.term(voc, id).is_none() {
+                && v.term(voc, id).is_none() {
                     return Err(ApiError::invalid_value(id));
                 }
-            }
         }
     }
     Ok(())
@@ -416,7 +413,7 @@ pub fn access(input: Option<&Value>, errors: &mut Errors) -> Map<String, Value> 
         let active = e.get("active").and_then(Value::as_bool).unwrap_or(false);
         let until = e.get("until").and_then(Value::as_str).map(str::to_string);
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        if active && !until.as_ref().is_some_and(|u| *u > today) {
+        if active && until.as_ref().is_none_or(|u| *u <= today) {
             errors.push((
                 "access.embargo.until".into(),
                 "Embargo end date must be set to a future date.".into(),

@@ -111,11 +111,10 @@ impl Download {
         let path = url.path().to_string();
         let mut req = client.request(Method::GET, url);
         req.accept = "*/*";
-        if let Some(offset) = from.filter(|o| *o > 0) {
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes={offset}-")) {
+        if let Some(offset) = from.filter(|o| *o > 0)
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes={offset}-")) {
                 req = req.header(HeaderName::from_static("range"), v);
             }
-        }
         let resp = client.execute(req).await?;
         let status = resp.status().as_u16();
         let content_length = resp.content_length();
@@ -362,8 +361,8 @@ async fn download_verified(
     let part = part_path(dest);
     let mut hasher = Md5::new();
     let mut have = 0u64;
-    if opts.resume {
-        if let Ok(mut f) = tokio::fs::File::open(&part).await {
+    if opts.resume
+        && let Ok(mut f) = tokio::fs::File::open(&part).await {
             let mut buf = vec![0u8; 256 * 1024];
             loop {
                 let n = f
@@ -377,7 +376,6 @@ async fn download_verified(
                 have += n as u64;
             }
         }
-    }
     let mut dl = Download::start(client, url, Some(have)).await?;
     let mut file = if have > 0 && dl.status == 206 {
         let mut f = tokio::fs::OpenOptions::new()
@@ -398,11 +396,10 @@ async fn download_verified(
             .map_err(|e| Error::io(format!("creating {}", part.display()), e))?
     };
     let resumed_from = have;
-    if let Some(p) = &opts.progress {
-        if have > 0 {
+    if let Some(p) = &opts.progress
+        && have > 0 {
             p(have);
         }
-    }
     let mut size = have;
     while let Some(chunk) = dl.next().await {
         let chunk = chunk?; // keep the .part for a later resume
@@ -423,8 +420,8 @@ async fn download_verified(
         .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
     drop(file);
     let md5 = hex(&hasher.finalize());
-    if let Some(expected) = expected_md5 {
-        if !expected.eq_ignore_ascii_case(&md5) {
+    if let Some(expected) = expected_md5
+        && !expected.eq_ignore_ascii_case(&md5) {
             let _ = tokio::fs::remove_file(&part).await;
             return Err(Error::Checksum {
                 key: key.to_string(),
@@ -432,7 +429,6 @@ async fn download_verified(
                 actual: format!("md5:{md5}"),
             });
         }
-    }
     tokio::fs::rename(&part, dest).await.map_err(|e| {
         Error::io(
             format!("renaming {} to {}", part.display(), dest.display()),

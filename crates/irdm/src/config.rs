@@ -88,17 +88,15 @@ pub fn resolve(
         ("INVENIORDM_URL", &mut s.url),
         ("INVENIORDM_TOKEN", &mut s.token),
     ] {
-        if slot.is_none() {
-            if let Ok(v) = std::env::var(var) {
-                if !v.trim().is_empty() {
+        if slot.is_none()
+            && let Ok(v) = std::env::var(var)
+                && !v.trim().is_empty() {
                     *slot = Some((v, Source::Env(var)));
                 }
-            }
-        }
     }
-    if s.url.is_none() || s.token.is_none() {
-        if let Some(path) = find_dotenv() {
-            if let Ok(iter) = dotenvy::from_path_iter(&path) {
+    if (s.url.is_none() || s.token.is_none())
+        && let Some(path) = find_dotenv()
+            && let Ok(iter) = dotenvy::from_path_iter(&path) {
                 for item in iter.flatten() {
                     let (k, v) = item;
                     if k == "INVENIORDM_URL" && s.url.is_none() {
@@ -108,8 +106,6 @@ pub fn resolve(
                     }
                 }
             }
-        }
-    }
     let file: ConfigFile = if config_file.is_file() {
         let text = std::fs::read_to_string(&config_file)
             .with_context(|| format!("cannot read the config file {}", config_file.display()))?;

@@ -223,16 +223,14 @@ fn draft_body(draft: &Record) -> JsonMap {
         map.remove(*k);
     }
     strip_vocabulary_output(&mut map);
-    if let Some(files) = &draft.files {
-        if let Ok(v) = serde_json::to_value(files.settings()) {
+    if let Some(files) = &draft.files
+        && let Ok(v) = serde_json::to_value(files.settings()) {
             map.insert("files".into(), v);
         }
-    }
-    if let Some(media) = &draft.media_files {
-        if let Ok(v) = serde_json::to_value(media.settings()) {
+    if let Some(media) = &draft.media_files
+        && let Ok(v) = serde_json::to_value(media.settings()) {
             map.insert("media_files".into(), v);
         }
-    }
     map
 }
 
@@ -246,13 +244,12 @@ fn strip_vocabulary_output(body: &mut JsonMap) {
     };
     if let Some(serde_json::Value::Array(rights)) = metadata.get_mut("rights") {
         for r in rights.iter_mut() {
-            if let serde_json::Value::Object(o) = r {
-                if o.get("id").is_some_and(serde_json::Value::is_string) {
+            if let serde_json::Value::Object(o) = r
+                && o.get("id").is_some_and(serde_json::Value::is_string) {
                     for k in ["title", "description", "icon", "props"] {
                         o.remove(k);
                     }
                 }
-            }
         }
     }
 }
