@@ -26,8 +26,8 @@ irdm_paths() {
     INVENIORDM_CACHE=${INVENIORDM_CACHE:-$HOME/.cache/inveniordm-ci}
     VENV=${INVENIORDM_VENV:-$INVENIORDM_CACHE/venv-$RDM_VERSION}
     INVENIORDM_WORK=${INVENIORDM_WORK:-$INVENIORDM_CACHE/run-$RDM_VERSION}
-    PID_DIR=$INVENIORDM_WORK/pids
-    LOG_DIR=$INVENIORDM_WORK/logs
+    # shellcheck disable=SC2034  # used by the scripts that source this file
+    PID_DIR=$INVENIORDM_WORK/pids LOG_DIR=$INVENIORDM_WORK/logs
     export INVENIORDM_CACHE VENV INVENIORDM_WORK
 }
 
@@ -85,6 +85,7 @@ irdm_stop_recorded() {
     local group=0
     [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] && group=1
     irdm_left() {
+        # shellcheck disable=SC2009  # by session id, not by name
         if [ "$group" = 1 ]; then ps -o stat= -s "$pid" 2>/dev/null | grep -qv '^Z'; else irdm_pid_alive "$pid"; fi
     }
     irdm_signal() {
