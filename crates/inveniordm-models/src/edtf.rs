@@ -63,9 +63,10 @@ fn parse_date(s: &str) -> Option<Date> {
             return None;
         }
         if let Some(d) = d
-            && (d < 1 || d > days_in_month(y, m)) {
-                return None;
-            }
+            && (d < 1 || d > days_in_month(y, m))
+        {
+            return None;
+        }
     }
     Some(Date { y, m, d })
 }

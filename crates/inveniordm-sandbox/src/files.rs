@@ -109,12 +109,13 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             .get("transfer")
             .and_then(|t| t.get("type"))
             .and_then(Value::as_str)
-            && t != "L" {
-                errors.push((
-                    format!("{i}.transfer.type"),
-                    "Only local transfers (L) are supported by the sandbox.".into(),
-                ));
-            }
+            && t != "L"
+        {
+            errors.push((
+                format!("{i}.transfer.type"),
+                "Only local transfers (L) are supported by the sandbox.".into(),
+            ));
+        }
         let declared_size = match o.get("size") {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_u64() {
@@ -426,12 +427,13 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
     let stream = stream.map(move |chunk| {
         let chunk = chunk?;
         if let Some(at) = drop_at
-            && sent + chunk.len() as u64 > at {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "injected fault: connection dropped",
-                ));
-            }
+            && sent + chunk.len() as u64 > at
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "injected fault: connection dropped",
+            ));
+        }
         sent += chunk.len() as u64;
         Ok(chunk)
     });
@@ -602,9 +604,10 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         ));
     }
     if broken.is_none()
-        && let Err(e) = out.flush().await.and(out.sync_all().await) {
-            broken = Some(fail(e));
-        }
+        && let Err(e) = out.flush().await.and(out.sync_all().await)
+    {
+        broken = Some(fail(e));
+    }
     drop(out);
     if let Some(err) = broken {
         let _ = tokio::fs::remove_file(&tmp).await;

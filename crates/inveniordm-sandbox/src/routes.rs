@@ -161,12 +161,13 @@ fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         return Ok(r);
     }
     if st.parents.contains_key(id)
-        && let Some(latest) = st.latest_of(id) {
-            return Ok(redirect(
-                StatusCode::FOUND,
-                &format!("{}/records/{}", ctx.api, latest.id),
-            ));
-        }
+        && let Some(latest) = st.latest_of(id)
+    {
+        return Ok(redirect(
+            StatusCode::FOUND,
+            &format!("{}/records/{}", ctx.api, latest.id),
+        ));
+    }
     if st.drafts.contains_key(id) {
         return Err(ApiError::pid_not_registered());
     }
@@ -450,9 +451,10 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         json!({"identifier": format!("oai:inveniordm-sandbox:{id}"), "provider": "oai"}),
     );
     if let Some(doi) = r.pids.get_mut("doi")
-        && doi.get("provider").and_then(Value::as_str) == Some("datacite") {
-            doi["client"] = json!("datacite");
-        }
+        && doi.get("provider").and_then(Value::as_str) == Some("datacite")
+    {
+        doi["client"] = json!("datacite");
+    }
     // Files: the record bucket becomes a copy of the draft bucket.
     let rb = bucket(id, false);
     let old: Vec<(String, String)> = st
@@ -690,10 +692,7 @@ fn get_link(app: &App, ctx: &Ctx, id: &str, link_id: &str) -> ApiResult {
 /// Permission, expiry (`Some(None)` clears it) and description of a link body.
 type LinkFields = (Option<String>, Option<Option<String>>, Option<String>);
 
-fn link_fields(
-    input: &Value,
-    creating: bool,
-) -> ApiResult<LinkFields> {
+fn link_fields(input: &Value, creating: bool) -> ApiResult<LinkFields> {
     let Some(o) = input.as_object() else {
         return Err(ApiError::validation(vec![(
             "_schema".into(),

@@ -114,9 +114,10 @@ fn facet_values(doc: &Value, facet: &str) -> Vec<(String, Option<String>)> {
             if let Some(Value::Object(entries)) = doc.pointer("/files/entries") {
                 for e in entries.values() {
                     if let Some(x) = e.get("ext").and_then(Value::as_str)
-                        && !out.iter().any(|(k, _)| k == x) {
-                            out.push((x.to_string(), None));
-                        }
+                        && !out.iter().any(|(k, _)| k == x)
+                    {
+                        out.push((x.to_string(), None));
+                    }
                 }
             }
             out

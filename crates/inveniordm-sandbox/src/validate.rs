@@ -67,16 +67,14 @@ pub fn metadata(
     if let Some(Value::Array(rights)) = out.get_mut("rights") {
         for (i, r) in rights.iter_mut().enumerate() {
             if let Value::Object(o) = r
-                && o.contains_key("id") {
-                    for k in ["icon", "props"] {
-                        if o.remove(k).is_some() {
-                            errors.push((
-                                format!("metadata.rights.{i}.{k}"),
-                                "Unknown field.".into(),
-                            ));
-                        }
+                && o.contains_key("id")
+            {
+                for k in ["icon", "props"] {
+                    if o.remove(k).is_some() {
+                        errors.push((format!("metadata.rights.{i}.{k}"), "Unknown field.".into()));
                     }
                 }
+            }
         }
     }
     // title
@@ -373,9 +371,10 @@ fn nested_vocab(
                 .get(*k)
                 .and_then(|r| r.get("id"))
                 .and_then(Value::as_str)
-                && v.term(voc, id).is_none() {
-                    return Err(ApiError::invalid_value(id));
-                }
+                && v.term(voc, id).is_none()
+            {
+                return Err(ApiError::invalid_value(id));
+            }
         }
     }
     Ok(())

@@ -22,7 +22,10 @@ async fn main() -> Result<()> {
                 .await
                 .map_err(|e| inveniordm::Error::Config(e.to_string()))?;
             println!("no INVENIORDM_URL: using a sandbox at {}", sandbox.url());
-            (Client::new(sandbox.url(), Some(sandbox.token()))?, Some(sandbox))
+            (
+                Client::new(sandbox.url(), Some(sandbox.token()))?,
+                Some(sandbox),
+            )
         }
     };
 
@@ -45,18 +48,29 @@ async fn main() -> Result<()> {
 
     let dir = tempfile::tempdir().map_err(|e| inveniordm::Error::Config(e.to_string()))?;
     let path = dir.path().join("data.csv");
-    std::fs::write(&path, "x,y\n1,2\n3,4\n").map_err(|e| inveniordm::Error::Config(e.to_string()))?;
+    std::fs::write(&path, "x,y\n1,2\n3,4\n")
+        .map_err(|e| inveniordm::Error::Config(e.to_string()))?;
     let entry = client.drafts().file_upload(&id, &path).await?;
-    println!("uploaded {} ({})", entry.key.as_deref().unwrap_or(""), entry.checksum.as_deref().unwrap_or(""));
+    println!(
+        "uploaded {} ({})",
+        entry.key.as_deref().unwrap_or(""),
+        entry.checksum.as_deref().unwrap_or("")
+    );
 
     let record = client.drafts().publish(&id).await?;
     println!("published {id}: {}", record.link("self_html").unwrap_or(""));
 
     let dest = dir.path().join("out").join("data.csv");
-    let got = client.records().download_to(&id, "data.csv", &dest, &DownloadOptions::default()).await?;
+    let got = client
+        .records()
+        .download_to(&id, "data.csv", &dest, &DownloadOptions::default())
+        .await?;
     println!("downloaded {} bytes, md5 {} verified", got.size, got.md5);
 
-    let hits = client.query().records(&RecordQuery::new("\"Example deposit\"").size(5)).await?;
+    let hits = client
+        .query()
+        .records(&RecordQuery::new("\"Example deposit\"").size(5))
+        .await?;
     println!("search finds {} record(s)", hits.total());
     assert!(Path::new(&dest).exists());
     Ok(())

@@ -112,9 +112,10 @@ impl Download {
         let mut req = client.request(Method::GET, url);
         req.accept = "*/*";
         if let Some(offset) = from.filter(|o| *o > 0)
-            && let Ok(v) = HeaderValue::from_str(&format!("bytes={offset}-")) {
-                req = req.header(HeaderName::from_static("range"), v);
-            }
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes={offset}-"))
+        {
+            req = req.header(HeaderName::from_static("range"), v);
+        }
         let resp = client.execute(req).await?;
         let status = resp.status().as_u16();
         let content_length = resp.content_length();
@@ -362,20 +363,21 @@ async fn download_verified(
     let mut hasher = Md5::new();
     let mut have = 0u64;
     if opts.resume
-        && let Ok(mut f) = tokio::fs::File::open(&part).await {
-            let mut buf = vec![0u8; 256 * 1024];
-            loop {
-                let n = f
-                    .read(&mut buf)
-                    .await
-                    .map_err(|e| Error::io(format!("reading {}", part.display()), e))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                have += n as u64;
+        && let Ok(mut f) = tokio::fs::File::open(&part).await
+    {
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = f
+                .read(&mut buf)
+                .await
+                .map_err(|e| Error::io(format!("reading {}", part.display()), e))?;
+            if n == 0 {
+                break;
             }
+            hasher.update(&buf[..n]);
+            have += n as u64;
         }
+    }
     let mut dl = Download::start(client, url, Some(have)).await?;
     let mut file = if have > 0 && dl.status == 206 {
         let mut f = tokio::fs::OpenOptions::new()
@@ -397,9 +399,10 @@ async fn download_verified(
     };
     let resumed_from = have;
     if let Some(p) = &opts.progress
-        && have > 0 {
-            p(have);
-        }
+        && have > 0
+    {
+        p(have);
+    }
     let mut size = have;
     while let Some(chunk) = dl.next().await {
         let chunk = chunk?; // keep the .part for a later resume
@@ -421,14 +424,15 @@ async fn download_verified(
     drop(file);
     let md5 = hex(&hasher.finalize());
     if let Some(expected) = expected_md5
-        && !expected.eq_ignore_ascii_case(&md5) {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Err(Error::Checksum {
-                key: key.to_string(),
-                expected: format!("md5:{expected}"),
-                actual: format!("md5:{md5}"),
-            });
-        }
+        && !expected.eq_ignore_ascii_case(&md5)
+    {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(Error::Checksum {
+            key: key.to_string(),
+            expected: format!("md5:{expected}"),
+            actual: format!("md5:{md5}"),
+        });
+    }
     tokio::fs::rename(&part, dest).await.map_err(|e| {
         Error::io(
             format!("renaming {} to {}", part.display(), dest.display()),

@@ -90,22 +90,24 @@ pub fn resolve(
     ] {
         if slot.is_none()
             && let Ok(v) = std::env::var(var)
-                && !v.trim().is_empty() {
-                    *slot = Some((v, Source::Env(var)));
-                }
+            && !v.trim().is_empty()
+        {
+            *slot = Some((v, Source::Env(var)));
+        }
     }
     if (s.url.is_none() || s.token.is_none())
         && let Some(path) = find_dotenv()
-            && let Ok(iter) = dotenvy::from_path_iter(&path) {
-                for item in iter.flatten() {
-                    let (k, v) = item;
-                    if k == "INVENIORDM_URL" && s.url.is_none() {
-                        s.url = Some((v, Source::DotEnv(path.clone())));
-                    } else if k == "INVENIORDM_TOKEN" && s.token.is_none() {
-                        s.token = Some((v, Source::DotEnv(path.clone())));
-                    }
-                }
+        && let Ok(iter) = dotenvy::from_path_iter(&path)
+    {
+        for item in iter.flatten() {
+            let (k, v) = item;
+            if k == "INVENIORDM_URL" && s.url.is_none() {
+                s.url = Some((v, Source::DotEnv(path.clone())));
+            } else if k == "INVENIORDM_TOKEN" && s.token.is_none() {
+                s.token = Some((v, Source::DotEnv(path.clone())));
             }
+        }
+    }
     let file: ConfigFile = if config_file.is_file() {
         let text = std::fs::read_to_string(&config_file)
             .with_context(|| format!("cannot read the config file {}", config_file.display()))?;

@@ -224,13 +224,15 @@ fn draft_body(draft: &Record) -> JsonMap {
     }
     strip_vocabulary_output(&mut map);
     if let Some(files) = &draft.files
-        && let Ok(v) = serde_json::to_value(files.settings()) {
-            map.insert("files".into(), v);
-        }
+        && let Ok(v) = serde_json::to_value(files.settings())
+    {
+        map.insert("files".into(), v);
+    }
     if let Some(media) = &draft.media_files
-        && let Ok(v) = serde_json::to_value(media.settings()) {
-            map.insert("media_files".into(), v);
-        }
+        && let Ok(v) = serde_json::to_value(media.settings())
+    {
+        map.insert("media_files".into(), v);
+    }
     map
 }
 
@@ -245,11 +247,12 @@ fn strip_vocabulary_output(body: &mut JsonMap) {
     if let Some(serde_json::Value::Array(rights)) = metadata.get_mut("rights") {
         for r in rights.iter_mut() {
             if let serde_json::Value::Object(o) = r
-                && o.get("id").is_some_and(serde_json::Value::is_string) {
-                    for k in ["title", "description", "icon", "props"] {
-                        o.remove(k);
-                    }
+                && o.get("id").is_some_and(serde_json::Value::is_string)
+            {
+                for k in ["title", "description", "icon", "props"] {
+                    o.remove(k);
                 }
+            }
         }
     }
 }

@@ -1,0 +1,298 @@
+//! Transport behaviour: retries, error mapping, decoding, secrets, redirects.
+
+use std::time::Duration;
+
+use inveniordm::models::RecordQuery;
+use inveniordm::{Client, Error, RetryConfig};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "very-secret-token-123";
+
+fn fast_retries() -> RetryConfig {
+    RetryConfig {
+        max_retries: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder(server.uri())
+        .token(TOKEN)
+        .retry(fast_retries())
+        .build()
+        .expect("client")
+}
+
+async fn count(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .map(|r| r.len())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn idempotent_requests_are_retried_on_503_then_succeed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({"status": 503, "message": "busy"})),
+        )
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "a"})))
+        .mount(&server)
+        .await;
+    let r = client(&server)
+        .records()
+        .get("a")
+        .await
+        .expect("third try succeeds");
+    assert_eq!(r.id.as_deref(), Some("a"));
+    assert_eq!(count(&server).await, 3);
+}
+
+#[tokio::test]
+async fn publish_is_not_retried_after_a_gateway_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(504).set_body_string("<html>Gateway Time-out</html>"))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .drafts()
+        .publish("d")
+        .await
+        .expect_err("504");
+    assert_eq!(err.status(), Some(504));
+    assert_eq!(
+        count(&server).await,
+        1,
+        "a POST that may have been carried out is not repeated"
+    );
+    assert!(err.to_string().contains("Gateway Time-out"), "{err}");
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_even_for_posts_honouring_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"status": 429, "message": "100 per 1 minute"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(202).set_body_json(json!({"id": "d", "is_published": true})),
+        )
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let r = client(&server)
+        .drafts()
+        .publish("d")
+        .await
+        .expect("retried after 429");
+    assert_eq!(r.is_published, Some(true));
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for Retry-After"
+    );
+    assert_eq!(count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .records()
+        .get("a")
+        .await
+        .expect_err("always 502");
+    assert_eq!(err.status(), Some(502));
+    assert!(err.is_retryable());
+    assert_eq!(count(&server).await, 4, "1 try + 3 retries");
+}
+
+#[tokio::test]
+async fn validation_errors_are_parsed_with_their_fields() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/records/d/draft/actions/publish"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 400, "message": "A validation error occurred.",
+            "errors": [{"field": "metadata.creators", "messages": ["Missing data for required field."]},
+                       {"field": "metadata.title", "messages": ["Shorter than minimum length 3.", "x"]}]
+        })))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .drafts()
+        .publish("d")
+        .await
+        .expect_err("400");
+    assert!(err.is_validation());
+    let fields: Vec<&str> = err.field_errors().iter().map(|f| f.field_name()).collect();
+    assert_eq!(fields, vec!["metadata.creators", "metadata.title"]);
+    let text = err.to_string();
+    assert!(
+        text.contains("400") && text.contains("metadata.title: Shorter than minimum length 3.; x"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_draft_with_problems_is_data_not_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "d", "metadata": {}, "errors": [{"field": "metadata.title", "messages": ["Missing data for required field."]}]
+        })))
+        .mount(&server)
+        .await;
+    let d = client(&server)
+        .drafts()
+        .create(&Default::default())
+        .await
+        .expect("saved");
+    assert_eq!(d.validation_errors().len(), 1);
+    assert_eq!(d.validation_errors()[0].field_name(), "metadata.title");
+}
+
+#[tokio::test]
+async fn decode_errors_name_the_path_and_show_the_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"hits": {"hits": "not a list", "total": 1}})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .query()
+        .records(&RecordQuery::all())
+        .await
+        .expect_err("bad page");
+    match &err {
+        Error::Decode { snippet, .. } => assert!(snippet.contains("not a list"), "{err}"),
+        other => panic!("expected a decode error, got {other}"),
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .records()
+        .files("a")
+        .await
+        .expect_err("html");
+    assert!(
+        matches!(&err, Error::Decode { snippet, .. } if snippet.contains("maintenance")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn legacy_zenodo_documents_are_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id": 393433, "conceptrecid": "393432", "metadata": {"access_right": "open"}}),
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .records()
+        .get("393433")
+        .await
+        .expect_err("legacy");
+    assert!(matches!(err, Error::LegacyFormat { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn the_token_never_shows() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"status": 403, "message": "Permission denied."})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    assert!(!format!("{c:?}").contains(TOKEN));
+    let err = c.drafts().get("d").await.expect_err("403");
+    assert!(err.is_permission_denied());
+    assert!(!format!("{err:?}").contains(TOKEN) && !err.to_string().contains(TOKEN));
+    let closed = Client::builder("http://127.0.0.1:9")
+        .token(TOKEN)
+        .retry(RetryConfig::none())
+        .build()
+        .expect("client");
+    let err = closed.records().get("a").await.expect_err("no server");
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert!(!format!("{err:?}").contains(TOKEN) && !err.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn latest_version_follows_the_redirect() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/records/v1/versions/latest"))
+        .respond_with(
+            ResponseTemplate::new(301)
+                .insert_header("Location", format!("{}/api/records/v2", server.uri()))
+                .set_body_json(json!({"message": "Redirecting..."})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/v2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "v2"})))
+        .mount(&server)
+        .await;
+    let r = client(&server)
+        .records()
+        .latest_version("v1")
+        .await
+        .expect("followed");
+    assert_eq!(r.id.as_deref(), Some("v2"));
+}
+
+#[tokio::test]
+async fn next_page_links_to_other_hosts_are_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"hits": {"hits": [], "total": 30}, "links": {"next": "http://elsewhere.example/api/records?page=2"}})))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let page = c.query().records(&RecordQuery::all()).await.expect("page");
+    let err = c.query().next_page(&page).await.expect_err("refused");
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn configuration_errors_are_clear() {
+    assert!(matches!(Client::new("", None), Err(Error::Config(_))));
+    assert!(matches!(
+        Client::new("zenodo.org", None),
+        Err(Error::Config(_))
+    ));
+    let err = Client::new("https://x.org/?access_token=abc", None).expect_err("query refused");
+    assert!(err.to_string().contains("token separately"), "{err}");
+}
