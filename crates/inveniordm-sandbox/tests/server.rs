@@ -1,0 +1,592 @@
+//! The sandbox as an HTTP server: persistence across restarts, hostile input, fault injection,
+//! ranges, rate limits. Talks plain HTTP (the sandbox must not lean on the project's client).
+
+use std::path::Path;
+
+use inveniordm_sandbox::{Faults, Sandbox, SandboxConfig};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct S {
+    sb: Sandbox,
+    http: reqwest::Client,
+}
+
+impl S {
+    async fn start(config: SandboxConfig) -> S {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let sb = Sandbox::start(config).await.expect("starts");
+        S {
+            sb,
+            http: reqwest::Client::new(),
+        }
+    }
+    fn url(&self, p: &str) -> String {
+        format!("{}/api{p}", self.sb.url())
+    }
+    fn auth(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        r.bearer_auth(self.sb.token())
+    }
+    async fn json(&self, r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = r.send().await.expect("sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+    async fn create(&self) -> String {
+        let body = json!({"metadata": {"title": "Test record", "publication_date": "2026-11-26", "resource_type": {"id": "dataset"},
+            "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]}});
+        let (s, v) = self
+            .json(self.auth(self.http.post(self.url("/records"))).json(&body))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_str().expect("id").to_string()
+    }
+    async fn upload(&self, id: &str, key: &str, data: &[u8]) -> Value {
+        let enc = key_path(key);
+        let (s, v) = self
+            .json(
+                self.auth(
+                    self.http
+                        .post(self.url(&format!("/records/{id}/draft/files"))),
+                )
+                .json(&json!([{"key": key}])),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, v) = self
+            .json(
+                self.auth(
+                    self.http
+                        .put(self.url(&format!("/records/{id}/draft/files/{enc}/content"))),
+                )
+                .header("content-type", "application/octet-stream")
+                .body(data.to_vec()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = self
+            .json(
+                self.auth(
+                    self.http
+                        .post(self.url(&format!("/records/{id}/draft/files/{enc}/commit"))),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+    async fn publish(&self, id: &str) -> Value {
+        let (s, v) = self
+            .json(
+                self.auth(
+                    self.http
+                        .post(self.url(&format!("/records/{id}/draft/actions/publish"))),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+        v
+    }
+}
+
+fn key_path(key: &str) -> String {
+    key.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_the_same_folder_serves_the_same_records_and_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        token: Some("tok".into()),
+        ..SandboxConfig::default()
+    };
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let s = S::start(config.clone()).await;
+    let id = s.create().await;
+    s.upload(&id, "data/part 1.bin", &data).await;
+    let published = s.publish(&id).await;
+    let draft_only = s.create().await;
+    let (_, link) = s
+        .json(
+            s.auth(s.http.post(s.url(&format!("/records/{id}/access/links"))))
+                .json(&json!({"permission": "view"})),
+        )
+        .await;
+    s.sb.stop().await;
+
+    let s = S::start(config).await;
+    let (st, rec) = s.json(s.http.get(s.url(&format!("/records/{id}")))).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(rec["metadata"], published["metadata"]);
+    assert_eq!(rec["revision_id"], published["revision_id"]);
+    let resp = s
+        .http
+        .get(s.url(&format!(
+            "/records/{id}/files/{}/content",
+            key_path("data/part 1.bin")
+        )))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let back = resp.bytes().await.expect("bytes");
+    assert_eq!(md5_hex(&back), md5_hex(&data));
+    let (_, meta) = s
+        .json(s.http.get(s.url(&format!(
+            "/records/{id}/files/{}",
+            key_path("data/part 1.bin")
+        ))))
+        .await;
+    assert_eq!(meta["checksum"], json!(format!("md5:{}", md5_hex(&data))));
+    let (st, _) = s
+        .json(s.auth(s.http.get(s.url(&format!("/records/{draft_only}/draft")))))
+        .await;
+    assert_eq!(st, StatusCode::OK, "drafts survive too");
+    let (_, links) = s
+        .json(s.auth(s.http.get(s.url(&format!("/records/{id}/access/links")))))
+        .await;
+    assert_eq!(links["hits"]["hits"][0]["id"], link["id"]);
+    let (_, found) = s.json(s.http.get(s.url("/records?q=Test"))).await;
+    assert_eq!(found["hits"]["total"], 1);
+    // File keys are data: nothing in the data folder is named after them.
+    for f in files_under(dir.path()) {
+        assert!(!f.to_string_lossy().contains("part 1"), "{}", f.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_gets_a_json_error_and_writes_nothing_outside_the_data_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = dir.path().join("data");
+    let config = SandboxConfig {
+        data_dir: Some(data_dir.clone()),
+        max_json_body: 4096,
+        ..SandboxConfig::default()
+    };
+    let s = S::start(config).await;
+    let post = |p: &str| s.auth(s.http.post(s.url(p)));
+
+    let (st, v) = s
+        .json(
+            post("/records")
+                .header("content-type", "application/json")
+                .body("{not json"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        v,
+        json!({"status": 400, "message": "Unable to decode JSON data in request body."})
+    );
+
+    let (st, v) = s
+        .json(
+            post("/records")
+                .header("content-type", "text/plain")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(v["status"], 415);
+
+    let big = json!({"metadata": {"title": "x".repeat(10_000)}});
+    let (st, v) = s.json(post("/records").json(&big)).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(v["status"], 413);
+
+    let (st, v) = s
+        .json(s.http.get(format!("{}/api/no/such/route", s.sb.url())))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(v["status"], 404);
+    let (st, _) = s
+        .json(s.http.get(format!("{}/api/records/", s.sb.url())))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "trailing slash");
+
+    let (st, v) = s.json(s.http.get(s.url("/records?q=(unbalanced"))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(v["message"], "Invalid query string syntax.");
+    let (st, v) = s.json(s.http.get(s.url("/records?q=a&suggest=b"))).await;
+    assert_eq!(
+        (st, v["message"].clone()),
+        (
+            StatusCode::BAD_REQUEST,
+            json!("Invalid querystring parameters.")
+        )
+    );
+    let (st, v) = s.json(s.http.get(s.url("/records?sort=sideways"))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        v["errors"][0]["messages"][0],
+        "Invalid sort option 'sideways'."
+    );
+    let (st, _) = s
+        .json(s.http.get(s.url("/records")).header("accept", "text/html"))
+        .await;
+    assert_eq!(st, StatusCode::NOT_ACCEPTABLE);
+    let (st, _) = s.json(s.http.get(s.url("/records/%FF%FE"))).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "non-UTF-8 path");
+
+    // Keys that look like paths are only data.
+    let id = s.create().await;
+    // (A key of exactly ".." cannot be carried by any URL: clients refuse it.)
+    for key in [
+        "../../escape.txt",
+        "/etc/passwd",
+        "..%2F..",
+        "a/../../b",
+        "nul\u{0}byte",
+    ] {
+        let v = s.upload(&id, key, key.as_bytes()).await;
+        assert_eq!(v["key"], key);
+    }
+    assert!(!dir.path().join("escape.txt").exists());
+    for f in files_under(dir.path()) {
+        assert!(
+            f.starts_with(&data_dir),
+            "{} is outside the data folder",
+            f.display()
+        );
+    }
+    let (st, v) = s
+        .json(
+            s.auth(s.http.put(s.url(&format!("/records/{id}/draft"))))
+                .header("if-match", "\"1\"")
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "quoted If-Match");
+    assert_eq!(v["errors"][0]["field"], "if_match");
+    let (st, v) = s
+        .json(
+            s.auth(s.http.put(s.url(&format!("/records/{id}/draft"))))
+                .header("if-match", "999")
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::PRECONDITION_FAILED);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Revision id provided(999)")
+    );
+    let (st, _) = s
+        .json(s.http.post(s.url("/records")).json(&json!({})))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "writes need a token");
+    let (st, _) = s
+        .json(
+            s.http
+                .post(s.url("/records"))
+                .bearer_auth("wrong")
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "a bad token is anonymous");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_are_served_and_every_response_has_rate_limit_headers() {
+    let s = S::start(SandboxConfig::default()).await;
+    let id = s.create().await;
+    let data: Vec<u8> = (0..1000u32).map(|i| (i % 256) as u8).collect();
+    s.upload(&id, "r.bin", &data).await;
+    s.publish(&id).await;
+    let url = s.url(&format!("/records/{id}/files/r.bin/content"));
+    let resp = s
+        .http
+        .get(&url)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(resp.headers()["content-range"], "bytes 100-199/1000");
+    assert_eq!(
+        resp.bytes().await.expect("b").to_vec(),
+        data[100..200].to_vec()
+    );
+    let resp = s
+        .http
+        .get(&url)
+        .header("range", "bytes=900-")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        resp.bytes().await.expect("b").to_vec(),
+        data[900..].to_vec()
+    );
+    let resp = s
+        .http
+        .get(&url)
+        .header("range", "bytes=5000-")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let resp = s.http.get(&url).send().await.expect("get");
+    for h in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "retry-after",
+    ] {
+        assert!(resp.headers().contains_key(h), "{h} missing");
+    }
+    assert_eq!(
+        resp.headers()["content-md5"].to_str().ok(),
+        Some(md5_hex(&data).as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_answers_429() {
+    let s = S::start(SandboxConfig {
+        rate_limit_per_minute: 3,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            s.http
+                .get(s.url("/records"))
+                .send()
+                .await
+                .expect("get")
+                .status(),
+        );
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::OK; 3]);
+    assert_eq!(statuses[4], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults() {
+    let s = S::start(SandboxConfig {
+        faults: Faults {
+            rate_429: 1.0,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let resp = s.http.get(s.url("/records")).send().await.expect("get");
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.headers()["retry-after"], "1");
+
+    for (faults, status) in [
+        (
+            Faults {
+                rate_500: 1.0,
+                ..Faults::default()
+            },
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ),
+        (
+            Faults {
+                rate_503: 1.0,
+                ..Faults::default()
+            },
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        (
+            Faults {
+                rate_504: 1.0,
+                ..Faults::default()
+            },
+            StatusCode::GATEWAY_TIMEOUT,
+        ),
+    ] {
+        let s = S::start(SandboxConfig {
+            faults,
+            ..SandboxConfig::default()
+        })
+        .await;
+        let (st, v) = s
+            .json(s.auth(s.http.post(s.url("/records"))).json(&json!({})))
+            .await;
+        assert_eq!(st, status);
+        assert_eq!(v["status"], status.as_u16());
+        // Nothing was done.
+        let (_, mine) = s.json(s.auth(s.http.get(s.url("/user/records")))).await;
+        assert!(mine.get("hits").is_none() || mine["hits"]["total"] == 0);
+    }
+
+    // 504 after the action: the draft exists although the client saw a failure.
+    let s = S::start(SandboxConfig {
+        faults: Faults {
+            rate_504_after: 1.0,
+            ..Faults::default()
+        },
+        token: Some("t".into()),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (st, _) = s
+        .json(
+            s.auth(s.http.post(s.url("/records")))
+                .json(&json!({"metadata": {"title": "After"}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::GATEWAY_TIMEOUT);
+    s.sb.stop().await;
+
+    // Dropped downloads: the body ends early with an error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        token: Some("t".into()),
+        ..SandboxConfig::default()
+    };
+    let s = S::start(base.clone()).await;
+    let id = s.create().await;
+    let data = vec![7u8; 2_000_000];
+    s.upload(&id, "big.bin", &data).await;
+    s.publish(&id).await;
+    s.sb.stop().await;
+    let s = S::start(SandboxConfig {
+        faults: Faults {
+            rate_drop: 1.0,
+            ..Faults::default()
+        },
+        ..base
+    })
+    .await;
+    let resp = s
+        .http
+        .get(s.url(&format!("/records/{id}/files/big.bin/content")))
+        .send()
+        .await
+        .expect("headers arrive");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.bytes().await.is_err(), "the body must break off");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_syntax_sorting_paging_and_facets() {
+    let s = S::start(SandboxConfig::default()).await;
+    for (title, rt) in [
+        ("Deep ocean heat", "dataset"),
+        ("Ocean salinity survey", "dataset"),
+        ("Glacier images", "image-photo"),
+        ("Heat flux software", "software"),
+    ] {
+        let body = json!({"metadata": {"title": title, "publication_date": "2026-11-26", "resource_type": {"id": rt},
+            "creators": [{"person_or_org": {"type": "personal", "family_name": "Curie", "given_name": "Marie"}}]}, "files": {"enabled": false}});
+        let (_, v) = s
+            .json(s.auth(s.http.post(s.url("/records"))).json(&body))
+            .await;
+        s.publish(v["id"].as_str().expect("id")).await;
+    }
+    let total = |v: &Value| v["hits"]["total"].as_u64().unwrap_or(999);
+    for (q, n) in [
+        ("ocean", 2),
+        ("ocean heat", 1),
+        ("ocean OR glacier", 3),
+        ("heat NOT ocean", 1),
+        ("\"ocean heat\"", 1),
+        ("metadata.title:salinity", 1),
+        ("title:glac*", 1),
+        ("metadata.creators.person_or_org.family_name:Curie", 4),
+        ("metadata.publication_date:[2026-01-01 TO 2026-12-31]", 4),
+        ("metadata.publication_date:[2027-01-01 TO *]", 0),
+        ("zzzznothing", 0),
+    ] {
+        let (st, v) = s
+            .json(s.http.get(s.url("/records")).query(&[("q", q)]))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{q}: {v}");
+        assert_eq!(total(&v), n, "{q}");
+    }
+    let (_, v) = s
+        .json(s.http.get(s.url("/records?resource_type=dataset")))
+        .await;
+    assert_eq!(total(&v), 2);
+    let buckets = v["aggregations"]["resource_type"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        buckets.len(),
+        3,
+        "aggregations ignore the facet filter: {buckets:?}"
+    );
+    let (_, v) = s
+        .json(
+            s.http
+                .get(s.url("/records?resource_type=image::image-photo")),
+        )
+        .await;
+    assert_eq!(total(&v), 1);
+    let (_, v) = s
+        .json(s.http.get(s.url("/records?size=3&page=2&sort=oldest")))
+        .await;
+    assert_eq!(v["hits"]["hits"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        v["links"]["prev"],
+        json!(s.url("/records?page=1&size=3&sort=oldest"))
+    );
+    assert!(v["links"].get("next").is_none());
+    let (_, v) = s.json(s.http.get(s.url("/records?size=0"))).await;
+    assert_eq!(v["errors"][0]["field"], "size");
+    let (st, _) = s
+        .json(s.http.get(s.url("/records?size=100&page=101")))
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "beyond the 10 000-result window"
+    );
+    let (_, v) = s
+        .json(s.http.get(s.url("/vocabularies/languages?q=english")))
+        .await;
+    assert_eq!(v["hits"]["hits"][0]["id"], "eng");
+    let (_, v) = s
+        .json(s.http.get(s.url("/vocabularies/resourcetypes?size=5")))
+        .await;
+    assert_eq!(
+        v["links"]["self"],
+        json!(s.url("/vocabularies/resourcetypes?page=1&size=5&sort=title"))
+    );
+}

@@ -1,0 +1,655 @@
+//! End-to-end tests of `irdm` against an in-process sandbox.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use inveniordm_sandbox::{Faults, Sandbox, SandboxConfig};
+use serde_json::Value;
+
+struct Env {
+    _rt: tokio::runtime::Runtime,
+    sandbox: Sandbox,
+    home: tempfile::TempDir,
+}
+
+fn env_with(config: SandboxConfig) -> Env {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sandbox = rt.block_on(Sandbox::start(config)).expect("sandbox");
+    Env {
+        _rt: rt,
+        sandbox,
+        home: tempfile::tempdir().expect("tempdir"),
+    }
+}
+
+fn env() -> Env {
+    env_with(SandboxConfig {
+        users: vec![("other".into(), "other-token".into())],
+        ..SandboxConfig::default()
+    })
+}
+
+impl Env {
+    /// `irdm` with the sandbox's URL and token in the environment, in a clean folder.
+    fn irdm(&self) -> Command {
+        let mut c = Command::cargo_bin("irdm").expect("binary");
+        c.current_dir(self.home.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env(
+                "IRDM_CONFIG",
+                self.home.path().join("config/irdm/config.toml"),
+            )
+            .env("INVENIORDM_URL", self.sandbox.url())
+            .env("INVENIORDM_TOKEN", self.sandbox.token());
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.irdm().args(args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "irdm {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let out = self.ok(&a);
+        serde_json::from_str(out.trim())
+            .unwrap_or_else(|e| panic!("irdm {args:?}: not one JSON document ({e}): {out}"))
+    }
+
+    fn lines(&self, args: &[&str]) -> Vec<Value> {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        self.ok(&a)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    }
+
+    fn fails(&self, args: &[&str], code: i32) -> Output {
+        let out = self.irdm().args(args).output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "irdm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn write(&self, name: &str, data: &[u8]) -> std::path::PathBuf {
+        let p = self.home.path().join(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).expect("mkdir");
+        }
+        std::fs::write(&p, data).expect("write");
+        p
+    }
+
+    fn http(&self) -> reqwest_free::Http {
+        reqwest_free::Http {
+            base: format!("{}/api", self.sandbox.url()),
+        }
+    }
+}
+
+/// The server's own documents, fetched without the project's client (plain TCP + HTTP/1.1).
+mod reqwest_free {
+    use std::io::{Read, Write};
+
+    pub struct Http {
+        pub base: String,
+    }
+
+    impl Http {
+        pub fn get(&self, path: &str, token: Option<&str>) -> serde_json::Value {
+            let url = format!("{}{path}", self.base);
+            let rest = url.strip_prefix("http://").expect("http");
+            let (host, p) = rest.split_once('/').expect("path");
+            let mut s = std::net::TcpStream::connect(host).expect("connect");
+            let auth = token
+                .map(|t| format!("Authorization: Bearer {t}\r\n"))
+                .unwrap_or_default();
+            write!(
+                s,
+                "GET /{p} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n"
+            )
+            .expect("write");
+            let mut buf = Vec::new();
+            s.read_to_end(&mut buf).expect("read");
+            let text = String::from_utf8_lossy(&buf);
+            let (_, body) = text.split_once("\r\n\r\n").expect("body");
+            serde_json::from_str(body.trim()).unwrap_or_else(|_| {
+                // chunked: take the JSON between the first '{' and the last '}'
+                let start = body.find('{').expect("json");
+                let end = body.rfind('}').expect("json");
+                serde_json::from_str(&body[start..=end]).expect("json body")
+            })
+        }
+    }
+}
+
+const META_YAML: &str = "title: Ocean temperature from the CLI
+resource_type: {id: dataset}
+publication_date: '2026-11-26'
+creators:
+  - person_or_org: {type: personal, family_name: Lovelace, given_name: Ada}
+";
+
+fn strip_volatile(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.remove("links");
+    }
+    v
+}
+
+#[test]
+fn deposit_workflow_end_to_end() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let draft = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = draft["id"].as_str().expect("id").to_string();
+    assert_eq!(draft["metadata"]["title"], "Ocean temperature from the CLI");
+    // --json prints the server's document unchanged.
+    let server = e
+        .http()
+        .get(&format!("/records/{id}/draft"), Some(e.sandbox.token()));
+    let got = e.json(&["draft", "get", &id]);
+    assert_eq!(strip_volatile(got), strip_volatile(server));
+
+    // A folder and a file; keys are relative to the folder.
+    e.write("data/a.csv", b"x,y\n1,2\n");
+    e.write("data/sub/b.txt", b"bee");
+    let single = e.write("notes.md", b"# notes");
+    let uploaded = e.lines(&[
+        "upload",
+        &id,
+        e.home.path().join("data").to_str().expect("utf8"),
+        single.to_str().expect("utf8"),
+        "--jobs",
+        "3",
+    ]);
+    let mut keys: Vec<String> = uploaded
+        .iter()
+        .map(|v| v["key"].as_str().unwrap_or("").to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, vec!["a.csv", "notes.md", "sub/b.txt"]);
+    // Running it again uploads nothing new.
+    let out = e
+        .irdm()
+        .args([
+            "upload",
+            &id,
+            e.home.path().join("data").to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already uploaded"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Different content under an existing key is refused without --replace.
+    e.write("data/a.csv", b"changed\n");
+    e.fails(
+        &[
+            "upload",
+            &id,
+            e.home.path().join("data/a.csv").to_str().expect("utf8"),
+        ],
+        1,
+    );
+    e.ok(&[
+        "upload",
+        &id,
+        e.home.path().join("data/a.csv").to_str().expect("utf8"),
+        "--replace",
+    ]);
+
+    let files = e.json(&["draft", "files", &id]);
+    assert_eq!(files["entries"].as_array().map(Vec::len), Some(3));
+    e.ok(&["draft", "file-delete", &id, "notes.md"]);
+    let table = e.ok(&["draft", "files", &id]);
+    assert!(
+        table.contains("sub/b.txt") && !table.contains("notes.md"),
+        "{table}"
+    );
+
+    let rec = e.json(&["draft", "publish", &id]);
+    assert_eq!(rec["is_published"], true);
+    let server = e
+        .http()
+        .get(&format!("/records/{id}"), Some(e.sandbox.token()));
+    assert_eq!(
+        strip_volatile(e.json(&["record", "get", &id])),
+        strip_volatile(server)
+    );
+    let rf = e.json(&["record", "files", &id]);
+    assert_eq!(rf["entries"].as_array().map(Vec::len), Some(2));
+    let one = e.json(&["record", "file", &id, "sub/b.txt"]);
+    assert_eq!(one["size"], 3);
+
+    // Download everything, verified; again: skipped; other content: refused without --force.
+    let out_dir = e.home.path().join("out");
+    let dl = e.lines(&["download", &id, "-o", out_dir.to_str().expect("utf8")]);
+    assert_eq!(dl.len(), 2);
+    assert_eq!(
+        std::fs::read(out_dir.join("sub/b.txt")).expect("file"),
+        b"bee"
+    );
+    assert_eq!(
+        std::fs::read(out_dir.join("a.csv")).expect("file"),
+        b"changed\n"
+    );
+    let out = e
+        .irdm()
+        .args(["download", &id, "-o", out_dir.to_str().expect("utf8")])
+        .output()
+        .expect("runs");
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already there"));
+    std::fs::write(out_dir.join("a.csv"), b"local edit").expect("write");
+    e.fails(
+        &[
+            "download",
+            &id,
+            "a.csv",
+            "-o",
+            out_dir.to_str().expect("utf8"),
+        ],
+        1,
+    );
+    assert_eq!(
+        std::fs::read(out_dir.join("a.csv")).expect("file"),
+        b"local edit",
+        "nothing overwritten"
+    );
+    e.ok(&[
+        "download",
+        &id,
+        "a.csv",
+        "-o",
+        out_dir.to_str().expect("utf8"),
+        "--force",
+    ]);
+    assert_eq!(
+        std::fs::read(out_dir.join("a.csv")).expect("file"),
+        b"changed\n"
+    );
+
+    // Search (table and JSON lines), all pages.
+    let table = e.ok(&["search", "ocean", "--size", "1"]);
+    assert!(table.starts_with("ID") && table.contains(&id), "{table}");
+    let hits = e.lines(&["search", "--all", "--size", "1"]);
+    assert_eq!(hits.len(), 1);
+    let mine = e.lines(&["search", "--mine"]);
+    assert!(mine.iter().any(|h| h["id"] == id.as_str()));
+
+    // Edit, update from YAML, publish.
+    e.json(&["draft", "edit", &id]);
+    let newmeta = e.write(
+        "meta2.yaml",
+        META_YAML.replace("from the CLI", "edited").as_bytes(),
+    );
+    let upd = e.json(&[
+        "draft",
+        "update",
+        &id,
+        "--metadata",
+        newmeta.to_str().expect("utf8"),
+    ]);
+    assert_eq!(upd["metadata"]["title"], "Ocean temperature edited");
+    assert_eq!(
+        upd["access"]["record"], "public",
+        "access kept from the server's draft"
+    );
+    e.json(&["draft", "publish", &id]);
+
+    // New version: import files, publish.
+    let nv = e.json(&["draft", "new-version", &id]);
+    let v2 = nv["id"].as_str().expect("id").to_string();
+    let imported = e.json(&["draft", "import-files", &v2]);
+    assert_eq!(imported["entries"].as_array().map(Vec::len), Some(2));
+    let meta3 = e.write("meta3.json", br#"{"metadata": {"title": "Ocean temperature v2", "resource_type": {"id": "dataset"}, "publication_date": "2026-11-27", "version": "v2", "creators": [{"person_or_org": {"type": "organizational", "name": "Lab"}}]}}"#);
+    e.json(&[
+        "draft",
+        "update",
+        &v2,
+        "--metadata",
+        meta3.to_str().expect("utf8"),
+    ]);
+    e.json(&["draft", "publish", &v2]);
+    let versions = e.lines(&["record", "versions", &id]);
+    assert_eq!(versions.len(), 2);
+    assert_eq!(e.json(&["record", "latest", &id])["id"], v2.as_str());
+
+    // Links and DOI.
+    let link = e.json(&[
+        "links",
+        "create",
+        &v2,
+        "--permission",
+        "preview",
+        "--expires",
+        "2099-01-01",
+    ]);
+    let lid = link["id"].as_str().expect("id").to_string();
+    assert_eq!(e.lines(&["links", "list", &v2]).len(), 1);
+    assert_eq!(
+        e.json(&["links", "get", &v2, &lid])["permission"],
+        "preview"
+    );
+    assert_eq!(
+        e.json(&["links", "update", &v2, &lid, "--permission", "edit"])["permission"],
+        "edit"
+    );
+    e.ok(&["links", "delete", &v2, &lid]);
+    assert!(e.lines(&["links", "list", &v2]).is_empty());
+    e.fails(&["links", "create", &v2, "--permission", "owner"], 1);
+
+    let d = e.json(&["draft", "create"]);
+    let did = d["id"].as_str().expect("id").to_string();
+    let doi = e.ok(&["doi", "reserve", &did]);
+    assert!(doi.trim().starts_with("10.1234/"), "{doi}");
+    let back = e.json(&["doi", "discard", &did]);
+    assert!(back["pids"].get("doi").is_none());
+    e.ok(&["draft", "delete", &did]);
+    e.fails(&["draft", "get", &did], 4);
+}
+
+#[test]
+fn ping_config_vocab_and_completions() {
+    let e = env();
+    let out = e.ok(&["ping"]);
+    assert!(out.contains("token accepted"), "{out}");
+    let p = e.json(&["ping"]);
+    assert_eq!(p["authenticated"], true);
+
+    let cfg = e.ok(&["config"]);
+    assert!(cfg.contains("environment variable INVENIORDM_URL"), "{cfg}");
+    assert!(
+        !cfg.contains(e.sandbox.token()),
+        "the token is masked: {cfg}"
+    );
+    assert!(cfg.contains(&format!(
+        "****{}",
+        &e.sandbox.token()[e.sandbox.token().len() - 4..]
+    )));
+
+    // Precedence: flag over environment over .env over profile.
+    std::fs::create_dir_all(e.home.path().join("config/irdm")).expect("mkdir");
+    std::fs::write(
+        e.home.path().join("config/irdm/config.toml"),
+        format!(
+            "[profiles.local]\nurl = \"{}\"\ntoken = \"profile-token-abcd\"\n",
+            e.sandbox.url()
+        ),
+    )
+    .expect("write");
+    let out = e
+        .irdm()
+        .env_remove("INVENIORDM_URL")
+        .env_remove("INVENIORDM_TOKEN")
+        .args(["--profile", "local", "--json", "config"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["url_source"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("profile local"),
+        "{v}"
+    );
+    assert_eq!(v["token"], "****abcd");
+    std::fs::write(
+        e.home.path().join(".env"),
+        "INVENIORDM_TOKEN=dotenv-token-wxyz\n",
+    )
+    .expect("write");
+    let out = e
+        .irdm()
+        .env_remove("INVENIORDM_TOKEN")
+        .args(["--profile", "local", "--json", "config"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["token_source"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(".env file"),
+        "{v}"
+    );
+    assert!(
+        v["url_source"]
+            .as_str()
+            .unwrap_or("")
+            .contains("INVENIORDM_URL"),
+        "{v}"
+    );
+    let out = e
+        .irdm()
+        .args(["--token", "flag-token-1234", "--json", "config"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["token_source"], "command-line flag");
+    e.fails(&["--profile", "nope", "ping"], 1);
+
+    let langs = e.lines(&["vocab", "languages", "english"]);
+    assert!(langs.iter().any(|t| t["id"] == "eng"));
+    let table = e.ok(&["vocab", "licenses", "--id", "cc-by-4.0"]);
+    assert!(
+        table.contains("Creative Commons Attribution 4.0"),
+        "{table}"
+    );
+    let aff = e.lines(&["vocab", "affiliations", "--size", "2"]);
+    assert_eq!(aff.len(), 2);
+    e.fails(&["vocab", "languages", "--id", "xxx"], 4);
+
+    let out = e.ok(&["completions", "bash"]);
+    assert!(out.contains("irdm"));
+}
+
+#[test]
+fn error_paths_have_clear_messages_and_exit_codes() {
+    let e = env();
+    // Bad token: reads work anonymously, writes are refused.
+    let out = e
+        .irdm()
+        .env("INVENIORDM_TOKEN", "not-a-valid-token")
+        .args(["draft", "create"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("permission denied") && !err.contains("not-a-valid-token"),
+        "{err}"
+    );
+    // Unknown id.
+    let out = e.fails(&["record", "get", "zzzzz-zzzzz"], 4);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+    // Invalid metadata: the draft is saved, the problems shown; publish refused with fields.
+    let bad = e.write(
+        "bad.json",
+        br#"{"title": "ab", "publication_date": "yesterday"}"#,
+    );
+    let out = e.ok(&["draft", "create", "--metadata", bad.to_str().expect("utf8")]);
+    assert!(
+        out.contains("problem:") && out.contains("metadata.title"),
+        "{out}"
+    );
+    let id = out.split_whitespace().nth(1).expect("id").to_string();
+    let out = e.fails(&["draft", "publish", &id], 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refused to publish")
+            && err.contains("metadata.creators: Missing data for required field."),
+        "{err}"
+    );
+    // Unreadable metadata input.
+    let junk = e.write("junk.txt", b": : :\n\t- [");
+    let out = e.fails(
+        &[
+            "draft",
+            "create",
+            "--metadata",
+            junk.to_str().expect("utf8"),
+        ],
+        1,
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("neither JSON"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    e.fails(&["draft", "create", "--metadata", "/no/such/file.yaml"], 1);
+    // Usage errors.
+    e.fails(&["search", "--size", "many"], 2);
+    e.fails(&["frobnicate"], 2);
+    // No server.
+    let out = e
+        .irdm()
+        .env("INVENIORDM_URL", "http://127.0.0.1:9")
+        .args(["record", "get", "x"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = e
+        .irdm()
+        .env_remove("INVENIORDM_URL")
+        .args(["ping"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no server URL"));
+    // Another user's draft.
+    let d = e.json(&["draft", "create"]);
+    let did = d["id"].as_str().expect("id");
+    let out = e
+        .irdm()
+        .env("INVENIORDM_TOKEN", "other-token")
+        .args(["draft", "get", did])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn an_interrupted_download_leaves_no_complete_looking_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        token: Some("tok-interrupt".into()),
+        ..SandboxConfig::default()
+    };
+    let id = {
+        let e = env_with(base.clone());
+        let meta = e.write("meta.yaml", META_YAML.as_bytes());
+        let d = e.json(&[
+            "draft",
+            "create",
+            "--metadata",
+            meta.to_str().expect("utf8"),
+        ]);
+        let id = d["id"].as_str().expect("id").to_string();
+        e.write("big.bin", &vec![42u8; 3_000_000]);
+        e.ok(&[
+            "upload",
+            &id,
+            e.home.path().join("big.bin").to_str().expect("utf8"),
+        ]);
+        e.json(&["draft", "publish", &id]);
+        id
+    };
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            rate_drop: 1.0,
+            ..Faults::default()
+        },
+        ..base
+    });
+    let out_dir = e.home.path().join("dl");
+    let out = e
+        .irdm()
+        .args(["download", &id, "-o", out_dir.to_str().expect("utf8")])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out_dir.join("big.bin").exists(),
+        "no complete-looking file"
+    );
+    assert!(
+        Path::new(&out_dir.join("big.bin.part")).exists(),
+        "the partial download is kept for a resume"
+    );
+}
+
+#[test]
+fn the_demo_runs_and_checks_everything() {
+    let out = Command::cargo_bin("irdm")
+        .expect("binary")
+        .arg("demo")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("every check held"), "{stdout}");
+    assert_eq!(stdout.matches('✓').count(), 12, "{stdout}");
+}
+
+#[test]
+fn the_sandbox_command_prints_its_address() {
+    use std::io::BufRead;
+    let bin = assert_cmd::cargo::cargo_bin("irdm");
+    let mut child = std::process::Command::new(bin)
+        .args(["sandbox", "--listen", "127.0.0.1:0", "--token", "t"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+}
