@@ -1,5 +1,5 @@
 //! The server's state: users, parents, drafts, records, files; kept in memory and written
-//! through to the [`Store`](crate::store::Store).
+//! through to the [`crate::store::Store`] (one table per kind of document).
 
 use std::collections::BTreeMap;
 

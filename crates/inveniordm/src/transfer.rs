@@ -151,6 +151,10 @@ pub struct UploadOptions {
     pub progress: Option<Progress>,
     /// How often a broken content transfer is tried again (default 3).
     pub retries: Option<u32>,
+    /// The key is already registered on the draft (e.g. by one
+    /// [`file_upload_start_many`](crate::api::DraftsApi::file_upload_start_many) for many files),
+    /// so the start step is skipped.
+    pub registered: bool,
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -158,6 +162,7 @@ impl std::fmt::Debug for UploadOptions {
         f.debug_struct("UploadOptions")
             .field("key", &self.key)
             .field("retries", &self.retries)
+            .field("registered", &self.registered)
             .finish()
     }
 }
@@ -238,7 +243,9 @@ impl crate::api::DraftsApi<'_> {
                 .to_string(),
         };
         let size = meta.len();
-        self.file_upload_start(id, &key).await?;
+        if !opts.registered {
+            self.file_upload_start(id, &key).await?;
+        }
         let retries = opts.retries.unwrap_or(3);
         let mut attempt = 0;
         let local_md5 = loop {

@@ -47,6 +47,8 @@ sandbox_tests!(
     doi_reserve_and_discard,
     discard_a_draft,
     raw_escape_hatch,
+    update_round_trip_changes_nothing,
+    resumed_and_corrupt_downloads,
 );
 
 #[test]

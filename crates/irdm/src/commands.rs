@@ -359,7 +359,7 @@ async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
             let r = d
                 .publish(id)
                 .await
-                .with_context(|| "the server refused to publish".to_string())?;
+                .with_context(|| format!("cannot publish {id}"))?;
             show(&r, json)?;
         }
         DraftCmd::Edit { id } => show(&d.edit(id).await?, json)?,

@@ -40,7 +40,7 @@ Exit codes: 0 success, 1 other error, 2 usage, 3 the server refused, 4 not found
 #[derive(Debug, Parser)]
 #[command(name = "irdm", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Server URL (site root or API root), e.g. https://zenodo.org.
+    /// Server URL (site root or API root), e.g. `https://zenodo.org`.
     #[arg(long, global = true)]
     pub url: Option<String>,
     /// Personal access token (prefer INVENIORDM_TOKEN or a profile: flags show in process lists).

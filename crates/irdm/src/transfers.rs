@@ -150,6 +150,18 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
         }
         todo.push((path, key));
     }
+    // Register every key in one request (concurrent registrations race on the server's
+    // bucket), then send the contents in parallel.
+    for chunk in todo.chunks(100) {
+        let entries: Vec<FileEntry> = chunk
+            .iter()
+            .map(|(_, k)| FileEntry::init(k.clone()))
+            .collect();
+        c.drafts()
+            .file_upload_start_many(&a.draft_id, &entries)
+            .await
+            .context("registering the files on the draft")?;
+    }
     let mp = bars(quiet);
     let client = c.clone();
     let draft = a.draft_id.clone();
@@ -168,6 +180,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
                 let opts = UploadOptions {
                     key: Some(key.clone()),
                     progress: Some(Arc::new(move |n| p2.inc(n))),
+                    registered: true,
                     ..UploadOptions::default()
                 };
                 let r = client

@@ -504,7 +504,7 @@ fn error_paths_have_clear_messages_and_exit_codes() {
     let out = e.fails(&["draft", "publish", &id], 3);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("refused to publish")
+        err.contains("cannot publish")
             && err.contains("metadata.creators: Missing data for required field."),
         "{err}"
     );

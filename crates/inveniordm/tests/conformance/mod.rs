@@ -49,6 +49,8 @@ scenarios!(
     doi_reserve_and_discard,
     discard_a_draft,
     raw_escape_hatch,
+    update_round_trip_changes_nothing,
+    resumed_and_corrupt_downloads,
 );
 
 fn md5_hex(data: &[u8]) -> String {
@@ -887,6 +889,140 @@ async fn raw_escape_hatch(env: &Env) {
         .delete(&format!("records/{rid}/draft"))
         .await
         .expect("raw delete");
+}
+
+async fn update_round_trip_changes_nothing(env: &Env) {
+    let c = &env.client;
+    let mut d = new_draft(&format!("Round trip {}", env.tag));
+    if let Some(m) = d.metadata.as_mut() {
+        m.subjects = Some(vec![Subject {
+            subject: Some("oceanography".into()),
+            ..Default::default()
+        }]);
+        m.dates = Some(vec![DateEntry {
+            date: Some("2020-01/2020-06".into()),
+            kind: Some(VocabRef::id("collected")),
+            ..Default::default()
+        }]);
+        m.related_identifiers = Some(vec![RelatedIdentifier {
+            identifier: Some("10.1234/related".into()),
+            scheme: Some("doi".into()),
+            relation_type: Some(VocabRef::id("issupplementto")),
+            ..Default::default()
+        }]);
+        m.additional_descriptions = Some(vec![AdditionalText {
+            description: Some("Methods text.".into()),
+            kind: Some(VocabRef::id("methods")),
+            ..Default::default()
+        }]);
+        m.funding = Some(vec![Funding {
+            funder: Some(Funder {
+                id: Some("00k4n6c32".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }]);
+        m.locations = Some(Locations {
+            features: Some(vec![LocationFeature {
+                geometry: Some(serde_json::json!({"type": "Point", "coordinates": [6.05, 46.23]})),
+                place: Some("Geneva".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        });
+        m.references = Some(vec![Reference {
+            reference: Some("A reference.".into()),
+            ..Default::default()
+        }]);
+        m.publisher = Some("Conformance".into());
+        m.sizes = Some(vec!["1 file".into()]);
+        m.formats = Some(vec!["text/plain".into()]);
+        m.identifiers = Some(vec![Identifier {
+            identifier: Some("local-1".into()),
+            scheme: Some("other".into()),
+            ..Default::default()
+        }]);
+    }
+    let created = c.drafts().create(&d).await.expect("create");
+    let problems: Vec<String> = created
+        .validation_errors()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    let did = id(&created);
+    let before = c.drafts().get(&did).await.expect("get");
+    // The draft as read, sent back unchanged: nothing may change but the revision.
+    let after_put = c.drafts().update(&did, &before).await.expect("update");
+    let problems: Vec<String> = after_put
+        .validation_errors()
+        .iter()
+        .filter(|e| e.field_name() != "files.enabled")
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "sending a draft back unchanged reported {problems:?}"
+    );
+    let after = c.drafts().get(&did).await.expect("get again");
+    assert_eq!(after.metadata, before.metadata);
+    assert_eq!(after.access, before.access);
+    assert_eq!(after.pids, before.pids);
+    assert_eq!(after.custom_fields, before.custom_fields);
+    assert_eq!(
+        after.files.as_ref().map(Files::settings),
+        before.files.as_ref().map(Files::settings)
+    );
+    assert!(after.revision_id > before.revision_id);
+}
+
+async fn resumed_and_corrupt_downloads(env: &Env) {
+    let c = &env.client;
+    let data: Vec<u8> = (0..500_000u32)
+        .map(|i| (i.wrapping_mul(7919) >> 5) as u8)
+        .collect();
+    let r = published(env, &format!("Resume {}", env.tag), &[("r.bin", &data)]).await;
+    let rid = id(&r);
+    let opts = DownloadOptions {
+        resume: true,
+        ..Default::default()
+    };
+    // A correct partial download is continued (or restarted when the server ignores Range).
+    let dest = env.dir.join("resume").join("r.bin");
+    std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+    std::fs::write(inveniordm::transfer::part_path(&dest), &data[..123_456]).expect("write part");
+    let done = c
+        .records()
+        .download_to(&rid, "r.bin", &dest, &opts)
+        .await
+        .expect("resumed");
+    assert!(
+        done.resumed_from == 123_456 || done.resumed_from == 0,
+        "{}",
+        done.resumed_from
+    );
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    // A corrupt partial download never becomes the file: either the server ignored Range and
+    // it started over, or the checksum caught it and the partial file is gone.
+    let dest = env.dir.join("corrupt").join("r.bin");
+    std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+    let part = inveniordm::transfer::part_path(&dest);
+    std::fs::write(&part, vec![0u8; 1000]).expect("write part");
+    match c.records().download_to(&rid, "r.bin", &dest, &opts).await {
+        Ok(_) => assert_eq!(std::fs::read(&dest).expect("read"), data),
+        Err(Error::Checksum { .. }) => {
+            assert!(
+                !dest.exists() && !part.exists(),
+                "nothing left that looks complete"
+            );
+            c.records()
+                .download_to(&rid, "r.bin", &dest, &opts)
+                .await
+                .expect("second try");
+            assert_eq!(std::fs::read(&dest).expect("read"), data);
+        }
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// Runs every scenario against a server and returns (passed, failures).
