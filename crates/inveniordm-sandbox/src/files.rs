@@ -673,10 +673,12 @@ async fn commit(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
     f.updated = util::now();
     let f = f.clone();
     app.persist("files", &f.row_id(), &f)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &render::file_entry(&f, id, true, ctx),
-    ))
+    let mut entry = render::file_entry(&f, id, true, ctx);
+    if f.metadata.is_null() {
+        // The commit response shows `null` where listings show `{}`.
+        entry["metadata"] = Value::Null;
+    }
+    Ok(json_response(StatusCode::OK, &entry))
 }
 
 /// `POST …/draft/actions/files-import`: links the files of the latest published version.

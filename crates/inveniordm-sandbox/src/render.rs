@@ -410,9 +410,7 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
                 .unwrap_or_default()
         );
         out["parent"]["is_verified"] = json!(false);
-        if draft {
-            out["internal_notes"] = json!([]);
-        }
+        out["internal_notes"] = json!([]);
     }
     if draft {
         out["expires_at"] = json!(d.expires_at);
@@ -523,15 +521,31 @@ pub fn add_ui(v: &Vocabularies, doc: &mut Value) {
         .and_then(Value::as_str)
         .unwrap_or("open")
         .to_string();
-    let (title, icon) = match status.as_str() {
-        "open" => ("Open", "unlock"),
-        "restricted" => ("Restricted", "ban"),
-        "embargoed" => ("Embargoed", "outline clock"),
-        _ => ("Metadata-only", "tag"),
+    let (title, icon, description) = match status.as_str() {
+        "open" => (
+            "Open",
+            "unlock",
+            "The record and files are publicly accessible.",
+        ),
+        "restricted" => (
+            "Restricted",
+            "ban",
+            "The record and files are restricted to users with access.",
+        ),
+        "embargoed" => (
+            "Embargoed",
+            "outline clock",
+            "The files will be made publicly available on the embargo date.",
+        ),
+        _ => (
+            "Metadata-only",
+            "tag",
+            "No files are available for this record.",
+        ),
     };
     ui.insert(
         "access_status".into(),
-        json!({"id": status, "title_l10n": title, "description_l10n": "", "icon": icon, "embargo_date_l10n": null, "message_class": ""}),
+                json!({"id": status, "title_l10n": title, "description_l10n": description, "icon": icon, "embargo_date_l10n": null, "message_class": ""}),
     );
     let creators: Vec<Value> = m
         .get("creators")
@@ -542,9 +556,12 @@ pub fn add_ui(v: &Vocabularies, doc: &mut Value) {
         "creators".into(),
         json!({"creators": creators, "affiliations": []}),
     );
-    if let Some(ver) = m.get("version") {
-        ui.insert("version".into(), ver.clone());
-    }
+    let index = doc
+        .pointer("/versions/index")
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
+    ui.insert("version".into(), json!(format!("v{index}")));
+    ui.insert("custom_fields".into(), json!({}));
     if let Some(d) = m.get("description").and_then(Value::as_str) {
         ui.insert("description_stripped".into(), json!(strip_tags(d)));
     }
@@ -567,4 +584,34 @@ fn strip_tags(html: &str) -> String {
         }
     }
     out
+}
+
+/// Drops the per-file `links` (and `storage_class`, unless kept) from `files.entries`, as the
+/// real server's publish response and search hits do.
+pub fn entries_summary(doc: &mut Value, keep_storage_class: bool) {
+    if let Some(Value::Object(entries)) = doc.pointer_mut("/files/entries") {
+        for e in entries.values_mut() {
+            if let Value::Object(m) = e {
+                m.remove("links");
+                if !keep_storage_class {
+                    m.remove("storage_class");
+                }
+            }
+        }
+    }
+}
+
+/// Rewrites the JSON body of a response.
+pub fn rewrite_json(
+    r: axum::response::Response,
+    f: impl FnOnce(&mut Value),
+) -> axum::response::Response {
+    let (parts, body) = r.into_parts();
+    // Bodies built by this server are in-memory JSON: reading them back cannot block.
+    let bytes = futures_util::FutureExt::now_or_never(axum::body::to_bytes(body, usize::MAX))
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let mut v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    f(&mut v);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(v.to_string()))
 }

@@ -117,7 +117,20 @@ fn record_response(
     ctx: &Ctx,
     status: StatusCode,
 ) -> Response {
+    record_response_with(app, st, d, draft, ctx, status, |_| {})
+}
+
+fn record_response_with(
+    app: &App,
+    st: &State,
+    d: &Doc,
+    draft: bool,
+    ctx: &Ctx,
+    status: StatusCode,
+    tweak: impl FnOnce(&mut Value),
+) -> Response {
     let mut body = render::record(st, &app.vocab, d, draft, ctx);
+    tweak(&mut body);
     let ui = render::wants_ui(ctx);
     if ui {
         render::add_ui(&app.vocab, &mut body);
@@ -296,14 +309,12 @@ async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     st.parents.insert(parent.id.clone(), parent);
     st.drafts.insert(id.clone(), d);
     let d = &st.drafts[&id];
-    Ok(draft_response(
-        app,
-        &st,
-        d,
-        ctx,
-        StatusCode::CREATED,
-        &errors,
-    ))
+    let mut r = draft_response(app, &st, d, ctx, StatusCode::CREATED, &errors);
+    // The create response computes the access status before any file exists.
+    if d.access.get("record").and_then(Value::as_str) == Some("public") {
+        r = render::rewrite_json(r, |b| b["access"]["status"] = json!("metadata-only"));
+    }
+    Ok(r)
 }
 
 async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
@@ -481,13 +492,14 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     st.drafts.remove(id);
     st.records.insert(id.to_string(), r);
     let r = &st.records[id];
-    Ok(record_response(
+    Ok(record_response_with(
         app,
         &st,
         r,
         false,
         ctx,
         StatusCode::ACCEPTED,
+        |b| render::entries_summary(b, true),
     ))
 }
 

@@ -323,7 +323,7 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
                 .max()
                 .unwrap_or(0);
             if all_versions || d.index >= newest {
-                docs.push(render::record(&st, &app.vocab, d, true, ctx));
+                docs.push(hit(render::record(&st, &app.vocab, d, true, ctx)));
             }
         }
         for r in st
@@ -337,7 +337,7 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
                 .any(|x| x.parent_id == r.parent_id && x.index > r.index);
             let latest = st.latest_of(&r.parent_id).map(|l| l.index) == Some(r.index);
             if all_versions || (latest && !has_newer_draft) {
-                docs.push(render::record(&st, &app.vocab, r, false, ctx));
+                docs.push(hit(render::record(&st, &app.vocab, r, false, ctx)));
             }
         }
     } else {
@@ -348,7 +348,7 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
             if !all_versions && st.latest_of(&r.parent_id).map(|l| l.index) != Some(r.index) {
                 continue;
             }
-            docs.push(render::record(&st, &app.vocab, r, false, ctx));
+            docs.push(hit(render::record(&st, &app.vocab, r, false, ctx)));
         }
     }
     drop(st);
@@ -602,4 +602,10 @@ fn query_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A search hit: record entries without per-file links or storage class.
+fn hit(mut doc: Value) -> Value {
+    render::entries_summary(&mut doc, false);
+    doc
 }
