@@ -342,6 +342,62 @@ fn deposit_workflow_end_to_end() {
     assert_eq!(versions.len(), 2);
     assert_eq!(e.json(&["record", "latest", &id])["id"], v2.as_str());
 
+    // Every listing in --json is the server's documents, one per line.
+    let tok = Some(e.sandbox.token());
+    let server_files = e.http().get(&format!("/records/{v2}/files"), tok);
+    assert_eq!(
+        strip_volatile(e.json(&["record", "files", &v2])),
+        strip_volatile(server_files)
+    );
+    let server_versions = e.http().get(
+        &format!("/records/{id}/versions?allversions=true&size=100"),
+        tok,
+    );
+    let cli_versions: Vec<Value> = e
+        .lines(&["record", "versions", &id])
+        .into_iter()
+        .map(strip_volatile)
+        .collect();
+    let raw_versions: Vec<Value> = server_versions["hits"]["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(strip_volatile)
+        .collect();
+    assert_eq!(cli_versions, raw_versions);
+    let server_search = e.http().get("/records?q=Ocean&sort=newest", tok);
+    let cli_search: Vec<Value> = e
+        .lines(&["search", "Ocean", "--sort", "newest"])
+        .into_iter()
+        .map(strip_volatile)
+        .collect();
+    let raw_search: Vec<Value> = server_search["hits"]["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(strip_volatile)
+        .collect();
+    assert_eq!(cli_search, raw_search);
+    let server_term = e.http().get("/vocabularies/licenses/cc-by-4.0", tok);
+    assert_eq!(
+        e.json(&["vocab", "licenses", "--id", "cc-by-4.0"]),
+        server_term
+    );
+
+    // Request logs never show the token.
+    let out = e
+        .irdm()
+        .args(["-vv", "record", "get", &id])
+        .output()
+        .expect("runs");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("request") && !log.contains(e.sandbox.token()),
+        "{log}"
+    );
+
     // Links and DOI.
     let link = e.json(&[
         "links",
