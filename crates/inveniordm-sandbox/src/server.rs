@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{Request, State as AxState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::Value;
@@ -218,11 +218,34 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     );
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
     if !h.contains_key(header::RETRY_AFTER) {
-        let now = now_secs();
-        h.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(reset.saturating_sub(now).max(1)),
-        );
+        // The real server sends the length of the rate-limit window.
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
+    // The security headers every real API response carries.
+    for (k, v) in [
+        ("permissions-policy", "interest-cohort=()"),
+        ("x-frame-options", "sameorigin"),
+        ("x-xss-protection", "1; mode=block"),
+        ("x-content-type-options", "nosniff"),
+        (
+            "content-security-policy",
+            "default-src 'self'; object-src 'none'",
+        ),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+    ] {
+        h.insert(k, HeaderValue::from_static(v));
+    }
+    if let Some(u) = user {
+        h.insert("x-user-id", HeaderValue::from(u));
+    }
+    if matches!(
+        parts.method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && let Ok(v) = HeaderValue::from_str(&format!(
+        "csrftoken={}; Max-Age=604800; Path=/; SameSite=Lax",
+        crate::util::random_hex(16)
+    )) {
+        h.insert(header::SET_COOKIE, v);
     }
     resp
 }

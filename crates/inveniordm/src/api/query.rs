@@ -3,13 +3,16 @@ use reqwest::Method;
 
 use crate::{Client, Result};
 
+/// The search engine's window: results beyond it cannot be paged to.
+const MAX_RESULTS: usize = 10_000;
+
 /// Searches: vocabularies and records. See [`Client::query`].
 #[derive(Debug, Clone, Copy)]
 pub struct QueryApi<'a> {
     pub(crate) client: &'a Client,
 }
 
-impl QueryApi<'_> {
+impl<'a> QueryApi<'a> {
     /// `GET /api/vocabularies/{type}` (or `/api/{type}` for affiliations, funders, awards,
     /// names, subjects): a page of terms.
     pub async fn vocabulary(
@@ -60,13 +63,68 @@ impl QueryApi<'_> {
     /// The link must point at the same server as the client (the token is never sent
     /// elsewhere).
     pub async fn next_page(&self, page: &Results<Record>) -> Result<Option<Results<Record>>> {
-        let Some(next) = page.next_link() else {
-            return Ok(None);
-        };
-        let url = self.client.same_origin(next)?;
+        match page.next_link() {
+            Some(next) => Ok(Some(self.page_at(next).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn page_at(&self, link: &str) -> Result<Results<Record>> {
+        let url = self.client.same_origin(link)?;
         let mut req = self.client.request(Method::GET, url);
         req.accept = self.client.record_accept();
-        Ok(Some(self.client.json(req).await?))
+        self.client.json(req).await
+    }
+
+    /// Every record matching `query` (the user's own when `user` is true), page after page,
+    /// as a stream. It ends after the last page, or at the search engine's window of 10 000
+    /// results (narrow the query to see further).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: inveniordm::Client) -> inveniordm::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// use inveniordm::models::RecordQuery;
+    /// let all: Vec<_> = client.query().records_stream(false, RecordQuery::new("ocean").size(100)).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn records_stream(
+        &self,
+        user: bool,
+        query: RecordQuery,
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+        use futures_util::StreamExt;
+        enum Next {
+            First(RecordQuery),
+            Link(String),
+        }
+        let api = *self;
+        let pages = futures_util::stream::try_unfold(
+            (Some(Next::First(query)), 0usize),
+            move |(next, seen)| async move {
+                let Some(next) = next else { return Ok(None) };
+                if seen >= MAX_RESULTS {
+                    return Ok(None);
+                }
+                let page = match next {
+                    Next::First(q) => api.records_of(user, &q).await?,
+                    Next::Link(l) => api.page_at(&l).await?,
+                };
+                let n = page.items().len();
+                let following = page
+                    .next_link()
+                    .filter(|_| n > 0)
+                    .map(|l| Next::Link(l.to_string()));
+                Ok(Some((page, (following, seen + n))))
+            },
+        );
+        pages
+            .map(|page: Result<Results<Record>>| match page {
+                Ok(p) => {
+                    futures_util::stream::iter(p.hits.hits.into_iter().map(Ok).collect::<Vec<_>>())
+                }
+                Err(e) => futures_util::stream::iter(vec![Err(e)]),
+            })
+            .flatten()
     }
 
     async fn search(&self, segs: &[&str], query: &RecordQuery) -> Result<Results<Record>> {

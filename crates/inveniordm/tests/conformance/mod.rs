@@ -635,6 +635,17 @@ async fn search_paging_and_vocabularies(env: &Env) {
     assert_eq!(next.items().len(), 1);
     assert!(next.next_link().is_none());
     assert!(next.link("prev").is_some());
+    use futures_util::TryStreamExt;
+    let streamed: Vec<Record> = c
+        .query()
+        .records_stream(false, RecordQuery::new(word.clone()).size(1))
+        .try_collect()
+        .await
+        .expect("stream");
+    assert_eq!(streamed.len(), 3, "every page followed");
+    let mut ids: Vec<_> = streamed.iter().filter_map(|r| r.id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
     let mine = c
         .query()
         .user_records(&RecordQuery::new(word.clone()))
