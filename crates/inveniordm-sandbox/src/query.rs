@@ -12,10 +12,9 @@
 //!   itself splits into several words (`ocean-temperature`, `10.1234\/abc`)
 //!   must match them consecutively, like a phrase. A value equal to the whole
 //!   query word (case-insensitive) always matches, so `id:abcd1-23456` works.
-//! * **Default operator is AND**: `ocean temperature` means
-//!   `ocean AND temperature`. OpenSearch's own default is OR, but InvenioRDM
-//!   users expect extra words to narrow the result set, so the sandbox chooses
-//!   AND. Explicit `OR` / `||` is always available.
+//! * **Default operator is OR**, as on real InvenioRDM (observed on v13):
+//!   `ocean temperature` matches either word, best matches first; `+word` makes
+//!   a word required, `-word` excludes it, and `a AND b` requires both sides.
 //! * **Phrases** (`"deep sea"`) match when their words appear consecutively in
 //!   one string value.
 //! * **Fields** (`field:value`, `field:"phrase"`, `field:(a OR b)`) follow a
@@ -109,11 +108,21 @@ enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
+    /// Clauses that never decide a match but add to the score.
+    Optional(Vec<Node>),
     Leaf {
         field: Option<String>,
         test: Test,
         boost: f64,
     },
+}
+
+/// How a clause takes part in a run of clauses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Occur {
+    Must,
+    MustNot,
+    Should,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +131,8 @@ enum Test {
     Terms {
         text: String,
         words: Vec<String>,
+        /// Quoted: the words must be consecutive; unquoted: any of them.
+        phrase: bool,
     },
     Wildcard(Vec<Pat>),
     Exists,
@@ -274,23 +285,72 @@ impl Parser {
         })
     }
 
+    /// How the next clause takes part: `+x` must match, `-x`/`!x`/`NOT x` must not, a plain
+    /// clause should (the query-string default operator is OR).
+    fn occurrence(&mut self) -> Occur {
+        self.skip_ws();
+        match (self.peek(), self.operator()) {
+            (Some('+'), _) => Occur::Must,
+            (Some('-' | '!'), _) | (_, Some((Op::Not, _))) => Occur::MustNot,
+            _ => Occur::Should,
+        }
+    }
+
+    /// A run of clauses joined by juxtaposition or AND, combined as a bool query: every
+    /// must (and both sides of an AND) matches, no must-not matches, and when there is no
+    /// must, at least one should matches.
     fn parse_and(&mut self, field: Option<&str>, after: Option<&str>) -> Result<Node, ParseError> {
-        let mut items = vec![self.parse_unary(field, after)?];
+        let occ = self.occurrence();
+        let mut items = vec![(occ, self.parse_unary(field, after)?)];
         loop {
             self.skip_ws();
             match (self.peek(), self.operator()) {
                 (None | Some(')'), _) | (_, Some((Op::Or, _))) => break,
                 (_, Some((Op::And, n))) => {
                     let name = self.take(n);
-                    items.push(self.parse_unary(field, Some(&name))?);
+                    if let Some(last) = items.last_mut()
+                        && last.0 == Occur::Should
+                    {
+                        last.0 = Occur::Must;
+                    }
+                    let occ = match self.occurrence() {
+                        Occur::Should => Occur::Must,
+                        o => o,
+                    };
+                    items.push((occ, self.parse_unary(field, Some(&name))?));
                 }
-                _ => items.push(self.parse_unary(field, None)?),
+                _ => {
+                    let occ = self.occurrence();
+                    items.push((occ, self.parse_unary(field, None)?));
+                }
             }
         }
-        Ok(if items.len() == 1 {
-            items.swap_remove(0)
+        if items.len() == 1 {
+            return Ok(items.swap_remove(0).1);
+        }
+        let has_must = items.iter().any(|(o, _)| *o == Occur::Must);
+        let mut all = Vec::new();
+        let mut should = Vec::new();
+        for (o, node) in items {
+            match o {
+                Occur::Must | Occur::MustNot => all.push(node),
+                Occur::Should => should.push(node),
+            }
+        }
+        if !has_must && !should.is_empty() {
+            all.push(if should.len() == 1 {
+                should.swap_remove(0)
+            } else {
+                Node::Or(should)
+            });
+        } else if has_must && !should.is_empty() {
+            // Optional clauses next to required ones only add to the score.
+            all.push(Node::Optional(should));
+        }
+        Ok(if all.len() == 1 {
+            all.swap_remove(0)
         } else {
-            Node::And(items)
+            Node::And(all)
         })
     }
 
@@ -592,7 +652,14 @@ fn word_leaf(field: Option<&str>, raw: &[Pat], boost: f64) -> Node {
             .iter()
             .filter_map(|p| if let Pat::Lit(c) = p { Some(*c) } else { None })
             .collect();
-        return leaf(field, Test::terms(&text), boost);
+        // Bare words go through the text analyser; fielded values are matched as written
+        // (ids, DOIs and other keyword fields are not split).
+        let test = if field.is_none() {
+            Test::word(&text)
+        } else {
+            Test::terms(&text)
+        };
+        return leaf(field, test, boost);
     }
     if raw.iter().all(|p| *p == Pat::Any) {
         return match field {
@@ -678,6 +745,17 @@ impl Test {
         Test::Terms {
             text: text.to_lowercase(),
             words: tokenize(text),
+            phrase: true,
+        }
+    }
+
+    /// An unquoted word: the analyser splits it into tokens (`cc-by-4.0` → `cc`, `by`, `4`,
+    /// `0`), which match like separate words (OR), as the real server's query string does.
+    fn word(text: &str) -> Test {
+        Test::Terms {
+            text: text.to_lowercase(),
+            words: tokenize(text),
+            phrase: false,
         }
     }
 
@@ -704,14 +782,21 @@ impl Test {
                 });
                 usize::from(above && below)
             }
-            Test::Terms { text: t, words } => {
+            Test::Terms {
+                text: t,
+                words,
+                phrase,
+            } => {
                 let n = if words.is_empty() {
                     0
-                } else {
+                } else if *phrase || words.len() == 1 {
                     tokenize(&text)
                         .windows(words.len())
                         .filter(|w| *w == words.as_slice())
                         .count()
+                } else {
+                    let tokens = tokenize(&text);
+                    tokens.iter().filter(|tok| words.contains(tok)).count()
                 };
                 let whole = text.to_lowercase();
                 n.max(usize::from(whole == *t || (!bare && numeric_eq(&whole, t))))
@@ -812,6 +897,7 @@ impl Node {
                 Some(_) => None,
                 None => Some(0.0),
             },
+            Node::Optional(items) => Some(items.iter().filter_map(|n| n.eval(doc)).sum()),
             Node::Leaf { field, test, boost } => {
                 let values = match field {
                     Some(f) => resolve(doc, f),
@@ -932,17 +1018,27 @@ mod tests {
             ("personal", &[0, 1, 2]), // any string value counts
             ("true", &[]),            // bare words only search strings
             ("deep-water", &[2]),
-            ("water-deep", &[]),
+            ("water-deep", &[2]), // the analyser splits it into words, any of which matches
         ]);
     }
 
     #[test]
-    fn default_operator_is_and() {
+    fn default_operator_is_or_with_required_and_excluded_terms() {
         check(&[
-            ("ocean temperature", &[0]),
+            ("ocean temperature", &[0, 1, 2]),
             ("temperature sea", &[0, 2]),
-            ("smoke lovelace", &[]),
+            ("smoke lovelace", &[0, 1, 2]),
+            ("+ocean temperature", &[0, 1]),
+            ("+ocean +temperature", &[0]),
+            ("ocean -smoke", &[0]),
+            ("ocean AND temperature", &[0]),
+            ("ocean temperature AND smoke", &[]),
+            ("ocean smoke AND winds", &[1]),
         ]);
+        // More matching words rank higher.
+        let q = Query::parse("ocean temperature").expect("parses");
+        let d = docs();
+        assert!(q.score(&d[0]) > q.score(&d[1]));
     }
 
     #[test]
@@ -966,9 +1062,9 @@ mod tests {
             ("NOT (smoke OR turing)", &[0]),
             ("smoke OR NOT lovelace", &[1]),
             ("air AND quality", &[1]),
-            // lower-case keywords are ordinary words (doc 2 has no word "and" / "or")
-            ("lovelace and turing", &[]),
-            ("lovelace or turing", &[]),
+            // lower-case keywords are ordinary words, combined with OR
+            ("lovelace and turing", &[0, 1, 2]),
+            ("lovelace or turing", &[0, 2]),
         ]);
     }
 
@@ -1009,7 +1105,8 @@ mod tests {
             ("title:(temperature -ocean)", &[2]),
             ("description:(ocean winds)", &[1]),
             ("metadata.creators.person_or_org.type:personal", &[0, 1, 2]),
-            ("creator:lovelace creator:turing", &[2]),
+            ("creator:lovelace creator:turing", &[0, 2]),
+            ("+creator:lovelace +creator:turing", &[2]),
             ("nosuchfield:ocean", &[]),
             ("*:turing", &[2]),
             ("publisher:press", &[1]), // unresolved path falls back to metadata.*
@@ -1100,7 +1197,7 @@ mod tests {
             ("title:ocean\\ temperature", &[0]),
             ("\\(ocean\\)", &[0, 1]),
             ("\"say \\\"deep\\\" sea\"", &[]),
-            ("title\\:ocean", &[]), // an escaped colon is no field separator
+            ("title\\:ocean", &[0, 1]), // an escaped colon is no field separator: two words
             ("created:2026-11-26T10:00:00.000000+00:00", &[0]),
         ]);
     }

@@ -178,11 +178,18 @@ pub fn expand_metadata(v: &Vocabularies, m: &Map<String, Value>) -> Value {
                 {
                     Some(t) => {
                         let mut o = json!({"id": t["id"], "title": t["title"]});
-                        for k in ["description", "icon", "props"] {
+                        for k in ["description", "icon"] {
                             if let Some(val) = t.get(k) {
                                 o[k] = val.clone();
                             }
                         }
+                        let mut props = Map::new();
+                        for k in ["url", "scheme"] {
+                            if let Some(val) = t.get("props").and_then(|p| p.get(k)) {
+                                props.insert(k.into(), val.clone());
+                            }
+                        }
+                        o["props"] = Value::Object(props);
                         o
                     }
                     None => x,
@@ -397,6 +404,12 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
         },
         "versions": {"index": d.index, "is_latest": is_latest, "is_latest_draft": is_latest_draft},
     });
+    if !owner {
+        // Field-level permissions hide this from others.
+        if let Some(Value::Object(v)) = out.get_mut("versions") {
+            v.remove("is_latest_draft");
+        }
+    }
     if owner {
         // Managers also see grants, links, notes and the verification flag.
         out["parent"]["access"]["grants"] = json!([]);
@@ -426,15 +439,17 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
 
 /// An access link as the API serves it.
 pub fn link(l: &crate::model::Link) -> Value {
-    json!({
+    let mut v = json!({
         "id": l.id,
         "created_at": l.created_at,
-        "expires_at": l.expires_at,
         "permission": l.permission,
         "description": l.description.clone().unwrap_or_default(),
-        "origin": "api",
         "token": l.token,
-    })
+    });
+    if let Some(e) = &l.expires_at {
+        v["expires_at"] = json!(e);
+    }
+    v
 }
 
 /// Whether the client asked for `application/vnd.inveniordm.v1+json` (RDM JSON with a `ui`

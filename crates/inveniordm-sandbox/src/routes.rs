@@ -8,7 +8,11 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Doc, FileRow, Link, Parent, State};
 use crate::render::{self, bucket};
-use crate::server::{App, Ctx, check_accept, check_revision, json_body, with_etag};
+use crate::server::{App, Ctx, check_accept, check_revision, json_body, json_body_of, with_etag};
+
+/// Content types the record endpoints take.
+const RECORD_TYPES: &str =
+    "application/json, application/ld+json;profile=\"https://w3id.org/ro/crate/1.1\"";
 use crate::util::{self, ApiError, ApiResult, json_response};
 use crate::validate;
 
@@ -259,7 +263,7 @@ fn files_errors(st: &State, d: &Doc, errors: &mut Vec<(String, String)>) {
 
 async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     let user = ctx.require_user()?;
-    let input = json_body(app, ctx, body).await?;
+    let input = json_body_of(app, ctx, body, RECORD_TYPES).await?;
     let (metadata, access, files_enabled, custom_fields, pids, errors) = check_input(app, &input)?;
     let now = util::now();
     let expires = util::naive(&now);
@@ -324,7 +328,7 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
         let d = draft_for(&st, ctx, id)?;
         check_revision(ctx, d.revision_id)?;
     }
-    let input = json_body(app, ctx, body).await?;
+    let input = json_body_of(app, ctx, body, RECORD_TYPES).await?;
     let (metadata, access, files_enabled, custom_fields, pids, mut errors) =
         check_input(app, &input)?;
     let mut st = app.state();
@@ -516,8 +520,17 @@ fn owned_record<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
 fn edit(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let mut st = app.state();
     let r = owned_record(&st, ctx, id)?.clone();
+    let summary = |b: &mut Value| render::entries_summary(b, true);
     if let Some(d) = st.drafts.get(id) {
-        return Ok(record_response(app, &st, d, true, ctx, StatusCode::CREATED));
+        return Ok(record_response_with(
+            app,
+            &st,
+            d,
+            true,
+            ctx,
+            StatusCode::CREATED,
+            summary,
+        ));
     }
     let mut d = r.clone();
     d.locked = true;
@@ -533,7 +546,15 @@ fn edit(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     app.persist("drafts", id, &d)?;
     st.drafts.insert(id.to_string(), d);
     let d = &st.drafts[id];
-    Ok(record_response(app, &st, d, true, ctx, StatusCode::CREATED))
+    Ok(record_response_with(
+        app,
+        &st,
+        d,
+        true,
+        ctx,
+        StatusCode::CREATED,
+        summary,
+    ))
 }
 
 fn new_version(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
@@ -544,13 +565,16 @@ fn new_version(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         .values()
         .find(|d| d.parent_id == r.parent_id && d.status == "new_version_draft")
     {
-        return Ok(record_response(
+        // The real server answers with the stored draft: vocabulary references not expanded.
+        let stored = Value::Object(existing.metadata.clone());
+        return Ok(record_response_with(
             app,
             &st,
             existing,
             true,
             ctx,
             StatusCode::CREATED,
+            |b| b["metadata"] = stored,
         ));
     }
     let latest = st.latest_of(&r.parent_id).cloned().unwrap_or(r);

@@ -12,6 +12,39 @@ use crate::routes::can_read;
 use crate::server::{App, Ctx, check_accept, enc};
 use crate::util::{ApiError, ApiResult, json_response};
 
+/// A query as the real server treats it: text that is not valid query syntax is searched as
+/// plain words (the real server falls back to a multi-field match), and text without any word
+/// matches nothing.
+struct Lenient(Option<Query>);
+
+impl Lenient {
+    fn parse(q: &str) -> Self {
+        match Query::parse(q) {
+            Ok(query) => Lenient(Some(query)),
+            Err(_) => {
+                let words: Vec<String> = q
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect();
+                Lenient(
+                    Query::parse(&words.join(" "))
+                        .ok()
+                        .filter(|_| !words.is_empty()),
+                )
+            }
+        }
+    }
+
+    fn matches(&self, doc: &Value) -> bool {
+        self.0.as_ref().is_some_and(|q| q.matches(doc))
+    }
+
+    fn score(&self, doc: &Value) -> f64 {
+        self.0.as_ref().map(|q| q.score(doc)).unwrap_or(0.0)
+    }
+}
+
 /// Window of the search engine: `(page - 1) * size` must stay below it.
 const MAX_RESULTS: u64 = 10_000;
 
@@ -258,8 +291,7 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
             "Invalid querystring parameters.",
         ));
     }
-    let query = Query::parse(q.or(suggest).unwrap_or(""))
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
+    let query = Lenient::parse(q.or(suggest).unwrap_or(""));
     let p = paging(ctx, 25)?;
     let sorts: &[&str] = if user {
         &[
@@ -450,7 +482,7 @@ pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         .into_iter()
         .skip(((p.page - 1) * p.size) as usize)
         .take(p.size as usize)
-        .map(|r| render::record(&st, &app.vocab, r, false, ctx))
+        .map(|r| hit(render::record(&st, &app.vocab, r, false, ctx)))
         .collect();
     let mut params = BTreeMap::new();
     params.insert("sort".to_string(), vec!["version".to_string()]);
@@ -480,8 +512,7 @@ pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
             "Invalid querystring parameters.",
         ));
     }
-    let query = Query::parse(q.unwrap_or(""))
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid query string syntax."))?;
+    let query = Lenient::parse(q.unwrap_or(""));
     let p = paging(ctx, 25)?;
     let name_sort = if ["affiliations", "funders", "names"].contains(&t) {
         "name"

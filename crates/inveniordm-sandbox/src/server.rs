@@ -301,13 +301,18 @@ fn decode_segments(path: &str) -> Option<Vec<String>> {
 
 /// Reads a JSON body: checks the content type, the size limit and the syntax.
 pub async fn json_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
+    json_body_of(app, ctx, body, "application/json").await
+}
+
+/// [`json_body`] for an endpoint that names other accepted types in its 415 message.
+pub async fn json_body_of(app: &App, ctx: &Ctx, body: Body, accepted: &str) -> ApiResult<Value> {
     if let Some(ct) = ctx.headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
         let mime = ct.split(';').next().unwrap_or("").trim();
         if mime != "application/json" && !mime.is_empty() {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Invalid 'Content-Type' header. Expected one of: application/json",
+                format!("Invalid 'Content-Type' header. Expected one of: {accepted}"),
             ));
         }
     }
@@ -333,6 +338,9 @@ pub async fn json_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
     })
 }
 
+/// What the record endpoints offer, as the real server lists it in its 406 message.
+const RECORD_ACCEPT: &str = "Invalid 'Accept' header. Expected one of: application/json, application/ld+json, application/vnd.inveniordm.v1.full+csv, application/vnd.inveniordm.v1.simple+csv, application/marcxml+xml, application/vnd.inveniordm.v1+json, application/vnd.citationstyles.csl+json, application/vnd.datacite.datacite+json, application/vnd.geo+json, application/vnd.datacite.datacite+xml, application/ld+json;profile=\"https://datapackage.org/profiles/2.0/datapackage.json\", application/x-dc+xml, text/x-bibliography, application/x-bibtex, application/dcat+xml, application/linkset+json";
+
 /// Checks the `Accept` header of a JSON endpoint (406 when nothing JSON is acceptable).
 pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
     let Some(a) = ctx
@@ -354,10 +362,7 @@ pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "Invalid 'Accept' header. Expected one of: application/json, application/vnd.inveniordm.v1+json",
-        ))
+        Err(ApiError::new(StatusCode::NOT_ACCEPTABLE, RECORD_ACCEPT))
     }
 }
 

@@ -1,0 +1,487 @@
+//! Differential check: one request sequence replayed against an in-process sandbox and a real
+//! InvenioRDM (`INVENIORDM_URL`, `INVENIORDM_TOKEN`), comparing status codes, content types,
+//! error messages and the shape (the set of key paths) of every JSON document.
+//!
+//! Without a real server the test says so and passes. Differences the sandbox makes on
+//! purpose are listed in `ALLOWED` with the reason. The sandbox follows v13; against other
+//! versions set `INVENIORDM_DIFF_REPORT_ONLY=1` to list the differences without failing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use inveniordm_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+/// Key paths whose presence may differ, with the reason.
+const ALLOWED: &[(&str, &str)] = &[
+    (
+        "metadata.resource_type.title.",
+        "vocabulary titles come in more languages on real servers",
+    ),
+    (
+        "hits.hits[].metadata.resource_type.title.",
+        "vocabulary titles come in more languages on real servers",
+    ),
+    (
+        "title.",
+        "vocabulary titles come in more languages on real servers",
+    ),
+    (
+        "hits.hits[].title.",
+        "vocabulary titles come in more languages on real servers",
+    ),
+    (
+        "hits.hits[].description.",
+        "vocabulary descriptions come in more languages on real servers",
+    ),
+    (
+        "description.",
+        "vocabulary descriptions come in more languages on real servers",
+    ),
+    (
+        "aggregations.",
+        "facet buckets depend on the data each server holds",
+    ),
+];
+
+enum Body {
+    None,
+    Json(Value),
+    Raw(&'static [u8], &'static str),
+}
+
+struct Step {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Body,
+    auth: bool,
+    headers: Vec<(&'static str, String)>,
+    capture: Vec<(&'static str, &'static str)>,
+}
+
+fn step(name: &'static str, method: &'static str, path: &str) -> Step {
+    Step {
+        name,
+        method,
+        path: path.to_string(),
+        body: Body::None,
+        auth: true,
+        headers: Vec::new(),
+        capture: Vec::new(),
+    }
+}
+
+impl Step {
+    fn json(mut self, v: Value) -> Self {
+        self.body = Body::Json(v);
+        self
+    }
+    fn raw(mut self, b: &'static [u8], ct: &'static str) -> Self {
+        self.body = Body::Raw(b, ct);
+        self
+    }
+    fn anon(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+    fn header(mut self, k: &'static str, v: &str) -> Self {
+        self.headers.push((k, v.to_string()));
+        self
+    }
+    fn capture(mut self, var: &'static str, pointer: &'static str) -> Self {
+        self.capture.push((var, pointer));
+        self
+    }
+}
+
+struct Outcome {
+    status: u16,
+    content_type: String,
+    body: Option<Value>,
+}
+
+struct Target {
+    api: String,
+    token: String,
+    http: reqwest::Client,
+    vars: BTreeMap<String, String>,
+}
+
+impl Target {
+    fn new(site: &str, token: &str) -> Target {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Target {
+            api: format!(
+                "{}/api",
+                site.trim_end_matches('/').trim_end_matches("/api")
+            ),
+            token: token.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http"),
+            vars: BTreeMap::new(),
+        }
+    }
+
+    /// A message with this target's ids replaced by their names and numbers in parentheses
+    /// (revision ids) blanked, so that messages of both servers compare.
+    fn normalize(&self, v: &Value) -> String {
+        let mut out = v
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string());
+        for (k, val) in &self.vars {
+            out = out.replace(val.as_str(), &format!("{{{k}}}"));
+        }
+        let mut res = String::new();
+        let mut in_parens = false;
+        for c in out.chars() {
+            match c {
+                '(' => in_parens = true,
+                ')' => in_parens = false,
+                c if in_parens && c.is_ascii_digit() => continue,
+                _ => {}
+            }
+            res.push(c);
+        }
+        res
+    }
+
+    fn fill(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for (k, v) in &self.vars {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    }
+
+    async fn run(&mut self, s: &Step) -> Outcome {
+        let url = format!("{}{}", self.api, self.fill(&s.path));
+        let method = reqwest::Method::from_bytes(s.method.as_bytes()).expect("method");
+        let mut r = self.http.request(method, &url);
+        if s.auth {
+            r = r.bearer_auth(&self.token);
+        }
+        for (k, v) in &s.headers {
+            r = r.header(*k, self.fill(v));
+        }
+        r = match &s.body {
+            Body::None => r,
+            Body::Json(v) => r
+                .header("content-type", "application/json")
+                .body(self.fill(&v.to_string())),
+            Body::Raw(b, ct) => r.header("content-type", *ct).body(b.to_vec()),
+        };
+        let resp = r.send().await.unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let body: Option<Value> = serde_json::from_slice(&bytes).ok();
+        if let Some(b) = &body {
+            for (var, ptr) in &s.capture {
+                if let Some(v) = b.pointer(ptr).and_then(Value::as_str) {
+                    self.vars.insert((*var).to_string(), v.to_string());
+                }
+            }
+        }
+        Outcome {
+            status,
+            content_type,
+            body,
+        }
+    }
+}
+
+fn shape(v: &Value, path: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                out.insert(p.clone());
+                shape(child, &p, out);
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                shape(i, &format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn allowed(path: &str) -> bool {
+    ALLOWED.iter().any(|(p, _)| path.starts_with(p))
+}
+
+fn sequence() -> Vec<Step> {
+    let meta = json!({"metadata": {"title": "Differential check", "publication_date": "2026-11-26",
+        "resource_type": {"id": "dataset"}, "languages": [{"id": "eng"}], "rights": [{"id": "cc-by-4.0"}],
+        "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}],
+        "description": "Replayed against both servers."},
+        "access": {"record": "public", "files": "public"}, "files": {"enabled": true}});
+    vec![
+        step("create draft", "POST", "/records")
+            .json(meta.clone())
+            .capture("id", "/id"),
+        step("create draft with problems", "POST", "/records")
+            .json(json!({"metadata": {"title": "", "publication_date": "26/11/2026"}})),
+        step("create anonymously", "POST", "/records")
+            .json(meta.clone())
+            .anon(),
+        step("create with bad JSON", "POST", "/records").raw(b"{oops", "application/json"),
+        step("create with text/plain", "POST", "/records").raw(b"{}", "text/plain"),
+        step("create with unknown vocabulary id", "POST", "/records")
+            .json(json!({"metadata": {"resource_type": {"id": "no-such-type"}}})),
+        step("get draft", "GET", "/records/{id}/draft"),
+        step("get draft anonymously", "GET", "/records/{id}/draft").anon(),
+        step("get unpublished as record", "GET", "/records/{id}"),
+        step("update draft", "PUT", "/records/{id}/draft").json(meta.clone()),
+        step("update with stale If-Match", "PUT", "/records/{id}/draft")
+            .json(meta.clone())
+            .header("if-match", "1"),
+        step("update with quoted If-Match", "PUT", "/records/{id}/draft")
+            .json(meta.clone())
+            .header("if-match", "\"1\""),
+        step(
+            "publish without files",
+            "POST",
+            "/records/{id}/draft/actions/publish",
+        ),
+        step("init files", "POST", "/records/{id}/draft/files")
+            .json(json!([{"key": "data set.csv"}])),
+        step("init a key twice", "POST", "/records/{id}/draft/files")
+            .json(json!([{"key": "data set.csv"}])),
+        step(
+            "init with unknown field",
+            "POST",
+            "/records/{id}/draft/files",
+        )
+        .json(json!([{"key": "x", "colour": "red"}])),
+        step(
+            "commit before content",
+            "POST",
+            "/records/{id}/draft/files/x/commit",
+        ),
+        step(
+            "upload content",
+            "PUT",
+            "/records/{id}/draft/files/data%20set.csv/content",
+        )
+        .raw(b"a,b\n1,2\n", "application/octet-stream"),
+        step(
+            "commit",
+            "POST",
+            "/records/{id}/draft/files/data%20set.csv/commit",
+        ),
+        step(
+            "delete the extra key",
+            "DELETE",
+            "/records/{id}/draft/files/x",
+        ),
+        step("list draft files", "GET", "/records/{id}/draft/files"),
+        step(
+            "draft file metadata",
+            "GET",
+            "/records/{id}/draft/files/data%20set.csv",
+        ),
+        step(
+            "unknown draft file",
+            "GET",
+            "/records/{id}/draft/files/nope.txt",
+        ),
+        step("publish", "POST", "/records/{id}/draft/actions/publish"),
+        step("get record", "GET", "/records/{id}"),
+        step("get record anonymously", "GET", "/records/{id}").anon(),
+        step("get draft after publish", "GET", "/records/{id}/draft"),
+        step("record files", "GET", "/records/{id}/files"),
+        step(
+            "record file metadata",
+            "GET",
+            "/records/{id}/files/data%20set.csv",
+        ),
+        step("versions", "GET", "/records/{id}/versions"),
+        step("latest version", "GET", "/records/{id}/versions/latest"),
+        step("edit", "POST", "/records/{id}/draft"),
+        step("discard the edit", "DELETE", "/records/{id}/draft"),
+        step("new version", "POST", "/records/{id}/versions").capture("v2", "/id"),
+        step("new version again", "POST", "/records/{id}/versions"),
+        step(
+            "import files",
+            "POST",
+            "/records/{v2}/draft/actions/files-import",
+        ),
+        step(
+            "import files twice",
+            "POST",
+            "/records/{v2}/draft/actions/files-import",
+        ),
+        step("discard the new version", "DELETE", "/records/{v2}/draft"),
+        step("create link", "POST", "/records/{id}/access/links")
+            .json(json!({"permission": "view"}))
+            .capture("link", "/id"),
+        step(
+            "create link without permission",
+            "POST",
+            "/records/{id}/access/links",
+        )
+        .json(json!({})),
+        step("list links", "GET", "/records/{id}/access/links"),
+        step("get link", "GET", "/records/{id}/access/links/{link}"),
+        step("patch link", "PATCH", "/records/{id}/access/links/{link}")
+            .json(json!({"permission": "preview"})),
+        step("put link", "PUT", "/records/{id}/access/links/{link}")
+            .json(json!({"permission": "preview"})),
+        step("delete link", "DELETE", "/records/{id}/access/links/{link}"),
+        step("search by id", "GET", "/records?q=id:{id}"),
+        step(
+            "search with facet",
+            "GET",
+            "/records?q=id:{id}&resource_type=dataset",
+        ),
+        step("user records", "GET", "/user/records?q=id:{id}"),
+        step("user records anonymously", "GET", "/user/records").anon(),
+        step("search size 0", "GET", "/records?size=0"),
+        step(
+            "search past the window",
+            "GET",
+            "/records?size=100&page=101",
+        ),
+        step("search bad sort", "GET", "/records?sort=sideways"),
+        step("search q and suggest", "GET", "/records?q=a&suggest=b"),
+        step("search html", "GET", "/records").header("accept", "text/html"),
+        step("unknown record", "GET", "/records/zzzzz-zzzzz"),
+        step("vocabulary term", "GET", "/vocabularies/languages/eng"),
+        step(
+            "unknown vocabulary term",
+            "GET",
+            "/vocabularies/languages/zzz",
+        ),
+        step(
+            "vocabulary search",
+            "GET",
+            "/vocabularies/licenses?q=cc-by-4.0&size=2",
+        ),
+        step(
+            "resource types page",
+            "GET",
+            "/vocabularies/resourcetypes?size=5",
+        ),
+        step("affiliations", "GET", "/affiliations?size=2"),
+        step("funders", "GET", "/funders?size=2"),
+        step("delete a never-published draft", "POST", "/records")
+            .json(meta)
+            .capture("gone", "/id"),
+        step("discard it", "DELETE", "/records/{gone}/draft"),
+        step("get it", "GET", "/records/{gone}/draft"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_answers_like_a_real_server() {
+    let (Ok(url), Ok(token)) = (
+        std::env::var("INVENIORDM_URL"),
+        std::env::var("INVENIORDM_TOKEN"),
+    ) else {
+        eprintln!(
+            "SKIPPED: set INVENIORDM_URL and INVENIORDM_TOKEN to compare the sandbox with a real InvenioRDM"
+        );
+        return;
+    };
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let mut real = Target::new(&url, &token);
+    let mut sbx = Target::new(sandbox.url(), sandbox.token());
+    let mut problems = Vec::new();
+    let steps = sequence();
+    for s in &steps {
+        let r = real.run(s).await;
+        let x = sbx.run(s).await;
+        let mut diffs = Vec::new();
+        if r.status != x.status {
+            diffs.push(format!("status: real {} sandbox {}", r.status, x.status));
+        }
+        if r.content_type != x.content_type && r.status != 204 {
+            diffs.push(format!(
+                "content type: real {:?} sandbox {:?}",
+                r.content_type, x.content_type
+            ));
+        }
+        if let (Some(rb), Some(xb)) = (&r.body, &x.body) {
+            let (rm, xm) = (
+                real.normalize(&rb["message"]),
+                sbx.normalize(&xb["message"]),
+            );
+            if r.status >= 400 && r.status < 500 && rm != xm {
+                diffs.push(format!("message: real {rm:?} sandbox {xm:?}"));
+            }
+            let (mut rs, mut xs) = (BTreeSet::new(), BTreeSet::new());
+            shape(rb, "", &mut rs);
+            shape(xb, "", &mut xs);
+            let missing: Vec<_> = rs
+                .difference(&xs)
+                .filter(|p| !allowed(p))
+                .cloned()
+                .collect();
+            let extra: Vec<_> = xs
+                .difference(&rs)
+                .filter(|p| !allowed(p))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                diffs.push(format!("keys only on the real server: {missing:?}"));
+            }
+            if !extra.is_empty() {
+                diffs.push(format!("keys only in the sandbox: {extra:?}"));
+            }
+        } else if r.body.is_some() != x.body.is_some() && r.status != 204 {
+            diffs.push(format!(
+                "JSON body: real {} sandbox {}",
+                r.body.is_some(),
+                x.body.is_some()
+            ));
+        }
+        let verdict = if diffs.is_empty() {
+            "same"
+        } else {
+            "DIFFERENT"
+        };
+        eprintln!("{verdict:9} {} {} -> {}", s.method, s.name, r.status);
+        for d in &diffs {
+            eprintln!("          {d}");
+        }
+        if !diffs.is_empty() {
+            problems.push((s.name, diffs));
+        }
+    }
+    eprintln!(
+        "differential: {} steps answered alike, {} differently",
+        steps.len() - problems.len(),
+        problems.len()
+    );
+    sandbox.stop().await;
+    if std::env::var("INVENIORDM_DIFF_REPORT_ONLY").as_deref() == Ok("1") {
+        eprintln!("(report only: differences do not fail this run)");
+        return;
+    }
+    assert!(
+        problems.is_empty(),
+        "{} steps differ: {:?}",
+        problems.len(),
+        problems.iter().map(|(n, _)| *n).collect::<Vec<_>>()
+    );
+}
