@@ -146,7 +146,9 @@ impl FileEntry {
 
     /// The hex md5 from `checksum` when it is an `md5:` checksum.
     pub fn md5(&self) -> Option<&str> {
-        self.checksum.as_deref()?.strip_prefix("md5:")
+        let c = self.checksum.as_deref()?;
+        let (alg, hex) = c.split_once(':')?;
+        alg.eq_ignore_ascii_case("md5").then_some(hex)
     }
 
     /// Whether the upload is committed.

@@ -36,6 +36,10 @@ pub struct Hits<T> {
     /// Keys this type does not model.
     pub extra: JsonMap,
     total_raw: Option<serde_json::Value>,
+    /// `hits.hits` was absent from the document read (so it is not written back while empty).
+    items_absent: bool,
+    /// `hits.total` was absent from the document read.
+    total_absent: bool,
 }
 
 impl<T> Hits<T> {
@@ -46,6 +50,8 @@ impl<T> Hits<T> {
             total,
             extra: JsonMap::new(),
             total_raw: None,
+            items_absent: false,
+            total_absent: false,
         }
     }
 }
@@ -88,17 +94,27 @@ impl<T: Serialize> Serialize for Results<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = self.extra.clone();
         let mut hits = self.hits.extra.clone();
-        hits.insert(
-            "hits".into(),
-            serde_json::to_value(&self.hits.hits).map_err(serde::ser::Error::custom)?,
-        );
-        hits.insert(
-            "total".into(),
-            self.hits
-                .total_raw
-                .clone()
-                .unwrap_or_else(|| self.hits.total.into()),
-        );
+        if !(self.hits.items_absent && self.hits.hits.is_empty()) {
+            hits.insert(
+                "hits".into(),
+                serde_json::to_value(&self.hits.hits).map_err(serde::ser::Error::custom)?,
+            );
+        }
+        let raw_total = |v: &serde_json::Value| match v {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::Object(o) => o.get("value").and_then(serde_json::Value::as_u64),
+            _ => None,
+        };
+        match &self.hits.total_raw {
+            // As read, unless the caller changed the total.
+            Some(raw) if raw_total(raw) == Some(self.hits.total) => {
+                hits.insert("total".into(), raw.clone());
+            }
+            None if self.hits.total_absent && self.hits.total == self.hits.hits.len() as u64 => {}
+            _ => {
+                hits.insert("total".into(), self.hits.total.into());
+            }
+        }
         map.insert("hits".into(), hits.into());
         if let Some(a) = &self.aggregations {
             map.insert("aggregations".into(), a.clone().into());
@@ -128,12 +144,14 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Results<T> {
             Some(_) => return Err(D::Error::custom("`hits` is not an object")),
             None => return Err(D::Error::missing_field("hits")),
         };
+        let items_absent = !hits_obj.contains_key("hits");
         let items = match hits_obj.remove("hits") {
             Some(v) => serde_json::from_value::<Vec<T>>(v)
                 .map_err(|e| D::Error::custom(format!("hits.hits: {e}")))?,
             None => Vec::new(),
         };
         let total_raw = hits_obj.remove("total");
+        let total_absent = total_raw.is_none();
         let total = match &total_raw {
             Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
             Some(serde_json::Value::Object(o)) => {
@@ -163,6 +181,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Results<T> {
                 total,
                 extra: hits_obj,
                 total_raw,
+                items_absent,
+                total_absent,
             },
             aggregations,
             sort_by,

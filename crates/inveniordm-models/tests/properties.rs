@@ -143,3 +143,25 @@ fn enums_keep_unknown_values() {
         "quarantined"
     );
 }
+
+#[test]
+fn a_page_without_hits_or_total_is_written_back_without_them() {
+    for v in [
+        json!({"hits": {}}),
+        json!({"hits": {"total": 3}}),
+        json!({"hits": {"hits": []}}),
+        json!({"hits": {"hits": [], "total": {"value": 10, "relation": "eq"}}, "x": 1}),
+    ] {
+        let r: Results<Record> = serde_json::from_value(v.clone()).expect("decodes");
+        assert_eq!(serde_json::to_value(&r).expect("ser"), v);
+    }
+    let mut r: Results<Record> =
+        serde_json::from_value(json!({"hits": {"hits": [], "total": {"value": 10}}}))
+            .expect("decodes");
+    r.hits.total = 11;
+    assert_eq!(
+        serde_json::to_value(&r).expect("ser")["hits"]["total"],
+        11,
+        "a changed total wins"
+    );
+}

@@ -236,9 +236,9 @@ impl Sandbox {
                         .ok_or_else(|| std::io::Error::other("user list"))?
                 }
             };
-            if !u.tokens.contains(&h) {
-                u.tokens.push(h);
-            }
+            // The tokens given at this start replace earlier ones: a token handed out by an
+            // earlier run on the same data folder stops working.
+            u.tokens = vec![h];
             let u = u.clone();
             store.put("users", &u.id.to_string(), &u)?;
         }

@@ -266,6 +266,11 @@ impl App {
         let mut map = self.rate.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 10_000 {
             map.retain(|_, (w, _)| *w == window);
+            if map.len() > 10_000 {
+                // Too many distinct clients in one minute: start the window afresh rather
+                // than grow without bound.
+                map.clear();
+            }
         }
         let entry = map.entry(key.to_string()).or_insert((window, 0));
         if entry.0 != window {

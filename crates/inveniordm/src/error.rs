@@ -73,6 +73,14 @@ pub enum Error {
         /// Checksum computed from the bytes.
         actual: String,
     },
+    /// The server reported a failed file transfer (and dropped the file entry).
+    #[error("uploading {key} failed on the server: {message}")]
+    TransferFailed {
+        /// File key.
+        key: String,
+        /// The server's message.
+        message: String,
+    },
     /// The client is misconfigured (missing URL, bad header, …).
     #[error("configuration: {0}")]
     Config(String),
@@ -136,7 +144,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } => true,
+            Error::Transport { .. } | Error::TransferFailed { .. } => true,
             _ => false,
         }
     }

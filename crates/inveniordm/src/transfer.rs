@@ -1,7 +1,7 @@
 //! Streamed, verified file transfers.
 //!
 //! Uploads read the file once: the bytes are hashed (md5) as they are sent, and the server's
-//! checksum after commit must match. Downloads are written to `<name>.part`, hashed as they
+//! checksum after commit must match. Downloads are written to `.<name>.inveniordm-part`, hashed as they
 //! arrive, checked against the server's checksum and only then renamed to the final name, so
 //! an interrupted or corrupt transfer never leaves a file that looks complete.
 
@@ -87,6 +87,8 @@ pub struct Download {
     pub status: u16,
     /// `Content-Length`, when the server sent it.
     pub content_length: Option<u64>,
+    /// `Content-Range` of a 206 answer, as (first byte, total size).
+    pub content_range: Option<(u64, Option<u64>)>,
     stream: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
 }
 
@@ -95,6 +97,7 @@ impl std::fmt::Debug for Download {
         f.debug_struct("Download")
             .field("status", &self.status)
             .field("content_length", &self.content_length)
+            .field("content_range", &self.content_range)
             .finish()
     }
 }
@@ -106,9 +109,18 @@ impl Stream for Download {
     }
 }
 
+/// Parses `bytes START-END/TOTAL` (TOTAL may be `*`).
+fn parse_content_range(v: &str) -> Option<(u64, Option<u64>)> {
+    let rest = v.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, _) = range.split_once('-')?;
+    Some((start.trim().parse().ok()?, total.trim().parse().ok()))
+}
+
 impl Download {
     pub(crate) async fn start(client: &Client, url: Url, from: Option<u64>) -> Result<Self> {
         let path = url.path().to_string();
+        let retry_url = url.clone();
         let mut req = client.request(Method::GET, url);
         req.accept = "*/*";
         if let Some(offset) = from.filter(|o| *o > 0)
@@ -116,9 +128,25 @@ impl Download {
         {
             req = req.header(HeaderName::from_static("range"), v);
         }
-        let resp = client.execute(req).await?;
+        let resp = match client.execute(req).await {
+            // The part already held everything (or more): start over.
+            Err(Error::Api { status: 416, .. }) if from.is_some() => {
+                return Box::pin(Self::start(client, retry_url, None)).await;
+            }
+            other => other?,
+        };
         let status = resp.status().as_u16();
+        if !matches!(status, 200 | 206) {
+            return Err(Error::InvalidArgument(format!(
+                "GET {path}: expected the file's content, the server answered {status}"
+            )));
+        }
         let content_length = resp.content_length();
+        let content_range = resp
+            .headers()
+            .get(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_content_range);
         let stream = resp.bytes_stream().map_err(move |e| Error::Transport {
             method: "GET".into(),
             path: path.clone(),
@@ -128,6 +156,7 @@ impl Download {
         Ok(Self {
             status,
             content_length,
+            content_range,
             stream: Box::pin(stream),
         })
     }
@@ -172,7 +201,7 @@ impl std::fmt::Debug for UploadOptions {
 pub struct DownloadOptions {
     /// Progress callback.
     pub progress: Option<Progress>,
-    /// Continue a `.part` file left by an interrupted download (when the server honours
+    /// Continue a partial file left by an interrupted download (when the server honours
     /// `Range`; otherwise the download starts over).
     pub resume: bool,
     /// Replace an existing destination file (default: refuse).
@@ -199,6 +228,8 @@ pub struct Downloaded {
     pub md5: String,
     /// Bytes that were reused from an interrupted download.
     pub resumed_from: u64,
+    /// Whether the md5 was compared with the server's (false when the server reported none).
+    pub verified: bool,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -292,15 +323,22 @@ impl crate::api::DraftsApi<'_> {
             }
         };
         let entry = self.file_upload_complete(id, &key).await?;
-        let server = entry.md5().map(str::to_string);
-        match server {
+        match entry.md5() {
             Some(m) if m.eq_ignore_ascii_case(&local_md5) => Ok(entry),
-            other => {
+            // A server that reports no md5 (another algorithm, a multipart etag) cannot be
+            // checked: the file stays, unverified.
+            None => {
+                tracing::warn!(key = %key, checksum = ?entry.checksum, "the server reported no md5; the upload is not verified");
+                Ok(entry)
+            }
+            Some(m) => {
+                let expected = format!("md5:{m}");
+                // The committed file is known to be wrong: remove it rather than leave it.
                 let _ = self.file_delete(id, &key).await;
                 Err(Error::Checksum {
                     key,
-                    expected: other.unwrap_or_else(|| format!("{:?}", entry.checksum)),
-                    actual: local_md5,
+                    expected,
+                    actual: format!("md5:{local_md5}"),
                 })
             }
         }
@@ -318,7 +356,7 @@ impl crate::api::DraftsApi<'_> {
         let url = self
             .client
             .url(&["records", id, "draft", "files", key, "content"])?;
-        download_verified(self.client, url, key, entry.md5(), dest, opts).await
+        download_verified(self.client, url, key, entry.md5(), entry.size, dest, opts).await
     }
 }
 
@@ -333,25 +371,26 @@ impl crate::api::RecordsApi<'_> {
     ) -> Result<Downloaded> {
         let entry = self.file_metadata(id, key).await?;
         let url = self.client.url(&["records", id, "files", key, "content"])?;
-        download_verified(self.client, url, key, entry.md5(), dest, opts).await
+        download_verified(self.client, url, key, entry.md5(), entry.size, dest, opts).await
     }
 }
 
-/// The `.part` file next to `dest`.
+/// The partial file next to `dest` that a download writes before renaming it:
+/// `.<name>.inveniordm-part` (hidden, and not a name a record's file is likely to have).
 pub fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
+    let mut name = std::ffi::OsString::from(".");
+    name.push(dest.file_name().unwrap_or_default());
+    name.push(".inveniordm-part");
     dest.with_file_name(name)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn download_verified(
     client: &Client,
     url: Url,
     key: &str,
     expected_md5: Option<&str>,
+    expected_size: Option<u64>,
     dest: &Path,
     opts: &DownloadOptions,
 ) -> Result<Downloaded> {
@@ -384,26 +423,37 @@ async fn download_verified(
             hasher.update(&buf[..n]);
             have += n as u64;
         }
+        // A part larger than the file cannot be a prefix of it.
+        if expected_size.is_some_and(|size| have > size) {
+            hasher = Md5::new();
+            have = 0;
+        }
     }
-    let mut dl = Download::start(client, url, Some(have)).await?;
-    let mut file = if have > 0 && dl.status == 206 {
-        let mut f = tokio::fs::OpenOptions::new()
-            .append(true)
-            .open(&part)
-            .await
-            .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
-        f.seek(std::io::SeekFrom::End(0))
-            .await
-            .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
-        f
+    let complete_already = have > 0 && expected_size == Some(have);
+    let mut dl = if complete_already {
+        None
     } else {
-        // Fresh start (the server may ignore Range and send everything).
+        Some(Download::start(client, url.clone(), Some(have)).await?)
+    };
+    // Append only to a 206 that starts exactly where the part ends and describes this file.
+    let continues = |d: &Download| {
+        d.status == 206
+            && d.content_range.is_some_and(|(start, total)| {
+                start == have
+                    && (expected_size.is_none() || total.is_none() || total == expected_size)
+            })
+    };
+    if let Some(d) = &dl
+        && have > 0
+        && !continues(d)
+    {
+        if d.status == 206 {
+            // A range we did not ask for: fetch the whole file instead.
+            dl = Some(Download::start(client, url, None).await?);
+        }
         hasher = Md5::new();
         have = 0;
-        tokio::fs::File::create(&part)
-            .await
-            .map_err(|e| Error::io(format!("creating {}", part.display()), e))?
-    };
+    }
     let resumed_from = have;
     if let Some(p) = &opts.progress
         && have > 0
@@ -411,25 +461,51 @@ async fn download_verified(
         p(have);
     }
     let mut size = have;
-    while let Some(chunk) = dl.next().await {
-        let chunk = chunk?; // keep the .part for a later resume
-        hasher.update(&chunk);
-        file.write_all(&chunk)
+    if let Some(mut dl) = dl {
+        let mut file = if have > 0 {
+            let mut f = tokio::fs::OpenOptions::new()
+                .append(true)
+                .open(&part)
+                .await
+                .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
+            f.seek(std::io::SeekFrom::End(0))
+                .await
+                .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
+            f
+        } else {
+            tokio::fs::File::create(&part)
+                .await
+                .map_err(|e| Error::io(format!("creating {}", part.display()), e))?
+        };
+        while let Some(chunk) = dl.next().await {
+            let chunk = chunk?; // the part stays for a later resume
+            hasher.update(&chunk);
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
+            size += chunk.len() as u64;
+            if let Some(p) = &opts.progress {
+                p(chunk.len() as u64);
+            }
+        }
+        file.flush()
             .await
             .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
-        size += chunk.len() as u64;
-        if let Some(p) = &opts.progress {
-            p(chunk.len() as u64);
-        }
+        file.sync_all()
+            .await
+            .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
     }
-    file.flush()
-        .await
-        .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
-    file.sync_all()
-        .await
-        .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
-    drop(file);
     let md5 = hex(&hasher.finalize());
+    if let Some(expected) = expected_size
+        && expected != size
+    {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(Error::Checksum {
+            key: key.to_string(),
+            expected: format!("{expected} bytes"),
+            actual: format!("{size} bytes"),
+        });
+    }
     if let Some(expected) = expected_md5
         && !expected.eq_ignore_ascii_case(&md5)
     {
@@ -451,5 +527,6 @@ async fn download_verified(
         size,
         md5,
         resumed_from,
+        verified: expected_md5.is_some(),
     })
 }

@@ -132,7 +132,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Adds a header sent with every request.
+    /// Adds a header sent with every request. (Like any client header, it follows redirects
+    /// to other hosts; only `Authorization` is dropped there. Put secrets in the token.)
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -303,17 +304,33 @@ impl Client {
         b.build()
     }
 
-    /// A client configured from `INVENIORDM_URL` and `INVENIORDM_TOKEN` (a `.env` file in the
-    /// current folder or its parents is read first; variables already set win).
+    /// A client configured from `INVENIORDM_URL` and `INVENIORDM_TOKEN`, or from a `.env` file
+    /// in the current folder or a parent when the URL is not in the environment.
+    ///
+    /// The token is taken from the same place as the URL, so a `.env` file never pairs its URL
+    /// with a token meant for another server (and the other way round).
     pub fn from_env() -> Result<Self> {
-        let _ = dotenvy::dotenv();
-        let url = std::env::var("INVENIORDM_URL").map_err(|_| {
-            Error::Config(
-                "INVENIORDM_URL is not set (e.g. INVENIORDM_URL=https://zenodo.org)".into(),
-            )
-        })?;
-        let token = std::env::var("INVENIORDM_TOKEN").ok();
-        Self::new(url, token.as_deref())
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(url) = env("INVENIORDM_URL") {
+            return Self::new(url, env("INVENIORDM_TOKEN").as_deref());
+        }
+        let mut url = None;
+        let mut token = None;
+        if let Ok(iter) = dotenvy::dotenv_iter() {
+            for (k, v) in iter.flatten() {
+                match k.as_str() {
+                    "INVENIORDM_URL" => url = Some(v),
+                    "INVENIORDM_TOKEN" => token = Some(v),
+                    _ => {}
+                }
+            }
+        }
+        match url {
+            Some(url) => Self::new(url, token.as_deref()),
+            None => Err(Error::Config(
+                "INVENIORDM_URL is not set (e.g. INVENIORDM_URL=https://zenodo.org), in the environment or a .env file".into(),
+            )),
+        }
     }
 
     /// The API root (`…/api/`).
@@ -368,10 +385,22 @@ impl Client {
                 "{path:?} must be a path relative to the API root, not a URL"
             )));
         }
-        self.inner
+        let url = self
+            .inner
             .api
             .join(p)
-            .map_err(|e| Error::InvalidArgument(format!("bad API path {path:?}: {e}")))
+            .map_err(|e| Error::InvalidArgument(format!("bad API path {path:?}: {e}")))?;
+        let api = &self.inner.api;
+        if url.scheme() != api.scheme()
+            || url.host_str() != api.host_str()
+            || url.port_or_known_default() != api.port_or_known_default()
+            || !url.path().starts_with(api.path())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "{path:?} must be a path below the API root {api}"
+            )));
+        }
+        Ok(url)
     }
 
     /// Checks that an absolute link from a response (e.g. `links.next`) points at this server,
@@ -472,7 +501,10 @@ impl Client {
                     if status.is_success() || status.is_redirection() {
                         return Ok(resp);
                     }
-                    let retry_after = retry_after(resp.headers());
+                    // Real servers send `Retry-After` (the rate-limit window) on every response;
+                    // it means "wait" only with 429 and 503.
+                    let retry_after = retry_after(resp.headers())
+                        .filter(|_| matches!(status.as_u16(), 429 | 503));
                     let retryable = matches!(status.as_u16(), 429)
                         || (idempotent && matches!(status.as_u16(), 408 | 500 | 502 | 503 | 504));
                     if retryable && retries_left {

@@ -61,6 +61,11 @@ pub fn client(cli: &Cli) -> Result<Client> {
             s.config_file.display()
         );
     };
+    if let (Some(src), None) = (&s.ignored_token, &s.token) {
+        eprintln!(
+            "note: not sending the token from {src}: the server URL comes from elsewhere; pass --token, or set URL and token in the same place"
+        );
+    }
     let mut b = Client::builder(url).user_agent(format!("irdm/{}", env!("CARGO_PKG_VERSION")));
     if let Some((t, _)) = s.token {
         b = b.token(t);
@@ -84,6 +89,7 @@ fn show_config(cli: &Cli) -> Result<u8> {
             "token": s.token.as_ref().map(|(t, _)| config::mask(t)),
             "token_source": s.token.as_ref().map(|(_, src)| src.to_string()),
             "profile": s.profile,
+            "ignored_token_source": s.ignored_token.as_ref().map(|src| src.to_string()),
             "config_file": s.config_file.display().to_string(),
         });
         println!("{v}");
@@ -96,6 +102,9 @@ fn show_config(cli: &Cli) -> Result<u8> {
     match &s.token {
         Some((t, src)) => println!("token:       {}  (from {src})", config::mask(t)),
         None => println!("token:       not set (anonymous: read-only)"),
+    }
+    if let Some(src) = &s.ignored_token {
+        println!("ignored:     a token from {src} (it does not go with this URL's source)");
     }
     println!("profile:     {}", s.profile.as_deref().unwrap_or("none"));
     println!(
@@ -298,17 +307,45 @@ pub fn read_draft(source: &str) -> Result<Record> {
     if !value.is_object() {
         bail!("{source} must hold an object (the metadata, or a draft with a \"metadata\" key)");
     }
-    if value.get("metadata").is_some()
-        || value.get("access").is_some()
-        || value.get("files").is_some()
-    {
-        Ok(serde_json::from_value(value)?)
-    } else {
-        let m: Metadata = serde_json::from_value(value)?;
-        Ok(Record {
-            metadata: Some(m),
-            ..Record::default()
-        })
+    // A whole draft has at least one top-level key of a record; a metadata object has keys of
+    // the metadata schema. A mix is refused rather than guessed.
+    let obj = value
+        .as_object()
+        .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let record_keys: Vec<&String> = obj
+        .iter()
+        .filter(|k| Record::KNOWN_KEYS.contains(&k.as_str()))
+        .collect();
+    let metadata_keys: Vec<&String> = obj
+        .iter()
+        .filter(|k| Metadata::KNOWN_KEYS.contains(&k.as_str()))
+        .collect();
+    match (record_keys.is_empty(), metadata_keys.is_empty()) {
+        (false, false) => bail!(
+            "{source} mixes draft keys ({}) with metadata keys ({}); put the metadata under \"metadata\"",
+            record_keys
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            metadata_keys
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (false, true) => Ok(serde_json::from_value(value)?),
+        (true, false) => {
+            let m: Metadata = serde_json::from_value(value)?;
+            Ok(Record {
+                metadata: Some(m),
+                ..Record::default()
+            })
+        }
+        (true, true) => bail!(
+            "{source} has neither draft keys (metadata, access, files, …) nor metadata keys (title, creators, …)"
+        ),
     }
 }
 
@@ -343,6 +380,11 @@ async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
             }
             if input.pids.is_some() {
                 current.pids = input.pids;
+            }
+            // A revision in the input (a draft saved earlier with `draft get --json`) is the
+            // one the user edited: a newer server revision means someone else changed it.
+            if input.revision_id.is_some() {
+                current.revision_id = input.revision_id;
             }
             let r = d.update(id, &current).await?;
             show(&r, json)?;

@@ -41,6 +41,8 @@ pub struct Settings {
     pub config_file: PathBuf,
     /// The profile used, if any.
     pub profile: Option<String>,
+    /// Where a token was found that was not used because it belongs with another URL.
+    pub ignored_token: Option<Source>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -68,43 +70,42 @@ pub fn config_path() -> PathBuf {
 }
 
 /// Resolves URL and token: flags, then environment, then `.env`, then the profile.
+///
+/// A token is only paired with a URL from the same place (or given as a flag), so that a
+/// `.env` file or a profile never sends the token of one server to another. A token set
+/// elsewhere is reported in `ignored_token`.
 pub fn resolve(
     flag_url: Option<&str>,
     flag_token: Option<&str>,
     profile: Option<&str>,
 ) -> Result<Settings> {
     let config_file = config_path();
-    let mut s = Settings {
-        config_file: config_file.clone(),
-        ..Settings::default()
-    };
+    let mut urls: Vec<(String, Source)> = Vec::new();
+    let mut tokens: Vec<(String, Source)> = Vec::new();
     if let Some(u) = flag_url {
-        s.url = Some((u.to_string(), Source::Flag));
+        urls.push((u.to_string(), Source::Flag));
     }
     if let Some(t) = flag_token {
-        s.token = Some((t.to_string(), Source::Flag));
+        tokens.push((t.to_string(), Source::Flag));
     }
-    for (var, slot) in [
-        ("INVENIORDM_URL", &mut s.url),
-        ("INVENIORDM_TOKEN", &mut s.token),
+    for (var, list) in [
+        ("INVENIORDM_URL", &mut urls),
+        ("INVENIORDM_TOKEN", &mut tokens),
     ] {
-        if slot.is_none()
-            && let Ok(v) = std::env::var(var)
+        if let Ok(v) = std::env::var(var)
             && !v.trim().is_empty()
         {
-            *slot = Some((v, Source::Env(var)));
+            list.push((v, Source::Env(var)));
         }
     }
-    if (s.url.is_none() || s.token.is_none())
-        && let Some(path) = find_dotenv()
+    if let Some(path) = find_dotenv()
         && let Ok(iter) = dotenvy::from_path_iter(&path)
     {
-        for item in iter.flatten() {
-            let (k, v) = item;
-            if k == "INVENIORDM_URL" && s.url.is_none() {
-                s.url = Some((v, Source::DotEnv(path.clone())));
-            } else if k == "INVENIORDM_TOKEN" && s.token.is_none() {
-                s.token = Some((v, Source::DotEnv(path.clone())));
+        for (k, v) in iter.flatten() {
+            if k == "INVENIORDM_URL" {
+                urls.push((v, Source::DotEnv(path.clone())));
+            } else if k == "INVENIORDM_TOKEN" {
+                tokens.push((v, Source::DotEnv(path.clone())));
             }
         }
     }
@@ -116,23 +117,19 @@ pub fn resolve(
     } else {
         ConfigFile::default()
     };
+    let mut chosen_profile = None;
     let chosen = profile.map(str::to_string).or(file.default_profile.clone());
     if let Some(name) = chosen {
         match file.profiles.get(&name) {
             Some(p) => {
-                if s.url.is_none() {
-                    s.url = p
-                        .url
-                        .clone()
-                        .map(|u| (u, Source::Profile(name.clone(), config_file.clone())));
+                let src = Source::Profile(name.clone(), config_file.clone());
+                if let Some(u) = &p.url {
+                    urls.push((u.clone(), src.clone()));
                 }
-                if s.token.is_none() {
-                    s.token = p
-                        .token
-                        .clone()
-                        .map(|t| (t, Source::Profile(name.clone(), config_file.clone())));
+                if let Some(t) = &p.token {
+                    tokens.push((t.clone(), src));
                 }
-                s.profile = Some(name);
+                chosen_profile = Some(name);
             }
             None if profile.is_some() => {
                 bail!(
@@ -148,7 +145,41 @@ pub fn resolve(
             None => {}
         }
     }
-    Ok(s)
+    let url = urls.into_iter().next();
+    let mut token = None;
+    let mut ignored_token = None;
+    for (t, src) in tokens {
+        let paired = match (&src, url.as_ref().map(|(_, s)| s)) {
+            (Source::Flag, _) => true,
+            (_, None) => true,
+            // A token from the environment goes with a URL typed on the command line.
+            (Source::Env(_), Some(Source::Flag)) => true,
+            (s, Some(u)) => same_place(s, u),
+        };
+        if paired {
+            token = Some((t, src));
+            break;
+        }
+        ignored_token.get_or_insert(src);
+    }
+    Ok(Settings {
+        url,
+        token,
+        config_file,
+        profile: chosen_profile,
+        ignored_token,
+    })
+}
+
+/// Whether two values come from the same place (the environment, one `.env` file, one
+/// profile).
+fn same_place(a: &Source, b: &Source) -> bool {
+    match (a, b) {
+        (Source::Flag, Source::Flag) | (Source::Env(_), Source::Env(_)) => true,
+        (Source::DotEnv(x), Source::DotEnv(y)) => x == y,
+        (Source::Profile(n, f), Source::Profile(m, g)) => n == m && f == g,
+        _ => false,
+    }
 }
 
 fn find_dotenv() -> Option<PathBuf> {

@@ -203,6 +203,32 @@ pub fn links(ls: &[AccessLink]) {
     table(&["ID", "PERMISSION", "EXPIRES", "DESCRIPTION"], &rows);
 }
 
+/// The exit code an error maps to, without printing.
+pub fn code_of(e: &anyhow::Error) -> u8 {
+    match e.chain().find_map(|c| c.downcast_ref::<Error>()) {
+        Some(Error::Api {
+            status: 404 | 410, ..
+        }) => exit::NOT_FOUND,
+        Some(Error::Api { .. }) => exit::REFUSED,
+        Some(Error::Transport { .. }) => exit::NETWORK,
+        Some(Error::Checksum { .. }) => exit::CHECKSUM,
+        _ => exit::OTHER,
+    }
+}
+
+/// Of several failures, the one to report: a corrupt transfer first, then a refusal, then
+/// a network failure, then anything else; the same every run.
+pub fn worst(errors: Vec<anyhow::Error>) -> Option<anyhow::Error> {
+    let rank = |e: &anyhow::Error| match code_of(e) {
+        exit::CHECKSUM => 0,
+        exit::REFUSED => 1,
+        exit::NOT_FOUND => 2,
+        exit::NETWORK => 3,
+        _ => 4,
+    };
+    errors.into_iter().min_by_key(|e| rank(e))
+}
+
 /// Prints an error with what to do, and returns the exit code.
 pub fn report_error(e: &anyhow::Error) -> u8 {
     let lib = e.chain().find_map(|c| c.downcast_ref::<Error>());
@@ -244,11 +270,17 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
                 _ => exit::REFUSED,
             }
         }
-        Some(Error::Transport { .. }) => {
+        Some(Error::Transport { message, .. }) => {
             eprintln!("error: {e:#}");
-            eprintln!(
-                "  check the server URL and your network; nothing was changed by a request that never arrived"
-            );
+            if message.starts_with("cannot connect") {
+                eprintln!(
+                    "  check the server URL and your network; the request never reached the server"
+                );
+            } else {
+                eprintln!(
+                    "  the server may or may not have carried out the request: check before repeating it"
+                );
+            }
             exit::NETWORK
         }
         Some(Error::Checksum { .. }) => {

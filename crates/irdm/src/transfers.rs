@@ -50,7 +50,14 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
         } else if meta.is_dir() {
             let mut stack = vec![p.clone()];
             let mut n = 0usize;
+            let mut seen_dirs = std::collections::BTreeSet::new();
             while let Some(dir) = stack.pop() {
+                // Links are followed; a folder reached twice (a link loop) is read once.
+                if let Ok(canon) = std::fs::canonicalize(&dir)
+                    && !seen_dirs.insert(canon)
+                {
+                    continue;
+                }
                 let mut entries: Vec<_> = std::fs::read_dir(&dir)
                     .with_context(|| format!("cannot list {}", dir.display()))?
                     .filter_map(|e| e.ok())
@@ -62,9 +69,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
                         bail!("{} holds more than 100 000 entries", p.display());
                     }
                     let path = e.path();
-                    let ft = e
-                        .file_type()
-                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let ft = std::fs::metadata(&path).with_context(|| {
+                        format!("cannot read {} (a broken link?)", path.display())
+                    })?;
                     if ft.is_dir() {
                         stack.push(path);
                     } else if ft.is_file() {
@@ -124,6 +131,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
     let existing: Files = c.drafts().files(&a.draft_id).await?;
     // Decide per file: skip (same content already there), replace, or upload.
     let mut todo = Vec::new();
+    let mut replace = Vec::new();
     for (path, key) in files {
         if let Some(e) = existing.get(&key) {
             let local_size = std::fs::metadata(&path)?.len();
@@ -143,12 +151,16 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
                     "the draft already has {key} with other content; pass --replace to replace it"
                 );
             }
-            c.drafts()
-                .file_delete(&a.draft_id, &key)
-                .await
-                .with_context(|| format!("removing the old {key}"))?;
+            replace.push(key.clone());
         }
         todo.push((path, key));
+    }
+    // Every local check passed: only now touch the draft.
+    for key in &replace {
+        c.drafts()
+            .file_delete(&a.draft_id, key)
+            .await
+            .with_context(|| format!("removing the old {key}"))?;
     }
     // Register every key in one request (concurrent registrations race on the server's
     // bucket), then send the contents in parallel.
@@ -195,7 +207,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
         .buffer_unordered(a.jobs.max(1))
         .collect()
         .await;
-    let mut failed = None;
+    let mut failed = Vec::new();
     for r in results {
         match r {
             Ok(e) => {
@@ -211,24 +223,30 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
                 }
             }
             Err(e) => {
-                failed.get_or_insert(e);
+                failed.push(e);
             }
         }
     }
-    match failed {
+    match output::worst(failed) {
         Some(e) => Err(e),
         None => Ok(exit::OK),
     }
 }
 
-/// A safe local path for a file key below `root` (no absolute paths, no `..`).
+/// A safe local path for a file key below `root`: no absolute paths, no `..`, no drive
+/// prefixes or stream names (`:`), no backslashes or NUL.
 pub fn local_path(root: &Path, key: &str) -> Result<PathBuf> {
     let mut p = root.to_path_buf();
     for part in key.split('/') {
         if part.is_empty() || part == "." {
             continue;
         }
-        if part == ".." || part.contains('\\') || part.contains('\0') {
+        let reserved = cfg!(windows) && {
+            let stem = part.split('.').next().unwrap_or("").to_ascii_uppercase();
+            ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
+                || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4)
+        };
+        if part == ".." || part.contains(['\\', '\0', ':']) || reserved {
             bail!(
                 "the file key {key:?} cannot be written safely below {}",
                 root.display()
@@ -274,6 +292,24 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
         return Ok(exit::OK);
     }
     let mut todo = Vec::new();
+    let mut chosen = chosen;
+    chosen.dedup_by(|x, y| x.key == y.key);
+    // Two keys must never write the same local file (or one another's partial file).
+    let mut claimed: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for e in &chosen {
+        let key = e.key.clone().unwrap_or_default();
+        let dest = local_path(&a.output, &key)?;
+        for p in [dest.clone(), inveniordm::transfer::part_path(&dest)] {
+            let norm = p.to_string_lossy().to_lowercase();
+            if let Some(other) = claimed.insert(norm, key.clone())
+                && other != key
+            {
+                bail!(
+                    "the keys {other:?} and {key:?} would be saved to the same local file; download them separately"
+                );
+            }
+        }
+    }
     for e in chosen {
         let key = e.key.clone().unwrap_or_default();
         let dest = local_path(&a.output, &key)?;
@@ -322,18 +358,23 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
         .buffer_unordered(a.jobs.max(1))
         .collect()
         .await;
-    let mut failed = None;
+    let mut failed = Vec::new();
     for r in results {
         match r {
             Ok((key, d)) => {
                 if json {
                     println!(
                         "{}",
-                        serde_json::json!({"key": key, "path": d.path.display().to_string(), "size": d.size, "checksum": format!("md5:{}", d.md5)})
+                        serde_json::json!({"key": key, "path": d.path.display().to_string(), "size": d.size, "checksum": format!("md5:{}", d.md5), "verified": d.verified})
                     );
                 } else {
+                    let how = if d.verified {
+                        "verified"
+                    } else {
+                        "NOT verified (the server reported no md5)"
+                    };
                     eprintln!(
-                        "{key}: {} verified md5:{} -> {}",
+                        "{key}: {} {how} md5:{} -> {}",
                         output::size(d.size),
                         d.md5,
                         d.path.display()
@@ -341,11 +382,11 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
                 }
             }
             Err(e) => {
-                failed.get_or_insert(e);
+                failed.push(e);
             }
         }
     }
-    match failed {
+    match output::worst(failed) {
         Some(e) => Err(e),
         None => Ok(exit::OK),
     }

@@ -1,6 +1,5 @@
 //! End-to-end tests of `irdm` against an in-process sandbox.
 
-use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -477,15 +476,43 @@ fn ping_config_vocab_and_completions() {
         "{v}"
     );
     assert_eq!(v["token"], "****abcd");
-    std::fs::write(
-        e.home.path().join(".env"),
-        "INVENIORDM_TOKEN=dotenv-token-wxyz\n",
-    )
-    .expect("write");
+    // A token only goes with a URL from the same place: the profile's token is not sent to
+    // the URL from the environment.
     let out = e
         .irdm()
         .env_remove("INVENIORDM_TOKEN")
         .args(["--profile", "local", "--json", "config"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["url_source"]
+            .as_str()
+            .unwrap_or("")
+            .contains("INVENIORDM_URL"),
+        "{v}"
+    );
+    assert!(v["token"].is_null(), "{v}");
+    assert!(
+        v["ignored_token_source"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("profile local"),
+        "{v}"
+    );
+    std::fs::write(
+        e.home.path().join(".env"),
+        format!(
+            "INVENIORDM_URL={}\nINVENIORDM_TOKEN=dotenv-token-wxyz\n",
+            e.sandbox.url()
+        ),
+    )
+    .expect("write");
+    let out = e
+        .irdm()
+        .env_remove("INVENIORDM_URL")
+        .env_remove("INVENIORDM_TOKEN")
+        .args(["--json", "config"])
         .output()
         .expect("runs");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -500,9 +527,10 @@ fn ping_config_vocab_and_completions() {
         v["url_source"]
             .as_str()
             .unwrap_or("")
-            .contains("INVENIORDM_URL"),
+            .starts_with(".env file"),
         "{v}"
     );
+    assert_eq!(v["token"], "****wxyz");
     let out = e
         .irdm()
         .args(["--token", "flag-token-1234", "--json", "config"])
@@ -563,6 +591,49 @@ fn error_paths_have_clear_messages_and_exit_codes() {
         err.contains("cannot publish")
             && err.contains("metadata.creators: Missing data for required field."),
         "{err}"
+    );
+    // A draft saved earlier and edited offline is refused when someone changed it meanwhile.
+    let saved = e.ok(&["--json", "draft", "get", &id]);
+    let saved_path = e.write("saved.json", saved.as_bytes());
+    let fix = e.write("fix.yaml", META_YAML.as_bytes());
+    e.ok(&[
+        "draft",
+        "update",
+        &id,
+        "--metadata",
+        fix.to_str().expect("utf8"),
+    ]);
+    let out = e.fails(
+        &[
+            "draft",
+            "update",
+            &id,
+            "--metadata",
+            saved_path.to_str().expect("utf8"),
+        ],
+        3,
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("changed on the server"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Draft keys and metadata keys mixed in one file are refused, not guessed.
+    let mixed = e.write("mixed.json", br#"{"custom_fields": {}, "title": "x"}"#);
+    let out = e.fails(
+        &[
+            "draft",
+            "update",
+            &id,
+            "--metadata",
+            mixed.to_str().expect("utf8"),
+        ],
+        1,
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("mixes draft keys"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     // Unreadable metadata input.
     let junk = e.write("junk.txt", b": : :\n\t- [");
@@ -668,7 +739,7 @@ fn an_interrupted_download_leaves_no_complete_looking_file() {
         "no complete-looking file"
     );
     assert!(
-        Path::new(&out_dir.join("big.bin.part")).exists(),
+        inveniordm::transfer::part_path(&out_dir.join("big.bin")).exists(),
         "the partial download is kept for a resume"
     );
 }

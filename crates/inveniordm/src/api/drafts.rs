@@ -169,7 +169,16 @@ impl DraftsApi<'_> {
             .url(&["records", id, "draft", "files", key, "content"])?;
         let (b, len) = body.into_parts();
         let req = self.client.request(Method::PUT, url).stream_body(b, len);
-        self.client.json(req).await
+        let value: serde_json::Value = self.client.json(req).await?;
+        // A failed transfer is answered with 200 and `{"errors": "File upload transfer
+        // failed."}`; the server has dropped the entry.
+        if let Some(msg) = value.get("errors").and_then(serde_json::Value::as_str) {
+            return Err(crate::Error::TransferFailed {
+                key: key.to_string(),
+                message: msg.to_string(),
+            });
+        }
+        crate::transport::from_value(&format!("PUT content of {key}"), value)
     }
 
     /// `POST /api/records/{id}/draft/files/{key}/commit`: completes an upload; the server

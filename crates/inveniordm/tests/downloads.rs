@@ -1,0 +1,341 @@
+//! Download and upload edge cases against a mock server: what a partial file may and may not
+//! become, and how the server's answers are checked.
+
+use std::time::Duration;
+
+use inveniordm::transfer::{DownloadOptions, UploadBody, part_path};
+use inveniordm::{Client, Error, RetryConfig};
+use md5::{Digest, Md5};
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const DATA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn md5_hex(d: &[u8]) -> String {
+    Md5::digest(d).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn server_with(checksum: Option<&str>, size: usize) -> (MockServer, Client) {
+    let server = MockServer::start().await;
+    let mut entry = json!({"key": "f.bin", "size": size, "status": "completed"});
+    if let Some(c) = checksum {
+        entry["checksum"] = json!(c);
+    }
+    Mock::given(path("/api/records/r/files/f.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(entry))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .retry(RetryConfig {
+            max_retries: 2,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_elapsed: Duration::from_secs(10),
+        })
+        .build()
+        .expect("client");
+    (server, client)
+}
+
+/// Serves the file, honouring `Range` like a well-behaved server.
+struct Ranged;
+
+impl Respond for Ranged {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        match req
+            .headers
+            .get("range")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok())
+        {
+            Some(start) if start >= DATA.len() => ResponseTemplate::new(416)
+                .set_body_json(json!({"status": 416, "message": "Range Not Satisfiable"})),
+            Some(start) => ResponseTemplate::new(206)
+                .insert_header(
+                    "Content-Range",
+                    format!("bytes {start}-{}/{}", DATA.len() - 1, DATA.len()),
+                )
+                .set_body_bytes(&DATA[start..]),
+            None => ResponseTemplate::new(200).set_body_bytes(DATA),
+        }
+    }
+}
+
+fn resume() -> DownloadOptions {
+    DownloadOptions {
+        resume: true,
+        ..DownloadOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_good_partial_file_is_continued() {
+    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), &DATA[..10]).expect("part");
+    let d = c
+        .records()
+        .download_to("r", "f.bin", &dest, &resume())
+        .await
+        .expect("resumed");
+    assert_eq!(d.resumed_from, 10);
+    assert!(d.verified);
+    assert_eq!(std::fs::read(&dest).expect("read"), DATA);
+    assert!(!part_path(&dest).exists());
+}
+
+#[tokio::test]
+async fn a_partial_file_as_long_as_the_file_is_checked_not_refetched() {
+    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .expect(0)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), DATA).expect("part");
+    let d = c
+        .records()
+        .download_to("r", "f.bin", &dest, &resume())
+        .await
+        .expect("complete");
+    assert_eq!(d.resumed_from, DATA.len() as u64);
+    assert_eq!(std::fs::read(&dest).expect("read"), DATA);
+}
+
+#[tokio::test]
+async fn a_partial_file_longer_than_the_file_starts_over() {
+    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), vec![b'x'; 100]).expect("part");
+    let d = c
+        .records()
+        .download_to("r", "f.bin", &dest, &resume())
+        .await
+        .expect("restarted");
+    assert_eq!(d.resumed_from, 0);
+    assert_eq!(std::fs::read(&dest).expect("read"), DATA);
+}
+
+#[tokio::test]
+async fn an_unsatisfiable_range_starts_over() {
+    // The server's metadata has no size, so the part's length cannot be checked up front.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/records/r/files/f.bin"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"key": "f.bin", "checksum": format!("md5:{}", md5_hex(DATA))}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .mount(&server)
+        .await;
+    let c = Client::builder(server.uri())
+        .retry(RetryConfig::none())
+        .build()
+        .expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), vec![b'x'; 100]).expect("part");
+    c.records()
+        .download_to("r", "f.bin", &dest, &resume())
+        .await
+        .expect("restarted after 416");
+    assert_eq!(std::fs::read(&dest).expect("read"), DATA);
+}
+
+#[tokio::test]
+async fn a_range_that_does_not_continue_the_part_is_not_appended() {
+    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    // Answers every ranged request from byte 0 (a misbehaving proxy), whole file otherwise.
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .and(header("range", "bytes=10-"))
+        .respond_with(
+            ResponseTemplate::new(206)
+                .insert_header(
+                    "Content-Range",
+                    format!("bytes 0-{}/{}", DATA.len() - 1, DATA.len()),
+                )
+                .set_body_bytes(DATA),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(DATA))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), &DATA[..10]).expect("part");
+    let d = c
+        .records()
+        .download_to("r", "f.bin", &dest, &resume())
+        .await
+        .expect("whole file");
+    assert_eq!(d.resumed_from, 0);
+    assert_eq!(std::fs::read(&dest).expect("read"), DATA);
+}
+
+#[tokio::test]
+async fn a_short_body_never_becomes_the_file() {
+    let (server, c) = server_with(None, DATA.len() + 5).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(DATA))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    let err = c
+        .records()
+        .download_to("r", "f.bin", &dest, &DownloadOptions::default())
+        .await
+        .expect_err("size differs");
+    assert!(matches!(err, Error::Checksum { .. }), "{err}");
+    assert!(!dest.exists() && !part_path(&dest).exists());
+}
+
+#[tokio::test]
+async fn a_corrupt_body_is_removed_and_reported() {
+    let (server, c) = server_with(Some("md5:00000000000000000000000000000000"), DATA.len()).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(DATA))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    let err = c
+        .records()
+        .download_to("r", "f.bin", &dest, &DownloadOptions::default())
+        .await
+        .expect_err("md5 differs");
+    assert!(matches!(err, Error::Checksum { .. }), "{err}");
+    assert!(!dest.exists() && !part_path(&dest).exists());
+}
+
+#[tokio::test]
+async fn without_a_server_md5_the_download_says_it_is_unverified() {
+    let (server, c) = server_with(Some("sha256:abc"), DATA.len()).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(DATA))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = c
+        .records()
+        .download_to(
+            "r",
+            "f.bin",
+            &dir.path().join("f.bin"),
+            &DownloadOptions::default(),
+        )
+        .await
+        .expect("ok");
+    assert!(!d.verified);
+    let (server, c) = server_with(
+        Some(&format!("MD5:{}", md5_hex(DATA).to_uppercase())),
+        DATA.len(),
+    )
+    .await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(DATA))
+        .mount(&server)
+        .await;
+    let d = c
+        .records()
+        .download_to(
+            "r",
+            "f.bin",
+            &dir.path().join("g.bin"),
+            &DownloadOptions::default(),
+        )
+        .await
+        .expect("ok");
+    assert!(d.verified, "an upper-case md5 is still an md5");
+}
+
+#[tokio::test]
+async fn a_failed_transfer_reported_with_200_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errors": "File upload transfer failed."})),
+        )
+        .mount(&server)
+        .await;
+    let c = Client::builder(server.uri())
+        .retry(RetryConfig::none())
+        .build()
+        .expect("client");
+    let err = c
+        .drafts()
+        .file_upload_content("d", "k", UploadBody::from_bytes(&b"x"[..]))
+        .await
+        .expect_err("failed transfer");
+    assert!(matches!(err, Error::TransferFailed { .. }), "{err}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn retry_after_on_a_server_error_is_not_a_60_second_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).insert_header("Retry-After", "60"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "r"})))
+        .mount(&server)
+        .await;
+    let c = Client::builder(server.uri())
+        .retry(RetryConfig {
+            max_retries: 2,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+            max_elapsed: Duration::from_secs(100),
+        })
+        .build()
+        .expect("client");
+    let started = std::time::Instant::now();
+    c.records().get("r").await.expect("retried");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn raw_paths_cannot_leave_the_api() {
+    let c = Client::new("https://repo.example.org", Some("t")).expect("client");
+    for p in [
+        "\\\\evil.example/x",
+        "\\/evil.example",
+        "\t//evil.example",
+        "http:evil.example/x",
+        "../../other",
+        "https://evil.example/api",
+    ] {
+        assert!(
+            matches!(c.raw().get(p).await, Err(Error::InvalidArgument(_))),
+            "{p:?} accepted"
+        );
+    }
+}
