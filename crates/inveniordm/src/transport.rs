@@ -501,6 +501,12 @@ impl Client {
                     if status.is_success() || status.is_redirection() {
                         return Ok(resp);
                     }
+                    // A DELETE retried after a failure that the server had in fact carried
+                    // out finds nothing left: that is the outcome asked for.
+                    if method == Method::DELETE && attempt > 0 && status.as_u16() == 404 {
+                        tracing::info!(path = %path, "already deleted by an earlier attempt");
+                        return Ok(resp);
+                    }
                     // Real servers send `Retry-After` (the rate-limit window) on every response;
                     // it means "wait" only with 429 and 503.
                     let retry_after = retry_after(resp.headers())

@@ -296,3 +296,32 @@ async fn configuration_errors_are_clear() {
     let err = Client::new("https://x.org/?access_token=abc", None).expect_err("query refused");
     assert!(err.to_string().contains("token separately"), "{err}");
 }
+
+#[tokio::test]
+async fn a_delete_retried_after_it_was_carried_out_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(504))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"status": 404, "message": "The persistent identifier does not exist."}),
+        ))
+        .mount(&server)
+        .await;
+    client(&server)
+        .drafts()
+        .delete("d")
+        .await
+        .expect("gone is what was asked");
+    assert_eq!(count(&server).await, 2);
+    // Without a retry a 404 is still an error.
+    let err = client(&server)
+        .drafts()
+        .delete("d")
+        .await
+        .expect_err("not found");
+    assert!(err.is_not_found());
+}
