@@ -187,35 +187,15 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
 
 /// `DELETE …/draft/files`: deletes every file.
 pub async fn delete_all(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
-    let unused = {
-        let mut st = app.state();
-        let d = owned_draft(&st, ctx, id)?;
-        if d.locked {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Bucket is locked for modifications.",
-            ));
-        }
-        let keys: Vec<(String, String)> = st
-            .bucket(&bucket(id, true))
-            .iter()
-            .map(|f| (f.bucket.clone(), f.key.clone()))
-            .collect();
-        let mut blobs = Vec::new();
-        for k in keys {
-            if let Some(f) = st.files.remove(&k) {
-                app.unpersist("files", &f.row_id())?;
-                blobs.extend(f.blob);
-            }
-        }
-        blobs
-            .into_iter()
-            .filter(|b| !st.blob_in_use(b))
-            .collect::<Vec<_>>()
-    };
-    for b in unused {
-        let _ = std::fs::remove_file(app.store.blob_path(&b));
+    let mut st = app.state();
+    let d = owned_draft(&st, ctx, id)?;
+    if d.locked {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Bucket is locked for modifications.",
+        ));
     }
+    app.clear_bucket(&mut st, &bucket(id, true))?;
     Ok(Response::builder()
         .status(StatusCode::NO_CONTENT)
         .body(Body::empty())

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use crate::model::{Doc, FileRow, Link, Parent, State};
+use crate::model::{Doc, Link, Parent, State};
 use crate::render::{self, bucket};
 use crate::server::{App, Ctx, check_accept, check_revision, json_body, json_body_of, with_etag};
 
@@ -344,16 +344,7 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
                 "Files cannot be disabled on a published record.".into(),
             ));
         } else {
-            let keys: Vec<(String, String)> = st
-                .bucket(&bucket(id, true))
-                .iter()
-                .map(|f| (f.bucket.clone(), f.key.clone()))
-                .collect();
-            for k in keys {
-                if let Some(f) = st.files.remove(&k) {
-                    app.unpersist("files", &f.row_id())?;
-                }
-            }
+            app.clear_bucket(&mut st, &bucket(id, true))?;
             d.files_enabled = false;
         }
     } else {
@@ -390,19 +381,7 @@ async fn delete_draft(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let mut st = app.state();
     let d = draft_for(&st, ctx, id)?.clone();
     check_revision(ctx, d.revision_id)?;
-    let b = bucket(id, true);
-    let keys: Vec<(String, String)> = st
-        .bucket(&b)
-        .iter()
-        .map(|f| (f.bucket.clone(), f.key.clone()))
-        .collect();
-    let mut blobs = Vec::new();
-    for k in keys {
-        if let Some(f) = st.files.remove(&k) {
-            app.unpersist("files", &f.row_id())?;
-            blobs.extend(f.blob);
-        }
-    }
+    app.clear_bucket(&mut st, &bucket(id, true))?;
     st.drafts.remove(id);
     app.unpersist("drafts", id)?;
     let parent_empty = !st.records.values().any(|r| r.parent_id == d.parent_id)
@@ -411,11 +390,7 @@ async fn delete_draft(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         st.parents.remove(&d.parent_id);
         app.unpersist("parents", &d.parent_id)?;
     }
-    let unused: Vec<String> = blobs.into_iter().filter(|b| !st.blob_in_use(b)).collect();
     drop(st);
-    for b in unused {
-        let _ = std::fs::remove_file(app.store.blob_path(&b));
-    }
     Ok(Response::builder()
         .status(StatusCode::NO_CONTENT)
         .body(Body::empty())
@@ -470,27 +445,11 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     {
         doi["client"] = json!("datacite");
     }
-    // Files: the record bucket becomes a copy of the draft bucket.
+    // Files: the record bucket becomes the draft bucket.
     let rb = bucket(id, false);
-    let old: Vec<(String, String)> = st
-        .bucket(&rb)
-        .iter()
-        .map(|f| (f.bucket.clone(), f.key.clone()))
-        .collect();
-    for k in old {
-        if let Some(f) = st.files.remove(&k) {
-            app.unpersist("files", &f.row_id())?;
-        }
-    }
-    let draft_files: Vec<FileRow> = st.bucket(&bucket(id, true)).into_iter().cloned().collect();
-    for f in draft_files {
-        app.unpersist("files", &f.row_id())?;
-        st.files.remove(&(f.bucket.clone(), f.key.clone()));
-        let mut nf = f;
-        nf.bucket = rb.clone();
-        app.persist("files", &nf.row_id(), &nf)?;
-        st.files.insert((nf.bucket.clone(), nf.key.clone()), nf);
-    }
+    app.clear_bucket(&mut st, &rb)?;
+    app.copy_bucket(&mut st, &bucket(id, true), &rb)?;
+    app.clear_bucket(&mut st, &bucket(id, true))?;
     app.persist("records", id, &r)?;
     app.unpersist("drafts", id)?;
     st.drafts.remove(id);
@@ -537,12 +496,7 @@ fn edit(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     d.expires_at = Some(util::expires_at());
     d.revision_id = r.revision_id + 1;
     d.updated = util::now();
-    let files: Vec<FileRow> = st.bucket(&bucket(id, false)).into_iter().cloned().collect();
-    for mut f in files {
-        f.bucket = bucket(id, true);
-        app.persist("files", &f.row_id(), &f)?;
-        st.files.insert((f.bucket.clone(), f.key.clone()), f);
-    }
+    app.copy_bucket(&mut st, &bucket(id, false), &bucket(id, true))?;
     app.persist("drafts", id, &d)?;
     st.drafts.insert(id.to_string(), d);
     let d = &st.drafts[id];

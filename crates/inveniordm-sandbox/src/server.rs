@@ -92,6 +92,39 @@ impl App {
         })
     }
 
+    /// Removes every file of a bucket, and the contents no other file shares.
+    pub fn clear_bucket(&self, st: &mut State, bucket: &str) -> ApiResult<()> {
+        let keys: Vec<(String, String)> = st
+            .bucket(bucket)
+            .iter()
+            .map(|f| (f.bucket.clone(), f.key.clone()))
+            .collect();
+        let mut blobs = Vec::new();
+        for k in keys {
+            if let Some(f) = st.files.remove(&k) {
+                self.unpersist("files", &f.row_id())?;
+                blobs.extend(f.blob);
+            }
+        }
+        for b in blobs {
+            if !st.blob_in_use(&b) {
+                let _ = std::fs::remove_file(self.store.blob_path(&b));
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies every file of one bucket into another; the copies share the contents.
+    pub fn copy_bucket(&self, st: &mut State, from: &str, to: &str) -> ApiResult<()> {
+        let files: Vec<crate::model::FileRow> = st.bucket(from).into_iter().cloned().collect();
+        for mut f in files {
+            f.bucket = to.to_string();
+            self.persist("files", &f.row_id(), &f)?;
+            st.files.insert((f.bucket.clone(), f.key.clone()), f);
+        }
+        Ok(())
+    }
+
     /// Deletes a document from the store.
     pub fn unpersist(&self, table: &str, id: &str) -> ApiResult<()> {
         self.store.delete(table, id).map_err(|e| {

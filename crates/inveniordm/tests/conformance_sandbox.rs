@@ -1,5 +1,6 @@
 //! The conformance suite against an in-process sandbox: one test per scenario.
 
+#[macro_use]
 mod conformance;
 
 use conformance::Env;
@@ -33,31 +34,4 @@ macro_rules! sandbox_tests {
     )*};
 }
 
-sandbox_tests!(
-    deposit_publish_download,
-    validation_problems_are_data,
-    file_states_and_checksums,
-    keys_that_need_encoding,
-    edit_published_record,
-    new_version_keeps_and_replaces_files,
-    access_links_lifecycle,
-    search_paging_and_vocabularies,
-    error_statuses,
-    restricted_records_are_hidden,
-    doi_reserve_and_discard,
-    discard_a_draft,
-    raw_escape_hatch,
-    update_round_trip_changes_nothing,
-    resumed_and_corrupt_downloads,
-);
-
-#[test]
-fn every_scenario_has_a_sandbox_test() {
-    let src = include_str!("conformance_sandbox.rs");
-    for (name, _) in conformance::all() {
-        assert!(
-            src.contains(&format!("    {name},")),
-            "scenario {name} has no sandbox test"
-        );
-    }
-}
+for_each_scenario!(sandbox_tests);
