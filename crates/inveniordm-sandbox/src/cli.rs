@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Requests per minute per client.
     #[arg(long, default_value_t = 10_000)]
     pub rate_limit: u32,
+    /// InvenioRDM major version to behave like (13 or 14).
+    #[arg(long, default_value_t = 13, value_parser = clap::value_parser!(u8).range(13..=14))]
+    pub rdm_version: u8,
 }
 
 /// `inveniordm-sandbox` arguments.
@@ -107,6 +110,7 @@ impl ServeArgs {
             max_json_body: self.max_json_body,
             max_file_size: self.max_file_size,
             rate_limit_per_minute: self.rate_limit,
+            rdm_version: self.rdm_version,
             ..SandboxConfig::default()
         })
     }

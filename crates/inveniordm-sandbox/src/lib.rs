@@ -144,6 +144,10 @@ pub struct SandboxConfig {
     pub rate_limit_per_minute: u32,
     /// DOI prefix of reservations (default `10.1234`).
     pub doi_prefix: String,
+    /// The InvenioRDM major version to behave like: 13 (default) or 14 (new-version drafts
+    /// keep `publication_date`; records get `quota_increase`, `file_modification` and
+    /// `request_deletion` links).
+    pub rdm_version: u8,
 }
 
 impl Default for SandboxConfig {
@@ -158,6 +162,7 @@ impl Default for SandboxConfig {
             max_file_size: 50 * 1024 * 1024 * 1024,
             rate_limit_per_minute: 10_000,
             doi_prefix: "10.1234".into(),
+            rdm_version: 13,
         }
     }
 }
@@ -247,6 +252,7 @@ impl Sandbox {
             max_file_size: config.max_file_size,
             rate_limit_per_minute: config.rate_limit_per_minute.max(1),
             doi_prefix: config.doi_prefix.clone(),
+            rdm_version: config.rdm_version,
         };
         let app = Arc::new(App::new(st, store, limits, config.faults.clone()));
         let router = axum::Router::new().fallback(server::handle).with_state(app);

@@ -359,6 +359,13 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
         links["parent"] = json!(format!("{api}/records/{}", d.parent_id));
         links["parent_html"] = json!(format!("{ui}/records/{}", d.parent_id));
     }
+    if ctx.rdm_version >= 14 {
+        links["quota_increase"] = json!(rec("/quota-increase"));
+        if !draft || d.is_published {
+            links["file_modification"] = json!(rec("/file-modification"));
+            links["request_deletion"] = json!(rec("/request-deletion"));
+        }
+    }
     if let Some(doi) = d
         .pids
         .get("doi")

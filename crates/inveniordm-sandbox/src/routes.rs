@@ -540,7 +540,10 @@ fn new_version(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         new_id = util::new_record_id();
     }
     let mut metadata = latest.metadata.clone();
-    metadata.remove("publication_date");
+    if app.limits.rdm_version < 14 {
+        // v13 drops the publication date of a new version; v14 keeps it.
+        metadata.remove("publication_date");
+    }
     metadata.remove("version");
     let now = util::now();
     let d = Doc {

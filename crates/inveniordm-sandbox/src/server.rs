@@ -49,6 +49,8 @@ pub struct Limits {
     pub rate_limit_per_minute: u32,
     /// DOI prefix for reservations.
     pub doi_prefix: String,
+    /// InvenioRDM major version imitated (13 or 14).
+    pub rdm_version: u8,
 }
 
 /// Shared server state.
@@ -146,6 +148,8 @@ pub struct Ctx {
     pub query: Vec<(String, String)>,
     /// Request headers.
     pub headers: HeaderMap,
+    /// InvenioRDM major version imitated.
+    pub rdm_version: u8,
 }
 
 impl Ctx {
@@ -209,6 +213,7 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         ui: format!("http://{host}"),
         query,
         headers: parts.headers.clone(),
+        rdm_version: app.limits.rdm_version,
     };
     let ua = parts
         .headers

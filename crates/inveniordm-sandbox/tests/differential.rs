@@ -3,8 +3,9 @@
 //! error messages and the shape (the set of key paths) of every JSON document.
 //!
 //! Without a real server the test says so and passes. Differences the sandbox makes on
-//! purpose are listed in `ALLOWED` with the reason. The sandbox follows v13; against other
-//! versions set `INVENIORDM_DIFF_REPORT_ONLY=1` to list the differences without failing.
+//! purpose are listed in `ALLOWED` with the reason. The sandbox imitates v13 unless
+//! `INVENIORDM_SANDBOX_VERSION=14`; `INVENIORDM_DIFF_REPORT_ONLY=1` lists the differences
+//! without failing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -401,9 +402,17 @@ async fn the_sandbox_answers_like_a_real_server() {
         );
         return;
     };
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox");
+    // The sandbox imitates the server's major version (INVENIORDM_SANDBOX_VERSION, default 13).
+    let rdm_version = std::env::var("INVENIORDM_SANDBOX_VERSION")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(13);
+    let sandbox = Sandbox::start(SandboxConfig {
+        rdm_version,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
     let mut real = Target::new(&url, &token);
     let mut sbx = Target::new(sandbox.url(), sandbox.token());
     let mut problems = Vec::new();
