@@ -34,7 +34,7 @@ pub struct ServeArgs {
     /// Probability of an injected 504 before the request is handled.
     #[arg(long, default_value_t = 0.0)]
     pub fault_504: f64,
-    /// Probability of a 504 returned after the request was carried out.
+    /// Probability of a 504 returned after a write request was carried out.
     #[arg(long, default_value_t = 0.0)]
     pub fault_504_after: f64,
     /// Probability that a file download's connection is dropped halfway.

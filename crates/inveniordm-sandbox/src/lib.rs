@@ -52,7 +52,8 @@ pub struct Faults {
     pub rate_503: f64,
     /// 504, nothing done.
     pub rate_504: f64,
-    /// 504 returned *after* the request was carried out (as gateways do on a slow publish).
+    /// 504 returned *after* a write request (POST, PUT, PATCH, DELETE) was carried out, as
+    /// gateways do on a slow publish.
     pub rate_504_after: f64,
     /// File downloads whose connection is dropped halfway through the body.
     pub rate_drop: f64,

@@ -233,7 +233,12 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         r
     } else {
         let segs = decode_segments(parts.uri.path());
-        let after = app.faults.roll_after();
+        // Only writes are answered 504 after the fact (as gateways do on a slow publish).
+        let after = if parts.method == Method::GET || parts.method == Method::HEAD {
+            None
+        } else {
+            app.faults.roll_after()
+        };
         let r = match segs {
             Some(segs) => {
                 let s: Vec<&str> = segs.iter().map(String::as_str).collect();

@@ -28,6 +28,7 @@
 
 pub mod api;
 mod error;
+pub mod repo;
 pub mod transfer;
 mod transport;
 

@@ -325,3 +325,76 @@ async fn a_delete_retried_after_it_was_carried_out_succeeds() {
         .expect_err("not found");
     assert!(err.is_not_found());
 }
+
+#[tokio::test]
+async fn a_publish_lost_in_a_gateway_timeout_is_found_on_the_server() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/actions/publish"))
+        .respond_with(ResponseTemplate::new(504))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"status": 404, "message": "The persistent identifier does not exist."}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "d", "is_published": true})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    assert_eq!(
+        c.drafts()
+            .publish("d")
+            .await
+            .expect_err("low level: the 504")
+            .status(),
+        Some(504)
+    );
+    let r = c
+        .repo()
+        .publish("d")
+        .await
+        .expect("the workflow finds the record");
+    assert_eq!(r.is_published, Some(true));
+}
+
+#[tokio::test]
+async fn a_publish_that_did_not_happen_keeps_its_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(504))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "d", "is_draft": true})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .repo()
+        .publish("d")
+        .await
+        .expect_err("still a draft");
+    assert_eq!(err.status(), Some(504));
+    // A refusal is not ambiguous: no looking around.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"status": 400, "message": "A validation error occurred."})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server).repo().publish("d").await.expect_err("400");
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(count(&server).await, 1);
+}

@@ -398,7 +398,8 @@ async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
             }
         }
         DraftCmd::Publish { id } => {
-            let r = d
+            let r = c
+                .repo()
                 .publish(id)
                 .await
                 .with_context(|| format!("cannot publish {id}"))?;

@@ -780,3 +780,50 @@ fn the_sandbox_command_prints_its_address() {
     let _ = child.wait();
     assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
 }
+
+#[test]
+fn a_publish_answered_504_after_it_happened_is_reported_as_done() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        token: Some("tok-504".into()),
+        ..SandboxConfig::default()
+    };
+    let id = {
+        let e = env_with(base.clone());
+        let meta = e.write("meta.yaml", META_YAML.as_bytes());
+        let d = e.json(&[
+            "draft",
+            "create",
+            "--metadata",
+            meta.to_str().expect("utf8"),
+        ]);
+        let id = d["id"].as_str().expect("id").to_string();
+        e.write("f.txt", b"content");
+        e.ok(&[
+            "upload",
+            &id,
+            e.home.path().join("f.txt").to_str().expect("utf8"),
+        ]);
+        id
+    };
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            rate_504_after: 1.0,
+            ..Faults::default()
+        },
+        ..base
+    });
+    let out = e
+        .irdm()
+        .args(["--json", "draft", "publish", &id])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the record");
+    assert_eq!(v["is_published"], true);
+}
