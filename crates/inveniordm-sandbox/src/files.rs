@@ -281,7 +281,7 @@ pub async fn draft_file(
             ))
         }
         Method::DELETE => {
-            let blob = {
+            {
                 let mut st = app.state();
                 let d = owned_draft(&st, ctx, id)?;
                 if d.locked {
@@ -295,11 +295,10 @@ pub async fn draft_file(
                     .remove(&(bucket(id, true), key.clone()))
                     .ok_or_else(|| no_file(id, &key))?;
                 app.unpersist("files", &f.row_id())?;
-                f.blob.filter(|b| !st.blob_in_use(b))
+                if let Some(b) = f.blob {
+                    app.drop_blob(b);
+                }
             };
-            if let Some(b) = blob {
-                let _ = std::fs::remove_file(app.store.blob_path(&b));
-            }
             Ok(Response::builder()
                 .status(StatusCode::NO_CONTENT)
                 .body(Body::empty())
@@ -370,9 +369,13 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
         ));
     };
     let path = app.store.blob_path(blob);
+    // Deleted between the look-up and here: gone, as if it had never been.
     let mut file = tokio::fs::File::open(&path)
         .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => no_file(id, key),
+            _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+        })?;
     let total = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let (start, end, partial) = match ctx
         .headers
@@ -486,7 +489,9 @@ fn parse_range(h: &str, total: u64) -> Option<Result<(u64, u64), ()>> {
 
 /// `PUT …/content`: streams the body to a temporary blob, hashing it; renamed when complete.
 async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiResult {
-    {
+    // The entry this upload is for: it must still be this one, pending and unlocked, when the
+    // bytes have arrived.
+    let file_id = {
         let mut st = app.state();
         let d = owned_draft(&st, ctx, id)?;
         if d.locked {
@@ -501,13 +506,17 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
             // The real server drops the entry and reports a failed transfer.
             if let Some(f) = st.files.remove(&k) {
                 app.unpersist("files", &f.row_id())?;
+                if let Some(b) = f.blob {
+                    app.drop_blob(b);
+                }
             }
             return Ok(json_response(
                 StatusCode::OK,
                 &json!({"errors": "File upload transfer failed."}),
             ));
         }
-    }
+        f.file_id.clone()
+    };
     if let Some(ct) = ctx
         .headers
         .get(header::CONTENT_TYPE)
@@ -593,8 +602,17 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         let _ = tokio::fs::remove_file(&tmp).await;
         // A failed transfer removes the entry, as on the real server.
         let mut st = app.state();
-        if let Some(f) = st.files.remove(&(bucket(id, true), key.to_string())) {
+        let k = (bucket(id, true), key.to_string());
+        if st
+            .files
+            .get(&k)
+            .is_some_and(|f| f.file_id == file_id && f.status == "pending")
+            && let Some(f) = st.files.remove(&k)
+        {
             app.unpersist("files", &f.row_id())?;
+            if let Some(b) = f.blob {
+                app.drop_blob(b);
+            }
         }
         return Err(err);
     }
@@ -606,12 +624,22 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let (entry, old_blob) = {
+    let entry = {
         let mut st = app.state();
-        let Some(f) = st.files.get_mut(&(bucket(id, true), key.to_string())) else {
-            drop(st);
-            let _ = std::fs::remove_file(app.store.blob_path(&blob));
-            return Err(no_file(id, key));
+        let locked = st.drafts.get(id).is_none_or(|d| d.locked);
+        let k = (bucket(id, true), key.to_string());
+        let current = st
+            .files
+            .get_mut(&k)
+            .filter(|f| !locked && f.file_id == file_id && f.status == "pending");
+        let Some(f) = current else {
+            // The entry was committed, replaced, deleted or locked meanwhile: this upload must
+            // not change it.
+            app.drop_blob(blob);
+            return Ok(json_response(
+                StatusCode::OK,
+                &json!({"errors": "File upload transfer failed."}),
+            ));
         };
         let old = f.blob.replace(blob);
         f.size = Some(size);
@@ -619,12 +647,11 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         f.updated = util::now();
         let f = f.clone();
         app.persist("files", &f.row_id(), &f)?;
-        let old = old.filter(|b| !st.blob_in_use(b));
-        (render::file_entry(&f, id, true, ctx), old)
+        if let Some(b) = old {
+            app.drop_blob(b);
+        }
+        render::file_entry(&f, id, true, ctx)
     };
-    if let Some(b) = old_blob {
-        let _ = std::fs::remove_file(app.store.blob_path(&b));
-    }
     Ok(json_response(StatusCode::OK, &entry))
 }
 

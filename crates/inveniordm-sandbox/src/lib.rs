@@ -223,9 +223,33 @@ impl Sandbox {
             }
         }
         let mut st = State::load(&store)?;
+        // Contents no file refers to (left by a crash between writing and recording them)
+        // are removed.
+        if let Ok(rd) = std::fs::read_dir(&blobs) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !st.blob_in_use(&name) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         let token = config.token.clone().unwrap_or_else(|| util::random_hex(24));
         let mut users = vec![("sandbox".to_string(), token.clone())];
-        users.extend(config.users.iter().cloned());
+        for (name, tok) in &config.users {
+            if users.iter().any(|(n, _)| n == name) {
+                return Err(StartError::Io(std::io::Error::other(format!(
+                    "the user {name:?} is given twice (\"sandbox\" is the default user)"
+                ))));
+            }
+            users.push((name.clone(), tok.clone()));
+        }
+        // Only the tokens given at this start work: earlier ones are revoked.
+        for u in st.users.iter_mut() {
+            if !users.iter().any(|(n, _)| *n == u.name) && !u.tokens.is_empty() {
+                u.tokens.clear();
+                store.put("users", &u.id.to_string(), &*u)?;
+            }
+        }
         for (name, tok) in &users {
             let h = hash_token(tok);
             let next_id = st.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
@@ -256,7 +280,10 @@ impl Sandbox {
             rdm_version: config.rdm_version,
         };
         let app = Arc::new(App::new(st, store, limits, config.faults.clone()));
-        let router = axum::Router::new().fallback(server::handle).with_state(app);
+        let router = axum::Router::new()
+            .fallback(server::handle)
+            .with_state(app)
+            .into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Bind {
@@ -311,9 +338,16 @@ impl Sandbox {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(t) = self.task.take() {
-            t.abort();
-            let _ = t.await;
+        if let Some(mut t) = self.task.take() {
+            // Let requests in flight finish (bounded), so that a restart on the same data
+            // folder never runs beside the old instance.
+            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut t)
+                .await
+                .is_err()
+            {
+                t.abort();
+                let _ = t.await;
+            }
         }
     }
 

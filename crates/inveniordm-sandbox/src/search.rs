@@ -353,7 +353,10 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
                 .filter(|x| x.parent_id == d.parent_id)
                 .map(|x| x.index)
                 .max()
-                .unwrap_or(0);
+                .unwrap_or(0)
+                .max(st.latest_of(&d.parent_id).map(|l| l.index).unwrap_or(0));
+            // The latest draft only (`is_latest_draft`): an edit draft of an older version
+            // is not listed once a newer version exists.
             if all_versions || d.index >= newest {
                 docs.push(hit(render::record(&st, &app.vocab, d, true, ctx)));
             }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Faults;
 use crate::model::State;
-use crate::store::Store;
+use crate::store::{Op, Store};
 use crate::util::{ApiError, ApiResult};
 use crate::vocab::Vocabularies;
 
@@ -66,6 +66,56 @@ pub struct App {
     /// Fault injection.
     pub faults: Faults,
     rate: Mutex<HashMap<String, (u64, u32)>>,
+    journal: Mutex<Vec<Op>>,
+}
+
+/// The locked state. When released, the changes recorded while it was held are committed to
+/// SQLite in one transaction, and content blobs no file uses any more are removed. If the
+/// commit fails, the state is reloaded from the store, so memory never claims what the disk
+/// does not hold.
+pub struct StateGuard<'a> {
+    guard: std::sync::MutexGuard<'a, State>,
+    app: &'a App,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        let ops = std::mem::take(&mut *self.app.journal());
+        if ops.is_empty() {
+            return;
+        }
+        match self.app.store.apply(&ops) {
+            Ok(()) => {
+                for op in ops {
+                    if let Op::DropBlob(b) = op
+                        && !self.guard.blob_in_use(&b)
+                    {
+                        let _ = std::fs::remove_file(self.app.store.blob_path(&b));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store commit failed; reloading the state from the store");
+                match State::load(&self.app.store) {
+                    Ok(st) => *self.guard = st,
+                    Err(e) => tracing::error!(error = %e, "reloading the state failed"),
+                }
+            }
+        }
+    }
 }
 
 impl App {
@@ -78,20 +128,45 @@ impl App {
             limits,
             faults,
             rate: Mutex::new(HashMap::new()),
+            journal: Mutex::new(Vec::new()),
         }
     }
 
-    /// Locks the state (a poisoned lock is recovered: handlers never leave it half-changed).
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    /// Locks the state. Changes made through the guard are written to the store in one
+    /// transaction when it is released (see [`StateGuard`]).
+    pub fn state(&self) -> StateGuard<'_> {
+        StateGuard {
+            guard: self.st.lock().unwrap_or_else(|e| e.into_inner()),
+            app: self,
+        }
     }
 
-    /// Writes a document through to the store, mapping failures to 500.
-    pub fn persist<T: serde::Serialize>(&self, table: &str, id: &str, doc: &T) -> ApiResult<()> {
-        self.store.put(table, id, doc).map_err(|e| {
-            tracing::error!(error = %e, "store write failed");
+    /// Records a document write; it reaches the store when the state lock is released.
+    pub fn persist<T: serde::Serialize>(
+        &self,
+        table: &'static str,
+        id: &str,
+        doc: &T,
+    ) -> ApiResult<()> {
+        let doc = serde_json::to_string(doc).map_err(|e| {
+            tracing::error!(error = %e, "document not serialisable");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-        })
+        })?;
+        self.journal().push(Op::Put {
+            table,
+            id: id.to_string(),
+            doc,
+        });
+        Ok(())
+    }
+
+    /// Records a content blob to remove after the next commit, unless a file still uses it.
+    pub fn drop_blob(&self, blob: String) {
+        self.journal().push(Op::DropBlob(blob));
+    }
+
+    fn journal(&self) -> std::sync::MutexGuard<'_, Vec<Op>> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Removes every file of a bucket, and the contents no other file shares.
@@ -109,9 +184,7 @@ impl App {
             }
         }
         for b in blobs {
-            if !st.blob_in_use(&b) {
-                let _ = std::fs::remove_file(self.store.blob_path(&b));
-            }
+            self.drop_blob(b);
         }
         Ok(())
     }
@@ -127,12 +200,13 @@ impl App {
         Ok(())
     }
 
-    /// Deletes a document from the store.
-    pub fn unpersist(&self, table: &str, id: &str) -> ApiResult<()> {
-        self.store.delete(table, id).map_err(|e| {
-            tracing::error!(error = %e, "store delete failed");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-        })
+    /// Records a document deletion; it reaches the store when the state lock is released.
+    pub fn unpersist(&self, table: &'static str, id: &str) -> ApiResult<()> {
+        self.journal().push(Op::Delete {
+            table,
+            id: id.to_string(),
+        });
+        Ok(())
     }
 }
 
@@ -221,15 +295,27 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    // Budgets are per client, as on the real server: user agent and address.
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
     let limit = app.limits.rate_limit_per_minute;
-    let (remaining, reset) = app.rate_take(&format!("{ua}|{}", user.unwrap_or(0)), limit);
+    let (remaining, reset) = app.rate_take(&format!("{ua}|{peer}"), limit);
     let mut resp = if remaining.is_none() {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!("{limit} per 1 minute"),
         )
         .response()
-    } else if let Some(r) = app.faults.roll_before() {
+    } else if let Some(r) = parts
+        .uri
+        .path()
+        .starts_with("/api/")
+        .then(|| app.faults.roll_before())
+        .flatten()
+    {
         r
     } else {
         let segs = decode_segments(parts.uri.path());

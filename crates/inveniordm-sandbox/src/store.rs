@@ -14,6 +14,29 @@ use serde::de::DeserializeOwned;
 /// Document tables.
 pub const TABLES: &[&str] = &["users", "parents", "drafts", "records", "files", "links"];
 
+/// A change to apply to the store.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Write a document.
+    Put {
+        /// Table.
+        table: &'static str,
+        /// Row id.
+        id: String,
+        /// JSON text.
+        doc: String,
+    },
+    /// Delete a document.
+    Delete {
+        /// Table.
+        table: &'static str,
+        /// Row id.
+        id: String,
+    },
+    /// Remove a content blob once the change is committed, unless a file still uses it.
+    DropBlob(String),
+}
+
 /// The SQLite store.
 pub struct Store {
     conn: Mutex<Connection>,
@@ -50,7 +73,7 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         for t in TABLES {
             conn.execute_batch(&format!(
                 "CREATE TABLE IF NOT EXISTS {t} (id TEXT PRIMARY KEY, doc TEXT NOT NULL);"
@@ -80,6 +103,28 @@ impl Store {
             &format!("INSERT INTO {table} (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"),
             params![id, text],
         )?;
+        Ok(())
+    }
+
+    /// Applies writes in one transaction: all of them, or none.
+    pub fn apply(&self, ops: &[Op]) -> Result<(), StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.unchecked_transaction()?;
+        for op in ops {
+            match op {
+                Op::Put { table, id, doc } => {
+                    tx.execute(
+                        &format!("INSERT INTO {table} (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"),
+                        params![id, doc],
+                    )?;
+                }
+                Op::Delete { table, id } => {
+                    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), params![id])?;
+                }
+                Op::DropBlob(_) => {}
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
