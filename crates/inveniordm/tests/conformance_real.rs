@@ -33,6 +33,7 @@ async fn conformance_against_a_real_server() {
         anon,
         dir: dir.path().to_path_buf(),
         tag,
+        real: true,
     };
     eprintln!("conformance against {url}");
     let (passed, failed) = conformance::run_all(&env).await;

@@ -19,6 +19,7 @@ async fn env() -> (Sandbox, Env, tempfile::TempDir) {
         anon,
         dir: dir.path().to_path_buf(),
         tag: "Sbx1".into(),
+        real: false,
     };
     (sandbox, env, dir)
 }
