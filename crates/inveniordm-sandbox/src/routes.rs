@@ -100,17 +100,26 @@ fn draft_for<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
     }
 }
 
+/// Whether the caller holds a secret link of this record's parent.
+fn has_link(ctx: &Ctx, d: &Doc) -> bool {
+    ctx.link
+        .as_ref()
+        .is_some_and(|(parent, _)| *parent == d.parent_id)
+}
+
 /// Whether the caller may read a published record.
 pub fn can_read(ctx: &Ctx, d: &Doc) -> bool {
     d.access.get("record").and_then(Value::as_str) != Some("restricted")
         || ctx.user == Some(d.owner)
+        || has_link(ctx, d)
 }
 
 /// Whether the caller may read a record's files.
 pub fn can_read_files(ctx: &Ctx, d: &Doc) -> bool {
     can_read(ctx, d)
         && (d.access.get("files").and_then(Value::as_str) != Some("restricted")
-            || ctx.user == Some(d.owner))
+            || ctx.user == Some(d.owner)
+            || has_link(ctx, d))
 }
 
 fn record_response(

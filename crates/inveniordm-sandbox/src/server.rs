@@ -224,6 +224,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// InvenioRDM major version imitated.
     pub rdm_version: u8,
+    /// The secret link given as `?token=`: (parent id, permission), when valid.
+    pub link: Option<(String, String)>,
 }
 
 impl Ctx {
@@ -271,6 +273,22 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
             .find(|u| u.tokens.contains(&h))
             .map(|u| u.id)
     });
+    // A secret link (`?token=`) lets its holder see the record it belongs to.
+    let link = query.iter().find(|(k, _)| k == "token").and_then(|(_, t)| {
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let st = app.state();
+        st.parents.values().find_map(|p| {
+            p.links
+                .iter()
+                .find(|l| {
+                    l.token == *t
+                        && l.expires_at
+                            .as_deref()
+                            .is_none_or(|e| e.get(..10).unwrap_or(e) > today.as_str())
+                })
+                .map(|l| (p.id.clone(), l.permission.clone()))
+        })
+    });
     let host = parts
         .headers
         .get(header::HOST)
@@ -288,6 +306,7 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         query,
         headers: parts.headers.clone(),
         rdm_version: app.limits.rdm_version,
+        link,
     };
     let ua = parts
         .headers

@@ -879,6 +879,28 @@ async fn restricted_records_are_hidden(env: &Env) {
         0,
         "restricted records are not listed for others"
     );
+    // A secret link lets its holder in; a wrong one does not.
+    let link = c
+        .records()
+        .access_links()
+        .create(&rid, &AccessLink::with_permission(LinkPermission::View))
+        .await
+        .expect("link");
+    let token = link.token.expect("the link's secret");
+    let seen = env
+        .anon
+        .raw()
+        .get(&format!("records/{rid}?token={token}"))
+        .await
+        .expect("read with the secret link");
+    assert_eq!(seen["id"].as_str(), Some(rid.as_str()));
+    let err = env
+        .anon
+        .raw()
+        .get(&format!("records/{rid}?token=not-{token}"))
+        .await
+        .expect_err("a wrong secret");
+    assert!(err.is_permission_denied(), "{err}");
 }
 
 async fn doi_reserve_and_discard(env: &Env) {
