@@ -260,6 +260,58 @@ fn check_input(app: &App, input: &Value) -> ApiResult<Checked> {
     Ok((metadata, access, files_enabled, custom, pids, errors))
 }
 
+/// The pids a draft save may set: known schemes only; a DOI from the client must be
+/// external, unless it is the one the server already gave the draft; a published record's DOI
+/// stays.
+fn check_pids(
+    prefix: &str,
+    existing: &Map<String, Value>,
+    input: Map<String, Value>,
+    published: bool,
+    errors: &mut Vec<(String, String)>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (scheme, pid) in input {
+        if !["doi", "oai"].contains(&scheme.as_str()) {
+            errors.push((
+                format!("pids.{scheme}.key"),
+                "Invalid persistent identifier scheme.".into(),
+            ));
+            continue;
+        }
+        let same = existing.get(&scheme) == Some(&pid);
+        let provider = pid.get("provider").and_then(Value::as_str).unwrap_or("");
+        let identifier = pid.get("identifier").and_then(Value::as_str).unwrap_or("");
+        if same
+            || (scheme == "doi"
+                && provider == "external"
+                && identifier.starts_with("10.")
+                && !identifier.starts_with(&format!("{prefix}/")))
+        {
+            out.insert(scheme, pid);
+        } else {
+            errors.push((
+                format!("pids.{scheme}"),
+                format!("The {scheme} cannot be set to this value."),
+            ));
+        }
+    }
+    if published
+        && let Some(doi) = existing.get("doi")
+        && out.get("doi") != Some(doi)
+    {
+        errors.push((
+            "pids.doi".into(),
+            "The DOI of a published record cannot be changed.".into(),
+        ));
+        out.insert("doi".into(), doi.clone());
+    }
+    if let Some(oai) = existing.get("oai") {
+        out.entry("oai").or_insert_with(|| oai.clone());
+    }
+    out
+}
+
 /// The files warning a draft save reports.
 fn files_errors(st: &State, d: &Doc, errors: &mut Vec<(String, String)>) {
     if d.files_enabled && st.bucket(&bucket(&d.id, true)).is_empty() {
@@ -273,7 +325,8 @@ fn files_errors(st: &State, d: &Doc, errors: &mut Vec<(String, String)>) {
 async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     let user = ctx.require_user()?;
     let input = json_body_of(app, ctx, body, RECORD_TYPES).await?;
-    let (metadata, access, files_enabled, custom_fields, pids, errors) = check_input(app, &input)?;
+    let (metadata, access, files_enabled, custom_fields, pids, mut errors) =
+        check_input(app, &input)?;
     let now = util::now();
     let expires = util::naive(&now);
     let mut st = app.state();
@@ -307,7 +360,13 @@ async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
         default_preview: None,
         order: Vec::new(),
         custom_fields,
-        pids: pids.unwrap_or_default(),
+        pids: check_pids(
+            &app.limits.doi_prefix,
+            &Map::new(),
+            pids.unwrap_or_default(),
+            false,
+            &mut errors,
+        ),
         created: now.clone(),
         updated: now,
         revision_id: 1,
@@ -374,7 +433,13 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     }
     d.custom_fields = custom_fields;
     if let Some(p) = pids {
-        d.pids = p;
+        d.pids = check_pids(
+            &app.limits.doi_prefix,
+            &d.pids,
+            p,
+            d.is_published,
+            &mut errors,
+        );
     }
     d.updated = util::now();
     d.revision_id += 1;

@@ -743,3 +743,52 @@ async fn a_restart_revokes_old_tokens_and_sweeps_unused_contents() {
     .await;
     assert!(dup.is_err(), "a second user named sandbox is refused");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistent_identifiers_cannot_be_taken_or_dropped() {
+    let s = S::start(SandboxConfig::default()).await;
+    let id = s.create().await;
+    let draft_url = s.url(&format!("/records/{id}/draft"));
+    let body = |pids: Value| {
+        json!({"metadata": {"title": "Pids", "publication_date": "2026-11-26", "resource_type": {"id": "dataset"},
+        "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]}, "files": {"enabled": false}, "pids": pids})
+    };
+    // Someone else's managed DOI, an unknown scheme: refused and reported; an external DOI: kept.
+    let (_, v) = s
+        .json(s.auth(s.http.put(&draft_url)).json(&body(
+            json!({"doi": {"identifier": "10.1234/other", "provider": "datacite"}}),
+        )))
+        .await;
+    assert!(v["pids"].get("doi").is_none(), "{v}");
+    assert!(v["errors"].to_string().contains("pids.doi"), "{v}");
+    let (_, v) = s
+        .json(
+            s.auth(s.http.put(&draft_url))
+                .json(&body(json!({"ark": {"identifier": "x"}}))),
+        )
+        .await;
+    assert!(v["errors"].to_string().contains("pids.ark.key"), "{v}");
+    let (_, v) = s
+        .json(s.auth(s.http.put(&draft_url)).json(&body(
+            json!({"doi": {"identifier": "10.5555/mine", "provider": "external"}}),
+        )))
+        .await;
+    assert_eq!(v["pids"]["doi"]["identifier"], "10.5555/mine");
+    // A published record's DOI survives an edit that leaves it out.
+    let (_, v) = s
+        .json(s.auth(s.http.put(&draft_url)).json(&body(json!({}))))
+        .await;
+    assert!(v["pids"].get("doi").is_none());
+    let (st, v) = s
+        .json(s.auth(s.http.post(s.url(&format!("/records/{id}/draft/pids/doi")))))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let doi = v["pids"]["doi"].clone();
+    s.publish(&id).await;
+    let (_, _) = s.json(s.auth(s.http.post(&draft_url))).await;
+    let (_, v) = s
+        .json(s.auth(s.http.put(&draft_url)).json(&body(json!({}))))
+        .await;
+    assert_eq!(v["pids"]["doi"], doi, "{v}");
+    assert!(v["errors"].to_string().contains("cannot be changed"), "{v}");
+}
