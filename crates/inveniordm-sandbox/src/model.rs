@@ -208,3 +208,36 @@ impl State {
         self.files.values().any(|f| f.blob.as_deref() == Some(blob))
     }
 }
+
+/// Per-parent version numbers, computed once for a request that renders many documents.
+#[derive(Debug, Default)]
+pub struct Index {
+    latest: std::collections::HashMap<String, u64>,
+    newest_draft: std::collections::HashMap<String, u64>,
+}
+
+impl Index {
+    /// Builds the index of the state.
+    pub fn new(st: &State) -> Self {
+        let mut idx = Index::default();
+        for r in st.records.values() {
+            let e = idx.latest.entry(r.parent_id.clone()).or_insert(0);
+            *e = (*e).max(r.index);
+        }
+        for d in st.drafts.values() {
+            let e = idx.newest_draft.entry(d.parent_id.clone()).or_insert(0);
+            *e = (*e).max(d.index);
+        }
+        idx
+    }
+
+    /// The index of the latest published version of a parent (0 if none).
+    pub fn latest(&self, parent: &str) -> u64 {
+        self.latest.get(parent).copied().unwrap_or(0)
+    }
+
+    /// The highest version index of the parent's drafts (0 if none).
+    pub fn newest_draft(&self, parent: &str) -> u64 {
+        self.newest_draft.get(parent).copied().unwrap_or(0)
+    }
+}

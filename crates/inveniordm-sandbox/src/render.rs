@@ -276,6 +276,18 @@ pub fn access_status(d: &Doc) -> &'static str {
 
 /// A record or draft as the API serves it.
 pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> Value {
+    record_with(st, &crate::model::Index::new(st), v, d, draft, ctx)
+}
+
+/// [`record`] with a precomputed [`crate::model::Index`] (for searches rendering many).
+pub fn record_with(
+    st: &State,
+    idx: &crate::model::Index,
+    v: &Vocabularies,
+    d: &Doc,
+    draft: bool,
+    ctx: &Ctx,
+) -> Value {
     let id = &d.id;
     let api = &ctx.api;
     let ui = &ctx.ui;
@@ -313,14 +325,8 @@ pub fn record(st: &State, v: &Vocabularies, d: &Doc, draft: bool, ctx: &Ctx) -> 
     access["status"] = json!(access_status(d));
     let parent = st.parents.get(&d.parent_id);
     let owner = ctx.user == Some(d.owner);
-    let latest_index = st.latest_of(&d.parent_id).map(|l| l.index).unwrap_or(0);
-    let newest_draft = st
-        .drafts
-        .values()
-        .filter(|x| x.parent_id == d.parent_id)
-        .map(|x| x.index)
-        .max()
-        .unwrap_or(0);
+    let latest_index = idx.latest(&d.parent_id);
+    let newest_draft = idx.newest_draft(&d.parent_id);
     let is_latest = (!draft || d.is_published) && d.index == latest_index;
     let is_latest_draft = d.index >= newest_draft.max(latest_index);
     let rec = |p: &str| format!("{api}/records/{id}{p}");

@@ -60,6 +60,8 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "records", id, "files", rest @ ..] if !rest.is_empty() && get => {
             f::record_file(app, ctx, id, rest).await
         }
+        // A published record's files are read-only.
+        ["api", "records", _, "files", ..] => not_allowed(),
         ["api", "records", id, "access", "links"] => match *m {
             Method::GET => list_links(app, ctx, id),
             Method::POST => create_link(app, ctx, id, body).await,

@@ -343,22 +343,18 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
         }
     }
     let st = app.state();
+    let idx = crate::model::Index::new(&st);
     let mut docs: Vec<Value> = Vec::new();
     if user {
         let uid = me.unwrap_or(-1);
         for d in st.drafts.values().filter(|d| d.owner == uid) {
-            let newest = st
-                .drafts
-                .values()
-                .filter(|x| x.parent_id == d.parent_id)
-                .map(|x| x.index)
-                .max()
-                .unwrap_or(0)
-                .max(st.latest_of(&d.parent_id).map(|l| l.index).unwrap_or(0));
+            let newest = idx.newest_draft(&d.parent_id).max(idx.latest(&d.parent_id));
             // The latest draft only (`is_latest_draft`): an edit draft of an older version
             // is not listed once a newer version exists.
             if all_versions || d.index >= newest {
-                docs.push(hit(render::record(&st, &app.vocab, d, true, ctx)));
+                docs.push(hit(render::record_with(
+                    &st, &idx, &app.vocab, d, true, ctx,
+                )));
             }
         }
         for r in st
@@ -366,13 +362,12 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
             .values()
             .filter(|r| r.owner == uid && !st.drafts.contains_key(&r.id))
         {
-            let has_newer_draft = st
-                .drafts
-                .values()
-                .any(|x| x.parent_id == r.parent_id && x.index > r.index);
-            let latest = st.latest_of(&r.parent_id).map(|l| l.index) == Some(r.index);
+            let has_newer_draft = idx.newest_draft(&r.parent_id) > r.index;
+            let latest = idx.latest(&r.parent_id) == r.index;
             if all_versions || (latest && !has_newer_draft) {
-                docs.push(hit(render::record(&st, &app.vocab, r, false, ctx)));
+                docs.push(hit(render::record_with(
+                    &st, &idx, &app.vocab, r, false, ctx,
+                )));
             }
         }
     } else {
@@ -380,10 +375,12 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
             if !can_read(ctx, r) {
                 continue;
             }
-            if !all_versions && st.latest_of(&r.parent_id).map(|l| l.index) != Some(r.index) {
+            if !all_versions && idx.latest(&r.parent_id) != r.index {
                 continue;
             }
-            docs.push(hit(render::record(&st, &app.vocab, r, false, ctx)));
+            docs.push(hit(render::record_with(
+                &st, &idx, &app.vocab, r, false, ctx,
+            )));
         }
     }
     drop(st);
@@ -465,6 +462,7 @@ pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     check_accept(ctx)?;
     let p = paging(ctx, 25)?;
     let st = app.state();
+    let idx = crate::model::Index::new(&st);
     let parent = if let Some(r) = st.records.get(id) {
         r.parent_id.clone()
     } else if let Some(d) = st.drafts.get(id) {
@@ -485,7 +483,7 @@ pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         .into_iter()
         .skip(((p.page - 1) * p.size) as usize)
         .take(p.size as usize)
-        .map(|r| hit(render::record(&st, &app.vocab, r, false, ctx)))
+        .map(|r| hit(render::record_with(&st, &idx, &app.vocab, r, false, ctx)))
         .collect();
     let mut params = BTreeMap::new();
     params.insert("sort".to_string(), vec!["version".to_string()]);
