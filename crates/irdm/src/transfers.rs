@@ -1,16 +1,16 @@
 //! `irdm upload` and `irdm download`: parallel, verified, with progress bars.
 
 use std::io::IsTerminal;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use inveniordm::Client;
-use inveniordm::models::{FileEntry, Files};
-use inveniordm::transfer::{DownloadOptions, UploadOptions};
-use md5::{Digest, Md5};
+use inveniordm::repo::{DownloadFilesOptions, DownloadOutcome, UploadFilesOptions, UploadOutcome};
+
+/// A safe local path for a file key below a folder (the library's rules).
+pub use inveniordm::repo::local_path;
 
 use crate::{DownloadArgs, UploadArgs, exit, output};
 
@@ -106,20 +106,18 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
     Ok(out)
 }
 
-fn md5_of(path: &Path) -> Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Md5::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = std::io::Read::read(&mut f, &mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+/// A progress bar per file, removed when its bytes are all through.
+fn bar_factory(mp: &MultiProgress) -> inveniordm::repo::ProgressFactory {
+    let mp = mp.clone();
+    Arc::new(move |key: &str, len: u64| {
+        let pb = bar(&mp, key, len);
+        Arc::new(move |n: u64| {
+            pb.inc(n);
+            if pb.position() >= pb.length().unwrap_or(u64::MAX) {
+                pb.finish_and_clear();
+            }
+        }) as inveniordm::transfer::Progress
+    })
 }
 
 /// `irdm upload`.
@@ -128,103 +126,46 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
     if files.is_empty() {
         bail!("nothing to upload: the folders are empty");
     }
-    let existing: Files = c.drafts().files(&a.draft_id).await?;
-    // Decide per file: skip (same content already there), replace, or upload.
-    let mut todo = Vec::new();
-    let mut replace = Vec::new();
-    for (path, key) in files {
-        if let Some(e) = existing.get(&key) {
-            let local_size = std::fs::metadata(&path)?.len();
-            if e.is_completed()
-                && e.size == Some(local_size)
-                && e.md5().map(str::to_string) == Some(md5_of(&path)?)
-            {
-                if !json {
-                    eprintln!("{key}: already uploaded, same checksum");
-                } else {
-                    output::json_line(e)?;
-                }
-                continue;
-            }
-            if e.is_completed() && !a.replace {
-                bail!(
-                    "the draft already has {key} with other content; pass --replace to replace it"
-                );
-            }
-            replace.push(key.clone());
-        }
-        todo.push((path, key));
-    }
-    // Every local check passed: only now touch the draft.
-    for key in &replace {
-        c.drafts()
-            .file_delete(&a.draft_id, key)
-            .await
-            .with_context(|| format!("removing the old {key}"))?;
-    }
-    // Register every key in one request (concurrent registrations race on the server's
-    // bucket), then send the contents in parallel.
-    for chunk in todo.chunks(100) {
-        let entries: Vec<FileEntry> = chunk
-            .iter()
-            .map(|(_, k)| FileEntry::init(k.clone()))
-            .collect();
-        c.drafts()
-            .file_upload_start_many(&a.draft_id, &entries)
-            .await
-            .context("registering the files on the draft")?;
-    }
     let mp = bars(quiet);
-    let client = c.clone();
-    let draft = a.draft_id.clone();
-    let results: Vec<Result<FileEntry>> =
-        futures_util::stream::iter(todo.into_iter().map(|(path, key)| {
-            let client = client.clone();
-            let draft = draft.clone();
-            let mp = mp.clone();
-            async move {
-                let len = tokio::fs::metadata(&path)
-                    .await
-                    .map(|m| m.len())
-                    .unwrap_or(0);
-                let pb = bar(&mp, &key, len);
-                let p2 = pb.clone();
-                let opts = UploadOptions {
-                    key: Some(key.clone()),
-                    progress: Some(Arc::new(move |n| p2.inc(n))),
-                    registered: true,
-                    ..UploadOptions::default()
-                };
-                let r = client
-                    .drafts()
-                    .file_upload_with(&draft, &path, &opts)
-                    .await
-                    .with_context(|| format!("uploading {}", path.display()));
-                pb.finish_and_clear();
-                r
+    let opts = UploadFilesOptions {
+        jobs: a.jobs,
+        replace: a.replace,
+        progress: Some(bar_factory(&mp)),
+    };
+    let results = c
+        .repo()
+        .upload_files(&a.draft_id, &files, &opts)
+        .await
+        .map_err(|e| match e {
+            inveniordm::Error::InvalidArgument(m) if m.contains("other content") => {
+                anyhow::anyhow!("{m}; pass --replace to replace it")
             }
-        }))
-        .buffer_unordered(a.jobs.max(1))
-        .collect()
-        .await;
+            e => e.into(),
+        })?;
+    let _ = mp.clear();
     let mut failed = Vec::new();
-    for r in results {
+    for (key, r) in results {
         match r {
-            Ok(e) => {
+            Ok(UploadOutcome::AlreadyThere(e)) => {
+                if json {
+                    output::json_line(&e)?;
+                } else {
+                    eprintln!("{key}: already uploaded, same checksum");
+                }
+            }
+            Ok(UploadOutcome::Uploaded(e)) => {
                 if json {
                     output::json_line(&e)?;
                 } else {
                     eprintln!(
-                        "{}: uploaded, {} {}",
-                        e.key.as_deref().unwrap_or("?"),
+                        "{key}: uploaded, {} {}",
                         output::size(e.size.unwrap_or(0)),
                         e.checksum.as_deref().unwrap_or("")
                     );
                 }
             }
-            Err(e) => {
-                failed.push(e);
-            }
+            Ok(_) => {}
+            Err(e) => failed.push(anyhow::Error::from(e).context(format!("uploading {key}"))),
         }
     }
     match output::worst(failed) {
@@ -233,135 +174,44 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
     }
 }
 
-/// A safe local path for a file key below `root`: no absolute paths, no `..`, no drive
-/// prefixes or stream names (`:`), no backslashes or NUL.
-pub fn local_path(root: &Path, key: &str) -> Result<PathBuf> {
-    let mut p = root.to_path_buf();
-    for part in key.split('/') {
-        if part.is_empty() || part == "." {
-            continue;
-        }
-        let reserved = cfg!(windows) && {
-            let stem = part.split('.').next().unwrap_or("").to_ascii_uppercase();
-            ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
-                || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4)
-        };
-        if part == ".." || part.contains(['\\', '\0', ':']) || reserved {
-            bail!(
-                "the file key {key:?} cannot be written safely below {}",
-                root.display()
-            );
-        }
-        p.push(part);
-    }
-    if p == root {
-        bail!("the file key {key:?} has no file name");
-    }
-    Ok(p)
-}
-
 /// `irdm download`.
 pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> Result<u8> {
-    let listing = if a.draft {
-        c.drafts().files(&a.id).await?
-    } else {
-        c.records().files(&a.id).await?
+    let mp = bars(quiet);
+    let opts = DownloadFilesOptions {
+        jobs: a.jobs,
+        draft: a.draft,
+        overwrite: a.force,
+        progress: Some(bar_factory(&mp)),
     };
-    let all: Vec<FileEntry> = listing.iter().cloned().collect();
-    let chosen: Vec<FileEntry> = if a.keys.is_empty() {
-        all
-    } else {
-        let mut v = Vec::new();
-        for k in &a.keys {
-            match all.iter().find(|e| e.key.as_deref() == Some(k)) {
-                Some(e) => v.push(e.clone()),
-                None => bail!(
-                    "{} has no file {k:?} (it has: {})",
-                    a.id,
-                    all.iter()
-                        .filter_map(|e| e.key.clone())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+    let keys = (!a.keys.is_empty()).then_some(a.keys.as_slice());
+    let results = c
+        .repo()
+        .download_files(&a.id, keys, &a.output, &opts)
+        .await
+        .map_err(|e| match e {
+            inveniordm::Error::InvalidArgument(m) if m.contains("other content") => {
+                anyhow::anyhow!("{m}; pass --force to replace it")
             }
-        }
-        v
-    };
-    if chosen.is_empty() {
+            e => e.into(),
+        })?;
+    let _ = mp.clear();
+    if results.is_empty() && !json {
         eprintln!("{} has no files", a.id);
-        return Ok(exit::OK);
     }
-    let mut todo = Vec::new();
-    let mut chosen = chosen;
-    chosen.dedup_by(|x, y| x.key == y.key);
-    // Two keys must never write the same local file (or one another's partial file).
-    let mut claimed: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-    for e in &chosen {
-        let key = e.key.clone().unwrap_or_default();
-        let dest = local_path(&a.output, &key)?;
-        for p in [dest.clone(), inveniordm::transfer::part_path(&dest)] {
-            let norm = p.to_string_lossy().to_lowercase();
-            if let Some(other) = claimed.insert(norm, key.clone())
-                && other != key
-            {
-                bail!(
-                    "the keys {other:?} and {key:?} would be saved to the same local file; download them separately"
-                );
-            }
-        }
-    }
-    for e in chosen {
-        let key = e.key.clone().unwrap_or_default();
-        let dest = local_path(&a.output, &key)?;
-        if dest.exists() {
-            if e.md5().is_some() && e.md5().map(str::to_string) == Some(md5_of(&dest)?) {
-                if !json {
+    let mut failed = Vec::new();
+    for (key, r) in results {
+        match r {
+            Ok(DownloadOutcome::AlreadyThere(path)) => {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"key": key, "path": path.display().to_string(), "skipped": true})
+                    );
+                } else {
                     eprintln!("{key}: already there, same checksum");
                 }
-                continue;
             }
-            if !a.force {
-                bail!(
-                    "{} exists with other content; pass --force to replace it",
-                    dest.display()
-                );
-            }
-        }
-        todo.push((e, key, dest));
-    }
-    let mp = bars(quiet);
-    let results: Vec<Result<(String, inveniordm::transfer::Downloaded)>> =
-        futures_util::stream::iter(todo.into_iter().map(|(e, key, dest)| {
-            let client = c.clone();
-            let id = a.id.clone();
-            let draft = a.draft;
-            let force = a.force;
-            let mp = mp.clone();
-            async move {
-                let pb = bar(&mp, &key, e.size.unwrap_or(0));
-                let p2 = pb.clone();
-                let opts = DownloadOptions {
-                    progress: Some(Arc::new(move |n| p2.inc(n))),
-                    resume: true,
-                    overwrite: force,
-                };
-                let r = if draft {
-                    client.drafts().download_to(&id, &key, &dest, &opts).await
-                } else {
-                    client.records().download_to(&id, &key, &dest, &opts).await
-                };
-                pb.finish_and_clear();
-                r.map(|d| (key.clone(), d))
-                    .with_context(|| format!("downloading {key}"))
-            }
-        }))
-        .buffer_unordered(a.jobs.max(1))
-        .collect()
-        .await;
-    let mut failed = Vec::new();
-    for r in results {
-        match r {
-            Ok((key, d)) => {
+            Ok(DownloadOutcome::Downloaded(d)) => {
                 if json {
                     println!(
                         "{}",
@@ -381,9 +231,8 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
                     );
                 }
             }
-            Err(e) => {
-                failed.push(e);
-            }
+            Ok(_) => {}
+            Err(e) => failed.push(anyhow::Error::from(e).context(format!("downloading {key}"))),
         }
     }
     match output::worst(failed) {

@@ -4,6 +4,12 @@
 //! The low-level API ([`crate::api`]) maps one call to one request and hides nothing. This
 //! module is where several requests make one operation.
 
+mod batch;
+
+pub use batch::{
+    DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
+    local_path, md5_file,
+};
 use inveniordm_models::Record;
 
 use crate::{Client, Error, Result};

@@ -57,6 +57,7 @@ macro_rules! for_each_scenario {
             raw_escape_hatch,
             update_round_trip_changes_nothing,
             resumed_and_corrupt_downloads,
+            many_files_at_once,
         );
     };
 }
@@ -1108,6 +1109,148 @@ async fn resumed_and_corrupt_downloads(env: &Env) {
         }
         Err(e) => panic!("{e}"),
     }
+}
+
+async fn many_files_at_once(env: &Env) {
+    use inveniordm::repo::{
+        DownloadFilesOptions, DownloadOutcome, UploadFilesOptions, UploadOutcome,
+    };
+    let c = &env.client;
+    let d = c
+        .drafts()
+        .create(&new_draft(&format!("Batch {}", env.tag)))
+        .await
+        .expect("create");
+    let did = id(&d);
+    let mut files = Vec::new();
+    for i in 0..6 {
+        let key = if i % 2 == 0 {
+            format!("part-{i}.bin")
+        } else {
+            format!("sub/dir/part-{i}.bin")
+        };
+        let data: Vec<u8> = (0..(20_000 + i * 997))
+            .map(|b| (b * (i + 3)) as u8)
+            .collect();
+        files.push((write(env, &format!("batch-{i}"), &data).await, key));
+    }
+    let opts = UploadFilesOptions {
+        jobs: 3,
+        ..Default::default()
+    };
+    let first = c
+        .repo()
+        .upload_files(&did, &files, &opts)
+        .await
+        .expect("upload");
+    assert_eq!(first.len(), 6);
+    assert!(
+        first
+            .iter()
+            .all(|(_, r)| matches!(r, Ok(UploadOutcome::Uploaded(_)))),
+        "{first:?}"
+    );
+    let again = c
+        .repo()
+        .upload_files(&did, &files, &opts)
+        .await
+        .expect("again");
+    assert!(
+        again
+            .iter()
+            .all(|(_, r)| matches!(r, Ok(UploadOutcome::AlreadyThere(_)))),
+        "{again:?}"
+    );
+    // Other content under an existing key: refused unless replacing, and then replaced.
+    let changed = write(env, "batch-changed", b"changed").await;
+    let one = vec![(changed, files[0].1.clone())];
+    assert!(
+        c.repo().upload_files(&did, &one, &opts).await.is_err(),
+        "replacing needs consent"
+    );
+    let replaced = c
+        .repo()
+        .upload_files(
+            &did,
+            &one,
+            &UploadFilesOptions {
+                replace: true,
+                ..opts.clone()
+            },
+        )
+        .await
+        .expect("replace");
+    assert!(matches!(replaced[0].1, Ok(UploadOutcome::Uploaded(_))));
+    c.drafts().publish(&did).await.expect("publish");
+
+    let out = env.dir.join("batch-out");
+    let dopts = DownloadFilesOptions {
+        jobs: 3,
+        ..Default::default()
+    };
+    let got = c
+        .repo()
+        .download_files(&did, None, &out, &dopts)
+        .await
+        .expect("download");
+    assert_eq!(got.len(), 6);
+    for (key, r) in &got {
+        assert!(
+            matches!(r, Ok(DownloadOutcome::Downloaded(d)) if d.verified),
+            "{key}: {r:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(out.join("part-0.bin")).expect("read"),
+        b"changed"
+    );
+    let expected1 = std::fs::read(&files[1].0).expect("read");
+    assert_eq!(
+        std::fs::read(out.join("sub/dir/part-1.bin")).expect("read"),
+        expected1
+    );
+    let again = c
+        .repo()
+        .download_files(&did, None, &out, &dopts)
+        .await
+        .expect("again");
+    assert!(
+        again
+            .iter()
+            .all(|(_, r)| matches!(r, Ok(DownloadOutcome::AlreadyThere(_))))
+    );
+    std::fs::write(out.join("part-2.bin"), b"local edit").expect("write");
+    assert!(
+        c.repo()
+            .download_files(&did, Some(&["part-2.bin".to_string()]), &out, &dopts)
+            .await
+            .is_err(),
+        "no silent overwrite"
+    );
+    assert_eq!(
+        std::fs::read(out.join("part-2.bin")).expect("read"),
+        b"local edit"
+    );
+    let some = c
+        .repo()
+        .download_files(
+            &did,
+            Some(&["part-2.bin".to_string()]),
+            &out,
+            &DownloadFilesOptions {
+                overwrite: true,
+                ..dopts.clone()
+            },
+        )
+        .await
+        .expect("overwrite");
+    assert_eq!(some.len(), 1);
+    assert!(
+        c.repo()
+            .download_files(&did, Some(&["nope".to_string()]), &out, &dopts)
+            .await
+            .is_err()
+    );
 }
 
 /// Runs every scenario against a server and returns (passed, failures).

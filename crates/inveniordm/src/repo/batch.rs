@@ -1,0 +1,342 @@
+//! Many files at once: parallel, verified uploads to a draft and downloads into a folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use inveniordm_models::{FileEntry, Files};
+use md5::{Digest, Md5};
+use tokio::io::AsyncReadExt;
+
+use super::RepoApi;
+use crate::transfer::{DownloadOptions, Downloaded, Progress, UploadOptions, part_path};
+use crate::{Error, Result};
+
+/// Makes the progress callback of one file from its key and size (e.g. one progress bar each).
+pub type ProgressFactory = Arc<dyn Fn(&str, u64) -> Progress + Send + Sync>;
+
+/// Options of [`RepoApi::upload_files`].
+#[derive(Clone, Default)]
+pub struct UploadFilesOptions {
+    /// Files sent at the same time (at least 1; default 1).
+    pub jobs: usize,
+    /// Replace files the draft already has with different content (default: refuse).
+    pub replace: bool,
+    /// Progress of each file.
+    pub progress: Option<ProgressFactory>,
+}
+
+impl std::fmt::Debug for UploadFilesOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadFilesOptions")
+            .field("jobs", &self.jobs)
+            .field("replace", &self.replace)
+            .finish()
+    }
+}
+
+/// What happened to one file of a batch upload.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UploadOutcome {
+    /// Uploaded and verified.
+    Uploaded(FileEntry),
+    /// The draft already had it, with the same md5: nothing sent.
+    AlreadyThere(FileEntry),
+}
+
+/// Options of [`RepoApi::download_files`].
+#[derive(Clone, Default)]
+pub struct DownloadFilesOptions {
+    /// Files fetched at the same time (at least 1; default 1).
+    pub jobs: usize,
+    /// Read the draft's files instead of the published record's.
+    pub draft: bool,
+    /// Replace local files whose content differs (default: refuse).
+    pub overwrite: bool,
+    /// Progress of each file.
+    pub progress: Option<ProgressFactory>,
+}
+
+impl std::fmt::Debug for DownloadFilesOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadFilesOptions")
+            .field("jobs", &self.jobs)
+            .field("draft", &self.draft)
+            .field("overwrite", &self.overwrite)
+            .finish()
+    }
+}
+
+/// What happened to one file of a batch download.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DownloadOutcome {
+    /// Downloaded (and verified when the server reported an md5).
+    Downloaded(Downloaded),
+    /// A local file with the same md5 was already there: nothing fetched.
+    AlreadyThere(PathBuf),
+}
+
+/// The md5 of a local file, hex.
+pub async fn md5_file(path: &Path) -> Result<String> {
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .await
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A safe local path for a file key below `root`: `/` separates folders; absolute paths,
+/// `..`, drive prefixes and stream names (`:`), backslashes, NUL and (on Windows) reserved
+/// device names are refused.
+pub fn local_path(root: &Path, key: &str) -> Result<PathBuf> {
+    let mut p = root.to_path_buf();
+    for part in key.split('/') {
+        if part.is_empty() || part == "." {
+            continue;
+        }
+        let reserved = cfg!(windows) && {
+            let stem = part.split('.').next().unwrap_or("").to_ascii_uppercase();
+            ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
+                || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4)
+        };
+        if part == ".." || part.contains(['\\', '\0', ':']) || reserved {
+            return Err(Error::InvalidArgument(format!(
+                "the file key {key:?} cannot be written safely below {}",
+                root.display()
+            )));
+        }
+        p.push(part);
+    }
+    if p == root {
+        return Err(Error::InvalidArgument(format!(
+            "the file key {key:?} has no file name"
+        )));
+    }
+    Ok(p)
+}
+
+impl RepoApi<'_> {
+    /// Uploads local files to a draft under the given keys.
+    ///
+    /// Every local file is checked first, and only then is the draft changed: files the draft
+    /// already has with the same md5 are skipped, pending ones are sent again, and completed
+    /// ones with other content are replaced only with `replace` (otherwise nothing is done and
+    /// an error says which key). All keys are registered in one request, then the contents
+    /// are streamed `jobs` at a time, each verified against the server's md5.
+    ///
+    /// Returns one result per file, in the order given; the outer error is for the planning
+    /// steps.
+    pub async fn upload_files(
+        &self,
+        draft: &str,
+        files: &[(PathBuf, String)],
+        opts: &UploadFilesOptions,
+    ) -> Result<Vec<(String, Result<UploadOutcome>)>> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (p, k) in files {
+            if !seen.insert(k) {
+                return Err(Error::InvalidArgument(format!(
+                    "two files would get the key {k:?} (one is {})",
+                    p.display()
+                )));
+            }
+        }
+        let existing: Files = self.client.drafts().files(draft).await?;
+        let mut outcomes: BTreeMap<usize, Result<UploadOutcome>> = BTreeMap::new();
+        let mut todo = Vec::new();
+        let mut replace = Vec::new();
+        for (i, (path, key)) in files.iter().enumerate() {
+            let meta = tokio::fs::metadata(path)
+                .await
+                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            if !meta.is_file() {
+                return Err(Error::InvalidArgument(format!(
+                    "{} is not a file",
+                    path.display()
+                )));
+            }
+            if let Some(e) = existing.get(key) {
+                if e.is_completed()
+                    && e.size == Some(meta.len())
+                    && e.md5().map(str::to_ascii_lowercase) == Some(md5_file(path).await?)
+                {
+                    outcomes.insert(i, Ok(UploadOutcome::AlreadyThere(e.clone())));
+                    continue;
+                }
+                if e.is_completed() && !opts.replace {
+                    return Err(Error::InvalidArgument(format!(
+                        "the draft already has {key} with other content (replace it explicitly)"
+                    )));
+                }
+                replace.push(key.clone());
+            }
+            todo.push((i, path.clone(), key.clone()));
+        }
+        for key in &replace {
+            self.client.drafts().file_delete(draft, key).await?;
+        }
+        for chunk in todo.chunks(100) {
+            let entries: Vec<FileEntry> = chunk
+                .iter()
+                .map(|(_, _, k)| FileEntry::init(k.clone()))
+                .collect();
+            self.client
+                .drafts()
+                .file_upload_start_many(draft, &entries)
+                .await?;
+        }
+        let client = self.client.clone();
+        let results: Vec<(usize, Result<UploadOutcome>)> =
+            futures_util::stream::iter(todo.into_iter().map(|(i, path, key)| {
+                let client = client.clone();
+                let draft = draft.to_string();
+                let progress = opts.progress.clone();
+                async move {
+                    let len = tokio::fs::metadata(&path)
+                        .await
+                        .map(|m| m.len())
+                        .unwrap_or(0);
+                    let upload = UploadOptions {
+                        key: Some(key.clone()),
+                        progress: progress.map(|f| f(&key, len)),
+                        registered: true,
+                        ..UploadOptions::default()
+                    };
+                    let r = client
+                        .drafts()
+                        .file_upload_with(&draft, &path, &upload)
+                        .await
+                        .map(UploadOutcome::Uploaded);
+                    (i, r)
+                }
+            }))
+            .buffer_unordered(opts.jobs.max(1))
+            .collect()
+            .await;
+        outcomes.extend(results);
+        Ok(outcomes
+            .into_iter()
+            .map(|(i, r)| (files[i].1.clone(), r))
+            .collect())
+    }
+
+    /// Downloads a record's (or, with `draft`, a draft's) files into `dir`, each verified
+    /// against the server's size and md5, `jobs` at a time; `keys` limits it to some files.
+    ///
+    /// Keys become paths below `dir` (`/` makes folders); keys that would leave `dir` or that
+    /// would share a local file are refused before anything is fetched. A local file with the
+    /// same md5 is kept as it is; one with other content is replaced only with `overwrite`.
+    /// Interrupted downloads resume.
+    pub async fn download_files(
+        &self,
+        id: &str,
+        keys: Option<&[String]>,
+        dir: &Path,
+        opts: &DownloadFilesOptions,
+    ) -> Result<Vec<(String, Result<DownloadOutcome>)>> {
+        let listing = if opts.draft {
+            self.client.drafts().files(id).await?
+        } else {
+            self.client.records().files(id).await?
+        };
+        let all: Vec<FileEntry> = listing.iter().cloned().collect();
+        let mut chosen: Vec<FileEntry> = match keys {
+            None => all,
+            Some(keys) => {
+                let mut v = Vec::new();
+                for k in keys {
+                    match all.iter().find(|e| e.key.as_deref() == Some(k.as_str())) {
+                        Some(e) => v.push(e.clone()),
+                        None => {
+                            return Err(Error::InvalidArgument(format!(
+                                "{id} has no file {k:?} (it has: {})",
+                                all.iter()
+                                    .filter_map(|e| e.key.clone())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )));
+                        }
+                    }
+                }
+                v
+            }
+        };
+        chosen.dedup_by(|x, y| x.key == y.key);
+        // Two keys must never write the same local file (or one another's partial file).
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        let mut plan = Vec::new();
+        for e in chosen {
+            let key = e.key.clone().unwrap_or_default();
+            let dest = local_path(dir, &key)?;
+            for p in [dest.clone(), part_path(&dest)] {
+                if let Some(other) = claimed.insert(p.to_string_lossy().to_lowercase(), key.clone())
+                    && other != key
+                {
+                    return Err(Error::InvalidArgument(format!(
+                        "the keys {other:?} and {key:?} would be saved to the same local file"
+                    )));
+                }
+            }
+            plan.push((e, key, dest));
+        }
+        let mut outcomes = Vec::new();
+        let mut todo = Vec::new();
+        for (e, key, dest) in plan {
+            if tokio::fs::try_exists(&dest).await.unwrap_or(false) {
+                if let Some(m) = e.md5()
+                    && m.eq_ignore_ascii_case(&md5_file(&dest).await?)
+                {
+                    outcomes.push((key, Ok(DownloadOutcome::AlreadyThere(dest))));
+                    continue;
+                }
+                if !opts.overwrite {
+                    return Err(Error::InvalidArgument(format!(
+                        "{} exists with other content (allow overwriting to replace it)",
+                        dest.display()
+                    )));
+                }
+            }
+            todo.push((e, key, dest));
+        }
+        let client = self.client.clone();
+        let results: Vec<(String, Result<DownloadOutcome>)> =
+            futures_util::stream::iter(todo.into_iter().map(|(e, key, dest)| {
+                let client = client.clone();
+                let id = id.to_string();
+                let progress = opts.progress.clone();
+                let (draft, overwrite) = (opts.draft, opts.overwrite);
+                async move {
+                    let dl = DownloadOptions {
+                        progress: progress.map(|f| f(&key, e.size.unwrap_or(0))),
+                        resume: true,
+                        overwrite,
+                    };
+                    let r = if draft {
+                        client.drafts().download_to(&id, &key, &dest, &dl).await
+                    } else {
+                        client.records().download_to(&id, &key, &dest, &dl).await
+                    };
+                    (key, r.map(DownloadOutcome::Downloaded))
+                }
+            }))
+            .buffer_unordered(opts.jobs.max(1))
+            .collect()
+            .await;
+        outcomes.extend(results);
+        Ok(outcomes)
+    }
+}
