@@ -10,9 +10,27 @@ pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
     local_path, md5_file,
 };
-use inveniordm_models::Record;
+use std::path::PathBuf;
+
+use inveniordm_models::{Metadata, Record};
 
 use crate::{Client, Error, Result};
+
+/// What [`RepoApi::new_version`] makes of a record's next version.
+#[derive(Debug, Clone, Default)]
+pub struct NewVersionPlan {
+    /// Keys of the previous version's files to leave out.
+    pub remove: Vec<String>,
+    /// Local files to add, as (path, key); a key the previous version has is replaced.
+    pub add: Vec<(PathBuf, String)>,
+    /// Metadata of the new version (replaces the copied metadata; on v13 the copy lacks
+    /// `publication_date` and `version`, so set them here or the publish is refused).
+    pub metadata: Option<Metadata>,
+    /// Publish the new version at the end.
+    pub publish: bool,
+    /// Files uploaded at the same time.
+    pub jobs: usize,
+}
 
 /// Workflows. See [`Client::repo`].
 #[derive(Debug, Clone, Copy)]
@@ -64,5 +82,53 @@ impl RepoApi<'_> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Makes the next version of a published record: creates (or reuses) the new-version
+    /// draft, links the previous version's files into it, leaves out and replaces files as
+    /// planned, uploads the new ones (verified), sets the metadata and, if asked, publishes.
+    /// Returns the draft, or the record when published.
+    ///
+    /// Files that are kept are linked, never copied or re-sent.
+    pub async fn new_version(&self, record_id: &str, plan: &NewVersionPlan) -> Result<Record> {
+        let drafts = self.client.drafts();
+        let draft = drafts.new_version(record_id).await?;
+        let id = draft.id.clone().ok_or_else(|| {
+            Error::InvalidArgument("the server returned a draft without an id".into())
+        })?;
+        let files_on = draft.files.as_ref().and_then(|f| f.enabled) != Some(false);
+        if files_on && drafts.files(&id).await?.iter().next().is_none() {
+            let previous = self.client.records().files(record_id).await?;
+            if previous.iter().next().is_some() {
+                drafts.files_import(&id).await?;
+            }
+        }
+        let present = drafts.files(&id).await?;
+        for key in plan.remove.iter().chain(plan.add.iter().map(|(_, k)| k)) {
+            if present.get(key).is_some() {
+                drafts.file_delete(&id, key).await?;
+            }
+        }
+        if !plan.add.is_empty() {
+            let opts = UploadFilesOptions {
+                jobs: plan.jobs,
+                ..UploadFilesOptions::default()
+            };
+            for (key, r) in self.upload_files(&id, &plan.add, &opts).await? {
+                r.map_err(|e| {
+                    tracing::warn!(key = %key, error = %e, "upload failed");
+                    e
+                })?;
+            }
+        }
+        let mut current = drafts.get(&id).await?;
+        if let Some(m) = &plan.metadata {
+            current.metadata = Some(m.clone());
+            current = drafts.update(&id, &current).await?;
+        }
+        if plan.publish {
+            return self.publish(&id).await;
+        }
+        Ok(current)
     }
 }

@@ -58,6 +58,7 @@ macro_rules! for_each_scenario {
             update_round_trip_changes_nothing,
             resumed_and_corrupt_downloads,
             many_files_at_once,
+            next_version_in_one_call,
         );
     };
 }
@@ -1251,6 +1252,69 @@ async fn many_files_at_once(env: &Env) {
             .await
             .is_err()
     );
+}
+
+async fn next_version_in_one_call(env: &Env) {
+    let c = &env.client;
+    let v1 = published(
+        env,
+        &format!("Planned versions {}", env.tag),
+        &[("a.txt", b"a1"), ("b.txt", b"b1"), ("c.txt", b"c1")],
+    )
+    .await;
+    let v1id = id(&v1);
+    let mut m = metadata(&format!("Planned versions {} (v2)", env.tag));
+    m.version = Some("v2".into());
+    m.publication_date = Some("2026-11-27".into());
+    let plan = inveniordm::repo::NewVersionPlan {
+        remove: vec!["b.txt".into()],
+        add: vec![
+            (write(env, "c2", b"c2").await, "c.txt".into()),
+            (write(env, "d2", b"d2").await, "d.txt".into()),
+        ],
+        metadata: Some(m),
+        publish: true,
+        jobs: 2,
+    };
+    let v2 = c
+        .repo()
+        .new_version(&v1id, &plan)
+        .await
+        .expect("new version");
+    let v2id = id(&v2);
+    assert_ne!(v2id, v1id);
+    assert_eq!(v2.is_published, Some(true));
+    assert_eq!(
+        v2.metadata.as_ref().and_then(|m| m.version.as_deref()),
+        Some("v2")
+    );
+    let mut keys: Vec<String> = c
+        .records()
+        .files(&v2id)
+        .await
+        .expect("files")
+        .iter()
+        .filter_map(|f| f.key.clone())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, vec!["a.txt", "c.txt", "d.txt"]);
+    for (rid, key, want) in [
+        (&v2id, "a.txt", &b"a1"[..]),
+        (&v2id, "c.txt", b"c2"),
+        (&v2id, "d.txt", b"d2"),
+        (&v1id, "b.txt", b"b1"),
+        (&v1id, "c.txt", b"c1"),
+    ] {
+        let got = c
+            .records()
+            .file_download(rid, key)
+            .await
+            .expect("dl")
+            .bytes()
+            .await
+            .expect("read");
+        assert_eq!(got, want, "{rid} {key}");
+    }
 }
 
 /// Runs every scenario against a server and returns (passed, failures).
