@@ -11,19 +11,16 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::model::{Doc, FileRow, State};
 use crate::render::{self, bucket};
-use crate::routes::can_read_files;
+use crate::routes::{can_read_files, draft_for, record_for};
 use crate::server::{App, Ctx, json_body};
 use crate::util::{self, ApiError, ApiResult, json_response};
 
 const MAX_FILES: usize = 100;
 
+/// A draft of the caller's (anonymous callers are refused before the look-up).
 fn owned_draft<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
-    let user = ctx.require_user()?;
-    match st.drafts.get(id) {
-        Some(d) if d.owner == user => Ok(d),
-        Some(_) => Err(ApiError::forbidden()),
-        None => Err(ApiError::pid_not_found()),
-    }
+    ctx.require_user()?;
+    draft_for(st, ctx, id)
 }
 
 fn no_file(id: &str, key: &str) -> ApiError {
@@ -51,14 +48,6 @@ pub fn list(app: &App, ctx: &Ctx, id: &str, draft: bool) -> ApiResult {
     ))
 }
 
-fn record_for<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
-    match st.records.get(id) {
-        Some(r) => Ok(r),
-        None if st.drafts.contains_key(id) => Err(ApiError::pid_not_registered()),
-        None => Err(ApiError::pid_not_found()),
-    }
-}
-
 /// `POST …/draft/files`: registers keys.
 pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     {
@@ -67,10 +56,7 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     }
     let input = json_body(app, ctx, body).await?;
     let Some(list) = input.as_array() else {
-        return Err(ApiError::validation(vec![(
-            "_schema".into(),
-            "Invalid input type.".into(),
-        )]));
+        return Err(ApiError::invalid_input());
     };
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -196,10 +182,7 @@ pub async fn delete_all(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         ));
     }
     app.clear_bucket(&mut st, &bucket(id, true))?;
-    Ok(Response::builder()
-        .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+    Ok(util::no_content())
 }
 
 /// Routes `…/draft/files/{key…}[/content|/commit]`.
@@ -246,10 +229,7 @@ pub async fn draft_file(
             }
             let input = json_body(app, ctx, body).await?;
             let Some(o) = input.as_object() else {
-                return Err(ApiError::validation(vec![(
-                    "_schema".into(),
-                    "Invalid input type.".into(),
-                )]));
+                return Err(ApiError::invalid_input());
             };
             if let Some(k) = o
                 .keys()
@@ -299,10 +279,7 @@ pub async fn draft_file(
                     app.drop_blob(b);
                 }
             };
-            Ok(Response::builder()
-                .status(StatusCode::NO_CONTENT)
-                .body(Body::empty())
-                .unwrap_or_default())
+            Ok(util::no_content())
         }
         _ => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

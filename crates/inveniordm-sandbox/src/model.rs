@@ -203,6 +203,19 @@ impl State {
         self.versions_of(parent).into_iter().next()
     }
 
+    /// A new record id used by no draft, record or parent.
+    pub fn fresh_id(&self) -> String {
+        loop {
+            let id = crate::util::new_record_id();
+            if !self.drafts.contains_key(&id)
+                && !self.records.contains_key(&id)
+                && !self.parents.contains_key(&id)
+            {
+                return id;
+            }
+        }
+    }
+
     /// Whether any blob is still referenced by a file row.
     pub fn blob_in_use(&self, blob: &str) -> bool {
         self.files.values().any(|f| f.blob.as_deref() == Some(blob))

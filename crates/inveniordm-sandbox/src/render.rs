@@ -20,17 +20,9 @@ fn bucket_uuid(bucket: &str) -> String {
     use sha2::Digest;
     let h: String = sha2::Sha256::digest(bucket.as_bytes())
         .iter()
-        .take(16)
         .map(|b| format!("{b:02x}"))
         .collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::util::uuid_from_hex(&h)
 }
 
 /// The extension of a key, lower-cased.
@@ -627,19 +619,4 @@ pub fn entries_summary(doc: &mut Value, keep_storage_class: bool) {
             }
         }
     }
-}
-
-/// Rewrites the JSON body of a response.
-pub fn rewrite_json(
-    r: axum::response::Response,
-    f: impl FnOnce(&mut Value),
-) -> axum::response::Response {
-    let (parts, body) = r.into_parts();
-    // Bodies built by this server are in-memory JSON: reading them back cannot block.
-    let bytes = futures_util::FutureExt::now_or_never(axum::body::to_bytes(body, usize::MAX))
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let mut v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    f(&mut v);
-    axum::response::Response::from_parts(parts, axum::body::Body::from(v.to_string()))
 }

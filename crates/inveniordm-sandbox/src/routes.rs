@@ -91,7 +91,8 @@ fn not_allowed() -> ApiResult {
 }
 
 /// The draft with this id, if the caller may see it.
-fn draft_for<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
+/// The draft with this id, if the caller owns it.
+pub fn draft_for<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
     let d = match st.drafts.get(id) {
         Some(d) => d,
         None => return Err(ApiError::pid_not_found()),
@@ -160,16 +161,14 @@ fn draft_response(
     ctx: &Ctx,
     status: StatusCode,
     errors: &[(String, String)],
+    tweak: impl FnOnce(&mut Value),
 ) -> Response {
-    let mut body = render::record(st, &app.vocab, d, true, ctx);
-    if !errors.is_empty() {
-        body["errors"] = util::group_errors(errors);
-    }
-    let ui = render::wants_ui(ctx);
-    if ui {
-        render::add_ui(&app.vocab, &mut body);
-    }
-    render::negotiated(with_etag(json_response(status, &body), d.revision_id), ui)
+    record_response_with(app, st, d, true, ctx, status, |body| {
+        if !errors.is_empty() {
+            body["errors"] = util::group_errors(errors);
+        }
+        tweak(body);
+    })
 }
 
 fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
@@ -232,10 +231,7 @@ type Checked = (
 
 fn check_input(app: &App, input: &Value) -> ApiResult<Checked> {
     let Some(obj) = input.as_object() else {
-        return Err(ApiError::validation(vec![(
-            "_schema".into(),
-            "Invalid input type.".into(),
-        )]));
+        return Err(ApiError::invalid_input());
     };
     let mut errors = Vec::new();
     let metadata = validate::metadata(&app.vocab, obj.get("metadata"), &mut errors)?;
@@ -332,20 +328,10 @@ async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     let now = util::now();
     let expires = util::naive(&now);
     let mut st = app.state();
-    let mut id = util::new_record_id();
-    while st.drafts.contains_key(&id)
-        || st.records.contains_key(&id)
-        || st.parents.contains_key(&id)
-    {
-        id = util::new_record_id();
-    }
-    let mut parent_id = util::new_record_id();
-    while st.drafts.contains_key(&parent_id)
-        || st.records.contains_key(&parent_id)
-        || st.parents.contains_key(&parent_id)
-        || parent_id == id
-    {
-        parent_id = util::new_record_id();
+    let id = st.fresh_id();
+    let mut parent_id = st.fresh_id();
+    while parent_id == id {
+        parent_id = st.fresh_id();
     }
     let parent = Parent {
         id: parent_id.clone(),
@@ -383,12 +369,21 @@ async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     st.parents.insert(parent.id.clone(), parent);
     st.drafts.insert(id.clone(), d);
     let d = &st.drafts[&id];
-    let mut r = draft_response(app, &st, d, ctx, StatusCode::CREATED, &errors);
-    // The create response computes the access status before any file exists.
-    if d.access.get("record").and_then(Value::as_str) == Some("public") {
-        r = render::rewrite_json(r, |b| b["access"]["status"] = json!("metadata-only"));
-    }
-    Ok(r)
+    let public = d.access.get("record").and_then(Value::as_str) == Some("public");
+    Ok(draft_response(
+        app,
+        &st,
+        d,
+        ctx,
+        StatusCode::CREATED,
+        &errors,
+        |b| {
+            // The create response computes the access status before any file exists.
+            if public {
+                b["access"]["status"] = json!("metadata-only");
+            }
+        },
+    ))
 }
 
 async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
@@ -449,7 +444,15 @@ async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     app.persist("drafts", id, &d)?;
     st.drafts.insert(id.to_string(), d);
     let d = &st.drafts[id];
-    Ok(draft_response(app, &st, d, ctx, StatusCode::OK, &errors))
+    Ok(draft_response(
+        app,
+        &st,
+        d,
+        ctx,
+        StatusCode::OK,
+        &errors,
+        |_| {},
+    ))
 }
 
 async fn delete_draft(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
@@ -467,10 +470,7 @@ async fn delete_draft(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         app.unpersist("parents", &d.parent_id)?;
     }
     drop(st);
-    Ok(Response::builder()
-        .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+    Ok(util::no_content())
 }
 
 fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
@@ -542,14 +542,22 @@ fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     ))
 }
 
-fn owned_record<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
-    let user = ctx.require_user()?;
+/// The published record with this id (404 telling a draft-only id from an unknown one).
+pub fn record_for<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
     match st.records.get(id) {
-        Some(r) if r.owner == user => Ok(r),
-        Some(_) => Err(ApiError::forbidden()),
+        Some(r) => Ok(r),
         None if st.drafts.contains_key(id) => Err(ApiError::pid_not_registered()),
         None => Err(ApiError::pid_not_found()),
     }
+}
+
+fn owned_record<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
+    let user = ctx.require_user()?;
+    let r = record_for(st, id)?;
+    if r.owner != user {
+        return Err(ApiError::forbidden());
+    }
+    Ok(r)
 }
 
 fn edit(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
@@ -608,13 +616,7 @@ fn new_version(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         ));
     }
     let latest = st.latest_of(&r.parent_id).cloned().unwrap_or(r);
-    let mut new_id = util::new_record_id();
-    while st.drafts.contains_key(&new_id)
-        || st.records.contains_key(&new_id)
-        || st.parents.contains_key(&new_id)
-    {
-        new_id = util::new_record_id();
-    }
+    let new_id = st.fresh_id();
     let mut metadata = latest.metadata.clone();
     if app.limits.rdm_version < 14 {
         // v13 drops the publication date of a new version; v14 keeps it.
@@ -763,10 +765,7 @@ type LinkFields = (Option<String>, Option<Option<String>>, Option<String>);
 
 fn link_fields(input: &Value, creating: bool) -> ApiResult<LinkFields> {
     let Some(o) = input.as_object() else {
-        return Err(ApiError::validation(vec![(
-            "_schema".into(),
-            "Invalid input type.".into(),
-        )]));
+        return Err(ApiError::invalid_input());
     };
     let mut errors = Vec::new();
     let permission = match o.get("permission") {
@@ -887,8 +886,5 @@ fn delete_link(app: &App, ctx: &Ctx, id: &str, link_id: &str) -> ApiResult {
     }
     let parent = parent.clone();
     app.persist("parents", &p, &parent)?;
-    Ok(Response::builder()
-        .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+    Ok(util::no_content())
 }

@@ -29,7 +29,11 @@ pub fn random_hex(n: usize) -> String {
 
 /// A UUID-shaped random id.
 pub fn uuid() -> String {
-    let h = random_hex(16);
+    uuid_from_hex(&random_hex(16))
+}
+
+/// The first 32 hex digits of `h` in UUID form (`8-4-4-4-12`).
+pub fn uuid_from_hex(h: &str) -> String {
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
@@ -38,6 +42,13 @@ pub fn uuid() -> String {
         &h[16..20],
         &h[20..32]
     )
+}
+
+/// An empty 204 answer.
+pub fn no_content() -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
 }
 
 /// Now, as InvenioRDM writes timestamps (`2026-11-26T10:00:00.123456+00:00`).
@@ -100,6 +111,11 @@ impl ApiError {
             message: "A validation error occurred.".into(),
             errors,
         }
+    }
+
+    /// 400 "A validation error occurred." for a body that is not the JSON type expected.
+    pub fn invalid_input() -> Self {
+        Self::validation(vec![("_schema".into(), "Invalid input type.".into())])
     }
 
     /// 403 "Permission denied."

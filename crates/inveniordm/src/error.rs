@@ -149,6 +149,12 @@ impl Error {
         }
     }
 
+    /// Whether the request never reached the server (the connection could not be made), so
+    /// the server cannot have acted on it.
+    pub fn never_sent(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_connect())
+    }
+
     /// The field errors of a server error (empty otherwise).
     pub fn field_errors(&self) -> &[FieldError] {
         match self {

@@ -353,10 +353,7 @@ impl crate::api::DraftsApi<'_> {
         opts: &DownloadOptions,
     ) -> Result<Downloaded> {
         let entry = self.file_metadata(id, key).await?;
-        let url = self
-            .client
-            .url(&["records", id, "draft", "files", key, "content"])?;
-        download_verified(self.client, url, key, entry.md5(), entry.size, dest, opts).await
+        download_entry(self.client, id, true, key, &entry, dest, opts).await
     }
 }
 
@@ -370,8 +367,7 @@ impl crate::api::RecordsApi<'_> {
         opts: &DownloadOptions,
     ) -> Result<Downloaded> {
         let entry = self.file_metadata(id, key).await?;
-        let url = self.client.url(&["records", id, "files", key, "content"])?;
-        download_verified(self.client, url, key, entry.md5(), entry.size, dest, opts).await
+        download_entry(self.client, id, false, key, &entry, dest, opts).await
     }
 }
 
@@ -384,16 +380,56 @@ pub fn part_path(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The md5 state and length of a local file, read in one pass.
+pub(crate) async fn hash_file(path: &Path) -> Result<(Md5, u64)> {
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    let mut hasher = Md5::new();
+    let mut len = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .await
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        if n == 0 {
+            return Ok((hasher, len));
+        }
+        hasher.update(&buf[..n]);
+        len += n as u64;
+    }
+}
+
+/// Downloads one file described by `entry` (its size and md5 are the expectations) from a
+/// draft or a record to `dest`.
+pub(crate) async fn download_entry(
+    client: &Client,
+    id: &str,
+    draft: bool,
+    key: &str,
+    entry: &FileEntry,
+    dest: &Path,
+    opts: &DownloadOptions,
+) -> Result<Downloaded> {
+    let url = if draft {
+        client.url(&["records", id, "draft", "files", key, "content"])?
+    } else {
+        client.url(&["records", id, "files", key, "content"])?
+    };
+    download_verified(client, url, key, entry, dest, opts).await
+}
+
 async fn download_verified(
     client: &Client,
     url: Url,
     key: &str,
-    expected_md5: Option<&str>,
-    expected_size: Option<u64>,
+    entry: &FileEntry,
     dest: &Path,
     opts: &DownloadOptions,
 ) -> Result<Downloaded> {
+    let expected_md5 = entry.md5();
+    let expected_size = entry.size;
     if !opts.overwrite && tokio::fs::try_exists(dest).await.unwrap_or(false) {
         return Err(Error::InvalidArgument(format!(
             "{} already exists (choose another folder or allow overwriting)",
@@ -408,21 +444,8 @@ async fn download_verified(
     let part = part_path(dest);
     let mut hasher = Md5::new();
     let mut have = 0u64;
-    if opts.resume
-        && let Ok(mut f) = tokio::fs::File::open(&part).await
-    {
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = f
-                .read(&mut buf)
-                .await
-                .map_err(|e| Error::io(format!("reading {}", part.display()), e))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            have += n as u64;
-        }
+    if opts.resume && tokio::fs::try_exists(&part).await.unwrap_or(false) {
+        (hasher, have) = hash_file(&part).await?;
         // A part larger than the file cannot be a prefix of it.
         if expected_size.is_some_and(|size| have > size) {
             hasher = Md5::new();

@@ -390,17 +390,21 @@ impl Client {
             .api
             .join(p)
             .map_err(|e| Error::InvalidArgument(format!("bad API path {path:?}: {e}")))?;
-        let api = &self.inner.api;
-        if url.scheme() != api.scheme()
-            || url.host_str() != api.host_str()
-            || url.port_or_known_default() != api.port_or_known_default()
-            || !url.path().starts_with(api.path())
-        {
+        if !self.is_this_server(&url) || !url.path().starts_with(self.inner.api.path()) {
             return Err(Error::InvalidArgument(format!(
-                "{path:?} must be a path below the API root {api}"
+                "{path:?} must be a path below the API root {}",
+                self.inner.api
             )));
         }
         Ok(url)
+    }
+
+    /// Whether a URL has the API root's scheme, host and port.
+    fn is_this_server(&self, u: &Url) -> bool {
+        let a = &self.inner.api;
+        u.scheme() == a.scheme()
+            && u.host_str() == a.host_str()
+            && u.port_or_known_default() == a.port_or_known_default()
     }
 
     /// Checks that an absolute link from a response (e.g. `links.next`) points at this server,
@@ -408,11 +412,7 @@ impl Client {
     pub(crate) fn same_origin(&self, link: &str) -> Result<Url> {
         let u = Url::parse(link)
             .map_err(|e| Error::InvalidArgument(format!("bad link {link:?}: {e}")))?;
-        let a = &self.inner.api;
-        if u.scheme() != a.scheme()
-            || u.host_str() != a.host_str()
-            || u.port_or_known_default() != a.port_or_known_default()
-        {
+        if !self.is_this_server(&u) {
             return Err(Error::InvalidArgument(format!(
                 "refusing to follow a link to another server: {}",
                 u.origin().ascii_serialization()

@@ -231,8 +231,7 @@ pub fn worst(errors: Vec<anyhow::Error>) -> Option<anyhow::Error> {
 
 /// Prints an error with what to do, and returns the exit code.
 pub fn report_error(e: &anyhow::Error) -> u8 {
-    let lib = e.chain().find_map(|c| c.downcast_ref::<Error>());
-    match lib {
+    match e.chain().find_map(|c| c.downcast_ref::<Error>()) {
         Some(Error::Api {
             status,
             message,
@@ -265,14 +264,10 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
             for fe in errors {
                 eprintln!("  {}: {}", fe.field_name(), fe.message_text());
             }
-            match status {
-                404 | 410 => exit::NOT_FOUND,
-                _ => exit::REFUSED,
-            }
         }
-        Some(Error::Transport { message, .. }) => {
+        Some(err @ Error::Transport { .. }) => {
             eprintln!("error: {e:#}");
-            if message.starts_with("cannot connect") {
+            if err.never_sent() {
                 eprintln!(
                     "  check the server URL and your network; the request never reached the server"
                 );
@@ -281,18 +276,14 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
                     "  the server may or may not have carried out the request: check before repeating it"
                 );
             }
-            exit::NETWORK
         }
         Some(Error::Checksum { .. }) => {
             eprintln!("error: {e:#}");
             eprintln!(
                 "  the transfer was corrupted; the bad copy was removed, run the command again"
             );
-            exit::CHECKSUM
         }
-        _ => {
-            eprintln!("error: {e:#}");
-            exit::OTHER
-        }
+        _ => eprintln!("error: {e:#}"),
     }
+    code_of(e)
 }

@@ -155,6 +155,37 @@ fn strip_volatile(mut v: Value) -> Value {
     v
 }
 
+/// A data folder holding one draft of the CLI's metadata with one uploaded file (published
+/// when asked), made through a healthy sandbox; returns the configuration to serve it again
+/// (e.g. with faults) and the draft's id.
+fn seeded(
+    dir: &std::path::Path,
+    token: &str,
+    file: (&str, &[u8]),
+    publish: bool,
+) -> (SandboxConfig, String) {
+    let base = SandboxConfig {
+        data_dir: Some(dir.to_path_buf()),
+        token: Some(token.into()),
+        ..SandboxConfig::default()
+    };
+    let e = env_with(base.clone());
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    let path = e.write(file.0, file.1);
+    e.ok(&["upload", &id, path.to_str().expect("utf8")]);
+    if publish {
+        e.json(&["draft", "publish", &id]);
+    }
+    (base, id)
+}
+
 #[test]
 fn deposit_workflow_end_to_end() {
     let e = env();
@@ -691,30 +722,12 @@ fn error_paths_have_clear_messages_and_exit_codes() {
 #[test]
 fn an_interrupted_download_leaves_no_complete_looking_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = SandboxConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        token: Some("tok-interrupt".into()),
-        ..SandboxConfig::default()
-    };
-    let id = {
-        let e = env_with(base.clone());
-        let meta = e.write("meta.yaml", META_YAML.as_bytes());
-        let d = e.json(&[
-            "draft",
-            "create",
-            "--metadata",
-            meta.to_str().expect("utf8"),
-        ]);
-        let id = d["id"].as_str().expect("id").to_string();
-        e.write("big.bin", &vec![42u8; 3_000_000]);
-        e.ok(&[
-            "upload",
-            &id,
-            e.home.path().join("big.bin").to_str().expect("utf8"),
-        ]);
-        e.json(&["draft", "publish", &id]);
-        id
-    };
+    let (base, id) = seeded(
+        dir.path(),
+        "tok-interrupt",
+        ("big.bin", &vec![42u8; 3_000_000]),
+        true,
+    );
     let e = env_with(SandboxConfig {
         faults: Faults {
             rate_drop: 1.0,
@@ -784,29 +797,7 @@ fn the_sandbox_command_prints_its_address() {
 #[test]
 fn a_publish_answered_504_after_it_happened_is_reported_as_done() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = SandboxConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        token: Some("tok-504".into()),
-        ..SandboxConfig::default()
-    };
-    let id = {
-        let e = env_with(base.clone());
-        let meta = e.write("meta.yaml", META_YAML.as_bytes());
-        let d = e.json(&[
-            "draft",
-            "create",
-            "--metadata",
-            meta.to_str().expect("utf8"),
-        ]);
-        let id = d["id"].as_str().expect("id").to_string();
-        e.write("f.txt", b"content");
-        e.ok(&[
-            "upload",
-            &id,
-            e.home.path().join("f.txt").to_str().expect("utf8"),
-        ]);
-        id
-    };
+    let (base, id) = seeded(dir.path(), "tok-504", ("f.txt", b"content"), false);
     let e = env_with(SandboxConfig {
         faults: Faults {
             rate_504_after: 1.0,

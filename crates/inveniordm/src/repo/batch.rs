@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use inveniordm_models::{FileEntry, Files};
-use md5::{Digest, Md5};
-use tokio::io::AsyncReadExt;
+use md5::Digest;
 
 use super::RepoApi;
-use crate::transfer::{DownloadOptions, Downloaded, Progress, UploadOptions, part_path};
+use crate::transfer::{
+    DownloadOptions, Downloaded, Progress, UploadOptions, download_entry, hash_file, part_path,
+};
 use crate::{Error, Result};
 
 /// Makes the progress callback of one file from its key and size (e.g. one progress bar each).
@@ -81,22 +82,12 @@ pub enum DownloadOutcome {
 
 /// The md5 of a local file, hex.
 pub async fn md5_file(path: &Path) -> Result<String> {
-    let mut f = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-    let mut h = Md5::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .await
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    let (hasher, _) = hash_file(path).await?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A safe local path for a file key below `root`: `/` separates folders; absolute paths,
@@ -325,11 +316,8 @@ impl RepoApi<'_> {
                         resume: true,
                         overwrite,
                     };
-                    let r = if draft {
-                        client.drafts().download_to(&id, &key, &dest, &dl).await
-                    } else {
-                        client.records().download_to(&id, &key, &dest, &dl).await
-                    };
+                    // The listing already describes the file: no second look-up per file.
+                    let r = download_entry(&client, &id, draft, &key, &e, &dest, &dl).await;
                     (key, r.map(DownloadOutcome::Downloaded))
                 }
             }))

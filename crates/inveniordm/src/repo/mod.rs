@@ -51,7 +51,7 @@ impl Client {
 fn ambiguous(e: &Error) -> bool {
     match e {
         Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
-        Error::Transport { message, .. } => !message.starts_with("cannot connect"),
+        Error::Transport { .. } => !e.never_sent(),
         _ => false,
     }
 }
@@ -97,13 +97,14 @@ impl RepoApi<'_> {
             Error::InvalidArgument("the server returned a draft without an id".into())
         })?;
         let files_on = draft.files.as_ref().and_then(|f| f.enabled) != Some(false);
-        if files_on && drafts.files(&id).await?.iter().next().is_none() {
+        let mut present = drafts.files(&id).await?;
+        if files_on && present.iter().next().is_none() {
             let previous = self.client.records().files(record_id).await?;
             if previous.iter().next().is_some() {
-                drafts.files_import(&id).await?;
+                // The import answers with the draft's listing.
+                present = drafts.files_import(&id).await?;
             }
         }
-        let present = drafts.files(&id).await?;
         for key in plan.remove.iter().chain(plan.add.iter().map(|(_, k)| k)) {
             if present.get(key).is_some() {
                 drafts.file_delete(&id, key).await?;
