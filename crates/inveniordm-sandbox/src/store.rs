@@ -85,11 +85,6 @@ impl Store {
         })
     }
 
-    /// The folder of file contents.
-    pub fn blob_dir(&self) -> &Path {
-        &self.blobs
-    }
-
     /// Path of a blob by its id (ids are generated hex, never user input).
     pub fn blob_path(&self, blob: &str) -> PathBuf {
         self.blobs.join(blob)
@@ -125,13 +120,6 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(())
-    }
-
-    /// Deletes a document.
-    pub fn delete(&self, table: &str, id: &str) -> Result<(), StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), params![id])?;
         Ok(())
     }
 
