@@ -18,6 +18,7 @@ pub mod macros;
 pub mod access;
 pub mod edtf;
 pub mod error;
+pub mod fallbacks;
 pub mod files;
 pub mod metadata;
 pub mod query;

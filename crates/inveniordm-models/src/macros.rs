@@ -45,6 +45,17 @@ macro_rules! json_object {
             pub fn new() -> Self {
                 Self::default()
             }
+
+            /// The known keys whose value did not fit the typed field and was kept in
+            /// [`extra`](Self::extra) instead (the typed field reads `None`). Empty for a
+            /// document this library models fully; anything here is model drift worth a look.
+            pub fn fallbacks(&self) -> Vec<&'static str> {
+                Self::KNOWN_KEYS
+                    .iter()
+                    .copied()
+                    .filter(|k| self.extra.get(*k).is_some_and(|v| !v.is_null()))
+                    .collect()
+            }
         }
 
         impl ::std::fmt::Debug for $name {
@@ -89,7 +100,7 @@ macro_rules! json_object {
                 #[allow(unused_mut)]
                 let mut extra = <$crate::JsonMap as ::serde::Deserialize>::deserialize(deserializer)?;
                 Ok(Self {
-                    $( $field: $crate::macros::take(&mut extra, $key), )*
+                    $( $field: $crate::macros::take(&mut extra, $key, stringify!($name)), )*
                     extra,
                 })
             }
@@ -172,9 +183,14 @@ macro_rules! string_enum {
     };
 }
 
-/// Moves `key` out of `map` into a typed value when it fits; leaves it in place otherwise.
+/// Moves `key` out of `map` into a typed value when it fits; leaves it in place otherwise
+/// (and reports the fallback to [`crate::fallbacks::watch`]).
 #[doc(hidden)]
-pub fn take<T: serde::de::DeserializeOwned>(map: &mut crate::JsonMap, key: &str) -> Option<T> {
+pub fn take<T: serde::de::DeserializeOwned>(
+    map: &mut crate::JsonMap,
+    key: &'static str,
+    model: &'static str,
+) -> Option<T> {
     let value = map.get(key)?;
     if value.is_null() {
         return None;
@@ -184,6 +200,9 @@ pub fn take<T: serde::de::DeserializeOwned>(map: &mut crate::JsonMap, key: &str)
             map.remove(key);
             Some(typed)
         }
-        Err(_) => None,
+        Err(_) => {
+            crate::fallbacks::record(model, key);
+            None
+        }
     }
 }

@@ -30,13 +30,39 @@ fn fixtures_dir() -> Option<PathBuf> {
     None
 }
 
+/// Fallbacks that are expected, with the reason. Anything else fails the test.
+const KNOWN_DRIFT: &[(&str, &str)] = &[
+    (
+        "files/docs_commit_file_response_200.json: FileEntry.size",
+        "the documentation's example writes the size as a float (89364.0); servers send integers",
+    ),
+    (
+        "files/docs_draft_file_metadata_200.json: FileEntry.size",
+        "the documentation's example writes the size as a float; servers send integers",
+    ),
+];
+
+thread_local! {
+    static DRIFT: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn roundtrip<T: DeserializeOwned + Serialize>(name: &str, v: &Value) {
-    let typed: T = serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+    let (typed, fallbacks) =
+        inveniordm_models::fallbacks::watch(|| serde_json::from_value::<T>(v.clone()));
+    let typed: T = typed.unwrap_or_else(|e| {
         panic!(
             "{name}: does not decode as {}: {e}",
             std::any::type_name::<T>()
         )
     });
+    // A known key whose value did not fit its typed field is model drift: the document still
+    // round-trips (through `extra`), but the typed field reads None.
+    for f in fallbacks {
+        let seen = format!("{name}: {f}");
+        if !KNOWN_DRIFT.iter().any(|(k, _)| *k == seen) {
+            DRIFT.with(|d| d.borrow_mut().push(seen));
+        }
+    }
     let back = serde_json::to_value(&typed).expect("serialises");
     assert_eq!(
         &back,
@@ -115,6 +141,12 @@ fn every_modelled_fixture_round_trips() {
     }
     eprintln!(
         "round-tripped {checked} fixtures; folders of kinds not modelled: {skipped_folders:?}"
+    );
+    let drift = DRIFT.with(|d| d.borrow().clone());
+    assert!(
+        drift.is_empty(),
+        "values at known keys did not fit their typed fields (model drift):\n{}",
+        drift.join("\n")
     );
     assert!(checked >= 40, "only {checked} fixtures checked");
     // Kinds the client does not model (communities, requests, users, stats, JSON Schemas) only.

@@ -30,7 +30,6 @@ pub mod vocab;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -214,21 +213,18 @@ impl Sandbox {
             }
         };
         let store = Store::open(db.as_deref(), &blobs)?;
-        // Leftovers of interrupted uploads are never complete files.
-        if let Ok(rd) = std::fs::read_dir(&blobs) {
-            for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with("tmp-") {
-                    let _ = std::fs::remove_file(e.path());
-                }
-            }
-        }
         let mut st = State::load(&store)?;
-        // Contents no file refers to (left by a crash between writing and recording them)
-        // are removed.
+        // Leftovers of interrupted uploads are never complete files, and contents no file
+        // refers to were left by a crash between writing and recording them. Only files with
+        // the names the sandbox gives are ever removed (the folder is refused at open when it
+        // holds anything else).
         if let Ok(rd) = std::fs::read_dir(&blobs) {
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                if !st.blob_in_use(&name) {
+                if store::is_blob_name(&name)
+                    && (name.starts_with("tmp-") || !st.blob_in_use(&name))
+                    && e.file_type().is_ok_and(|t| t.is_file())
+                {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
@@ -279,7 +275,7 @@ impl Sandbox {
             doi_prefix: config.doi_prefix.clone(),
             rdm_version: config.rdm_version,
         };
-        let app = Arc::new(App::new(st, store, limits, config.faults.clone()));
+        let app = App::start(st, store, limits, config.faults.clone());
         let router = axum::Router::new()
             .fallback(server::handle)
             .with_state(app)

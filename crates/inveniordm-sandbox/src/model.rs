@@ -154,6 +154,8 @@ pub struct State {
     pub records: BTreeMap<String, Doc>,
     /// Files by (bucket, key).
     pub files: BTreeMap<(String, String), FileRow>,
+    /// Parent ids by secret-link token (derived; entries of deleted links are ignored).
+    link_tokens: std::collections::HashMap<String, String>,
 }
 
 impl State {
@@ -164,6 +166,9 @@ impl State {
             ..State::default()
         };
         for p in store.all::<Parent>("parents")? {
+            for l in &p.links {
+                st.link_tokens.insert(l.token.clone(), p.id.clone());
+            }
             st.parents.insert(p.id.clone(), p);
         }
         for d in store.all::<Doc>("drafts")? {
@@ -176,6 +181,19 @@ impl State {
             st.files.insert((f.bucket.clone(), f.key.clone()), f);
         }
         Ok(st)
+    }
+
+    /// Remembers which parent a new secret link belongs to.
+    pub fn index_link(&mut self, parent: &str, token: &str) {
+        self.link_tokens
+            .insert(token.to_string(), parent.to_string());
+    }
+
+    /// The parent and link a secret-link token belongs to, when the link still exists.
+    pub fn link_by_token(&self, token: &str) -> Option<(&Parent, &Link)> {
+        let parent = self.parents.get(self.link_tokens.get(token)?)?;
+        let link = parent.links.iter().find(|l| l.token == token)?;
+        Some((parent, link))
     }
 
     /// The files of a bucket, in key order.

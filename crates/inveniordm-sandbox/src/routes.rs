@@ -841,6 +841,7 @@ async fn create_link(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     let parent = st.parents.get_mut(&p).ok_or_else(ApiError::pid_not_found)?;
     parent.links.push(link.clone());
     let parent = parent.clone();
+    st.index_link(&p, &link.token);
     app.persist("parents", &p, &parent)?;
     Ok(json_response(StatusCode::CREATED, &render::link(&link)))
 }

@@ -293,25 +293,17 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     }
     let query = Lenient::parse(q.or(suggest).unwrap_or(""));
     let p = paging(ctx, 25)?;
-    let sorts: &[&str] = if user {
-        &[
-            "bestmatch",
-            "updated-desc",
-            "updated-asc",
-            "newest",
-            "oldest",
-            "version",
-        ]
-    } else {
-        &[
-            "bestmatch",
-            "newest",
-            "oldest",
-            "version",
-            "mostviewed",
-            "mostdownloaded",
-        ]
-    };
+    // Every sort option of a stock v13 and v14, on both searches.
+    let sorts: &[&str] = &[
+        "bestmatch",
+        "newest",
+        "oldest",
+        "version",
+        "updated-desc",
+        "updated-asc",
+        "mostviewed",
+        "mostdownloaded",
+    ];
     let has_q = q.is_some() || suggest.is_some();
     let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
         Some(s) if sorts.contains(&s) => s.to_string(),
@@ -573,6 +565,9 @@ pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
                 .score(b)
                 .partial_cmp(&query.score(a))
                 .unwrap_or(std::cmp::Ordering::Equal)
+                // Like the engine's field-length norm: among equal matches, shorter titles
+                // first ("English" before "Old English").
+                .then(label(a).chars().count().cmp(&label(b).chars().count()))
                 .then(label(a).cmp(&label(b)))
         });
     } else {

@@ -1,8 +1,9 @@
 //! The HTTP layer: one handler that authenticates, applies rate limits and injected faults,
 //! and dispatches on the decoded path segments.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -58,20 +59,149 @@ pub struct App {
     /// The documents.
     pub st: Mutex<State>,
     /// Persistence.
-    pub store: Store,
+    pub store: Arc<Store>,
     /// Vocabularies.
     pub vocab: Vocabularies,
     /// Limits.
     pub limits: Limits,
     /// Fault injection.
     pub faults: Faults,
+    /// Users by token hash (tokens are fixed at start).
+    tokens: HashMap<String, i64>,
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
+    writer: Writer,
 }
 
-/// The locked state. When released, the changes recorded while it was held are committed to
-/// SQLite in one transaction, and content blobs no file uses any more are removed. If the
-/// commit fails, the state is reloaded from the store, so memory never claims what the disk
+tokio::task_local! {
+    /// The latest commit a request's changes were handed to (0: none).
+    static PENDING: std::cell::Cell<u64>;
+}
+
+/// The one thread that writes to SQLite. Handlers change the state in memory under the lock
+/// and hand the changes over; the commits (with their fsync) happen on this thread, several
+/// batches in one transaction when they queue up, so no async worker and no other request
+/// waits for the disk. A request is answered only once its own changes are committed.
+struct Writer {
+    tx: Mutex<std::sync::mpsc::Sender<Batch>>,
+    next: AtomicU64,
+    done: tokio::sync::watch::Sender<u64>,
+    failed: Mutex<BTreeSet<u64>>,
+}
+
+struct Batch {
+    seq: u64,
+    ops: Vec<Op>,
+}
+
+impl Writer {
+    fn start(store: Arc<Store>, app: Weak<App>) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Batch>();
+        let (done, _) = tokio::sync::watch::channel(0u64);
+        let done_tx = done.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sandbox-writer".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batches = vec![first];
+                    while batches.len() < 256 {
+                        match rx.try_recv() {
+                            Ok(b) => batches.push(b),
+                            Err(_) => break,
+                        }
+                    }
+                    commit(&store, &app, &batches);
+                    let last = batches.iter().map(|b| b.seq).max().unwrap_or(0);
+                    done_tx.send_replace(last);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "the writer thread did not start; changes will not be saved");
+        }
+        Self {
+            tx: Mutex::new(tx),
+            next: AtomicU64::new(1),
+            done,
+            failed: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// Hands changes over; returns their commit number. Called with the state lock held, so
+    /// commits keep the order of the changes.
+    fn submit(&self, ops: Vec<Op>) -> u64 {
+        let seq = self.next.fetch_add(1, Ordering::SeqCst);
+        let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        if tx.send(Batch { seq, ops }).is_err() {
+            tracing::error!("the writer thread is gone; a change was not saved");
+            self.failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(seq);
+            self.done.send_replace(seq);
+        }
+        seq
+    }
+
+    /// Waits until commit `seq` is done; false when it failed.
+    async fn wait(&self, seq: u64) -> bool {
+        let mut rx = self.done.subscribe();
+        if rx.wait_for(|d| *d >= seq).await.is_err() {
+            return false;
+        }
+        !self
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&seq)
+    }
+}
+
+/// Commits batches in one transaction (on the writer thread); then removes the content blobs
+/// no file uses any more, or, when the commit failed, reloads the state from the store.
+fn commit(store: &Store, app: &Weak<App>, batches: &[Batch]) {
+    let ops: Vec<Op> = batches.iter().flat_map(|b| b.ops.iter().cloned()).collect();
+    let result = store.apply(&ops);
+    let Some(app) = app.upgrade() else { return };
+    match result {
+        Ok(()) => {
+            let blobs: Vec<&String> = ops
+                .iter()
+                .filter_map(|op| match op {
+                    Op::DropBlob(b) => Some(b),
+                    _ => None,
+                })
+                .collect();
+            if !blobs.is_empty() {
+                let st = app.st.lock().unwrap_or_else(|e| e.into_inner());
+                for b in blobs {
+                    if !st.blob_in_use(b) {
+                        let _ = std::fs::remove_file(store.blob_path(b));
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store commit failed; reloading the state from the store");
+            {
+                let mut failed = app.writer.failed.lock().unwrap_or_else(|e| e.into_inner());
+                if failed.len() > 10_000 {
+                    failed.clear();
+                }
+                failed.extend(batches.iter().map(|b| b.seq));
+            }
+            let mut st = app.st.lock().unwrap_or_else(|e| e.into_inner());
+            match State::load(store) {
+                Ok(fresh) => *st = fresh,
+                Err(e) => tracing::error!(error = %e, "reloading the state failed"),
+            }
+        }
+    }
+}
+
+/// The locked state. When released, the changes recorded while it was held are handed to the
+/// writer thread, which commits them to SQLite in one transaction and then removes content
+/// blobs no file uses any more. If a commit fails, the state is reloaded from the store and
+/// the requests whose changes were lost are answered 500, so no answer claims what the disk
 /// does not hold.
 pub struct StateGuard<'a> {
     guard: std::sync::MutexGuard<'a, State>,
@@ -97,39 +227,52 @@ impl Drop for StateGuard<'_> {
         if ops.is_empty() {
             return;
         }
-        match self.app.store.apply(&ops) {
-            Ok(()) => {
-                for op in ops {
-                    if let Op::DropBlob(b) = op
-                        && !self.guard.blob_in_use(&b)
-                    {
-                        let _ = std::fs::remove_file(self.app.store.blob_path(&b));
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "store commit failed; reloading the state from the store");
-                match State::load(&self.app.store) {
-                    Ok(st) => *self.guard = st,
-                    Err(e) => tracing::error!(error = %e, "reloading the state failed"),
-                }
-            }
-        }
+        let seq = self.app.writer.submit(ops);
+        let _ = PENDING.try_with(|p| p.set(p.get().max(seq)));
     }
 }
 
 impl App {
-    /// A new app over a loaded state.
-    pub fn new(st: State, store: Store, limits: Limits, faults: Faults) -> Self {
-        Self {
+    /// Starts an app over a loaded state (and its writer thread).
+    pub fn start(st: State, store: Store, limits: Limits, faults: Faults) -> Arc<Self> {
+        let store = Arc::new(store);
+        let tokens = st
+            .users
+            .iter()
+            .flat_map(|u| u.tokens.iter().map(move |t| (t.clone(), u.id)))
+            .collect();
+        Arc::new_cyclic(|weak| Self {
             st: Mutex::new(st),
-            store,
+            store: store.clone(),
             vocab: Vocabularies::load(),
             limits,
             faults,
+            tokens,
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
+            writer: Writer::start(store, weak.clone()),
+        })
+    }
+
+    /// Runs a request's handler; answers only once the changes it made are committed (500
+    /// when their commit failed).
+    pub async fn durable<F: std::future::Future<Output = Response>>(&self, f: F) -> Response {
+        let (resp, seq) = PENDING
+            .scope(std::cell::Cell::new(0), async {
+                let r = f.await;
+                (r, PENDING.with(|p| p.get()))
+            })
+            .await;
+        if seq > 0 && !self.writer.wait(seq).await {
+            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+                .response();
         }
+        resp
+    }
+
+    /// The user a token belongs to.
+    pub fn user_of_token(&self, token: &str) -> Option<i64> {
+        self.tokens.get(&hash_token(token)).copied()
     }
 
     /// Locks the state. Changes made through the guard are written to the store in one
@@ -265,29 +408,18 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
             .find(|(k, _)| k == "access_token")
             .map(|(_, v)| v.clone())
     });
-    let user = token.as_deref().and_then(|t| {
-        let h = hash_token(t);
-        app.state()
-            .users
-            .iter()
-            .find(|u| u.tokens.contains(&h))
-            .map(|u| u.id)
-    });
+    let user = token.as_deref().and_then(|t| app.user_of_token(t));
     // A secret link (`?token=`) lets its holder see the record it belongs to.
     let link = query.iter().find(|(k, _)| k == "token").and_then(|(_, t)| {
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
         let st = app.state();
-        st.parents.values().find_map(|p| {
-            p.links
-                .iter()
-                .find(|l| {
-                    l.token == *t
-                        && l.expires_at
-                            .as_deref()
-                            .is_none_or(|e| e.get(..10).unwrap_or(e) > today.as_str())
-                })
-                .map(|l| (p.id.clone(), l.permission.clone()))
-        })
+        st.link_by_token(t)
+            .filter(|(_, l)| {
+                l.expires_at
+                    .as_deref()
+                    .is_none_or(|e| e.get(..10).unwrap_or(e) > today.as_str())
+            })
+            .map(|(p, l)| (p.id.clone(), l.permission.clone()))
     });
     let host = parts
         .headers
@@ -347,9 +479,12 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         let r = match segs {
             Some(segs) => {
                 let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-                crate::routes::route(&app, &ctx, &parts.method, &s, body)
-                    .await
-                    .unwrap_or_else(|e| e.response())
+                app.durable(async {
+                    crate::routes::route(&app, &ctx, &parts.method, &s, body)
+                        .await
+                        .unwrap_or_else(|e| e.response())
+                })
+                .await
             }
             None => ApiError::route_not_found().response(),
         };

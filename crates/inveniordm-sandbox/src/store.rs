@@ -61,13 +61,59 @@ pub enum StoreError {
     /// A file operation failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The contents folder holds files the sandbox did not write.
+    #[error(
+        "{dir} holds files the sandbox did not write (e.g. {example}); give the sandbox an empty folder or one it made, it never touches files of its own"
+    )]
+    NotOurs {
+        /// The folder.
+        dir: String,
+        /// One of the files.
+        example: String,
+    },
+}
+
+/// The file that marks a contents folder as the sandbox's own.
+pub const MARKER: &str = ".inveniordm-sandbox-contents";
+
+/// Whether a name is one the sandbox gives content blobs (32 hex digits) or their temporary
+/// files (`tmp-` and 32 hex digits): the only files it ever removes.
+pub fn is_blob_name(name: &str) -> bool {
+    let hex = name.strip_prefix("tmp-").unwrap_or(name);
+    hex.len() == 32
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Makes sure `blobs` is the sandbox's contents folder: creates it, or adopts it when it holds
+/// nothing but blobs, and marks it; refuses a folder holding anything else.
+fn claim(blobs: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(blobs)?;
+    if blobs.join(MARKER).is_file() {
+        return Ok(());
+    }
+    for e in std::fs::read_dir(blobs)? {
+        let name = e?.file_name().to_string_lossy().into_owned();
+        if !is_blob_name(&name) {
+            return Err(StoreError::NotOurs {
+                dir: blobs.display().to_string(),
+                example: name,
+            });
+        }
+    }
+    std::fs::write(
+        blobs.join(MARKER),
+        b"File contents of an inveniordm sandbox. It removes only the files it wrote here.\n",
+    )?;
+    Ok(())
 }
 
 impl Store {
     /// Opens (or creates) the store: `db` is a SQLite path or `None` for memory; `blobs` the
     /// folder for file contents.
     pub fn open(db: Option<&Path>, blobs: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(blobs)?;
+        claim(blobs)?;
         let conn = match db {
             Some(p) => Connection::open(p)?,
             None => Connection::open_in_memory()?,

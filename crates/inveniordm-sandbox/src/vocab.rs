@@ -1,10 +1,35 @@
-//! The vocabularies the sandbox serves, from the bundled `data/vocabularies.json`.
+//! The vocabularies the sandbox serves: those a stock InvenioRDM loads (every resource type,
+//! role, title, description, date and relation type, removal reason and license, with their
+//! titles in every language the stock data has, from `data/vocabularies.json`; every ISO 639-3
+//! language from `data/languages.tsv`), and small sets of affiliations, funders, awards,
+//! names and subjects.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
 const DATA: &str = include_str!("../data/vocabularies.json");
+/// Every ISO 639-3 language, as a stock InvenioRDM loads them.
+const LANGUAGES: &str = include_str!("../data/languages.tsv");
+
+/// The languages vocabulary from the bundled table.
+fn languages() -> Vec<Value> {
+    LANGUAGES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let (id, alpha_2, scope, kind, name) =
+                (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+            Some(json!({
+                "id": id,
+                "title": {"en": name},
+                "props": {"alpha_2": alpha_2},
+                "tags": [scope, kind],
+            }))
+        })
+        .collect()
+}
 
 /// Vocabularies with their own endpoint (`/api/affiliations`, …).
 pub const SPECIAL: &[&str] = &["affiliations", "funders", "awards", "names", "subjects"];
@@ -26,6 +51,7 @@ impl Vocabularies {
                 types.insert(k.clone(), terms.as_array().cloned().unwrap_or_default());
             }
         }
+        types.insert("languages".to_string(), languages());
         for s in SPECIAL {
             if let Some(Value::Array(terms)) = data.get(*s) {
                 types.insert((*s).to_string(), terms.clone());

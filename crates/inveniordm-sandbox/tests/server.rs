@@ -715,7 +715,10 @@ async fn a_restart_revokes_old_tokens_and_sweeps_unused_contents() {
     };
     let s = S::start(cfg("first", vec![("alice".into(), "alice-1".into())])).await;
     s.sb.stop().await;
-    std::fs::write(dir.path().join("files").join("0123abcd"), b"orphan").expect("write");
+    let orphan = "0123456789abcdef0123456789abcdef";
+    std::fs::write(dir.path().join("files").join(orphan), b"orphan").expect("write");
+    // A file the sandbox did not write, in its own folder: never touched.
+    std::fs::write(dir.path().join("files").join("notes.txt"), b"mine").expect("write");
     let s = S::start(cfg("second", vec![])).await;
     let status = |tok: &'static str| {
         let r = s.http.get(s.url("/user/records")).bearer_auth(tok).send();
@@ -733,8 +736,13 @@ async fn a_restart_revokes_old_tokens_and_sweeps_unused_contents() {
         "users not given at this start lose their tokens"
     );
     assert!(
-        !dir.path().join("files").join("0123abcd").exists(),
+        !dir.path().join("files").join(orphan).exists(),
         "unreferenced contents are removed"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("files").join("notes.txt")).expect("kept"),
+        b"mine",
+        "only what the sandbox wrote is ever removed"
     );
     let dup = Sandbox::start(SandboxConfig {
         users: vec![("sandbox".into(), "x".into())],
@@ -791,4 +799,98 @@ async fn persistent_identifiers_cannot_be_taken_or_dropped() {
         .await;
     assert_eq!(v["pids"]["doi"], doi, "{v}");
     assert!(v["errors"].to_string().contains("cannot be changed"), "{v}");
+}
+
+#[tokio::test]
+async fn a_data_folder_with_other_files_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(files.join("sub")).expect("mkdir");
+    std::fs::write(files.join("thesis.pdf"), b"years of work").expect("write");
+    std::fs::write(files.join("sub/data.csv"), b"a,b").expect("write");
+    std::fs::write(dir.path().join("README"), b"mine").expect("write");
+    let err = Sandbox::start(SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect_err("a folder of someone else's files is not taken over");
+    assert!(err.to_string().contains("did not write"), "{err}");
+    assert_eq!(
+        std::fs::read(files.join("thesis.pdf")).expect("kept"),
+        b"years of work"
+    );
+    assert_eq!(
+        std::fs::read(files.join("sub/data.csv")).expect("kept"),
+        b"a,b"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("README")).expect("kept"),
+        b"mine"
+    );
+    // A data folder with other things beside `files/` is fine: they are not touched.
+    let other = tempfile::tempdir().expect("tempdir");
+    std::fs::write(other.path().join("notes.txt"), b"mine").expect("write");
+    let sb = Sandbox::start(SandboxConfig {
+        data_dir: Some(other.path().to_path_buf()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("starts");
+    sb.stop().await;
+    let sb = Sandbox::start(SandboxConfig {
+        data_dir: Some(other.path().to_path_buf()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("restarts on its own folder");
+    sb.stop().await;
+    assert_eq!(
+        std::fs::read(other.path().join("notes.txt")).expect("kept"),
+        b"mine"
+    );
+}
+
+#[tokio::test]
+async fn every_stock_sort_option_and_language_is_served() {
+    let s = S::start(SandboxConfig::default()).await;
+    for sort in [
+        "bestmatch",
+        "newest",
+        "oldest",
+        "version",
+        "updated-desc",
+        "updated-asc",
+        "mostviewed",
+        "mostdownloaded",
+    ] {
+        for path in ["/records", "/user/records"] {
+            let st = s
+                .http
+                .get(s.url(&format!("{path}?sort={sort}")))
+                .bearer_auth(s.sb.token())
+                .send()
+                .await
+                .expect("sent")
+                .status();
+            assert_eq!(st, StatusCode::OK, "{path} sort={sort}");
+        }
+    }
+    let (_, v) = s
+        .json(s.http.get(s.url("/vocabularies/languages?size=1")))
+        .await;
+    assert!(
+        v["hits"]["total"].as_u64().unwrap_or(0) > 7_000,
+        "{}",
+        v["hits"]["total"]
+    );
+    let (_, v) = s
+        .json(s.http.get(s.url("/vocabularies/resourcetypes/publication")))
+        .await;
+    let titles = v["title"].as_object().map(|o| o.len()).unwrap_or(0);
+    assert!(
+        titles >= 4,
+        "every language of the stock titles: {}",
+        v["title"]
+    );
 }

@@ -81,6 +81,23 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
+    /// A file exists with other content and replacing it was not allowed (on the server: a
+    /// draft's completed file; locally: a file in the download folder).
+    #[error("{what} already exists with other content (replacing it must be asked for)")]
+    WouldOverwrite {
+        /// What would have been replaced: a file key, or a local path.
+        what: String,
+    },
+    /// A record or draft has no file with this key.
+    #[error("{id} has no file {key:?} (it has: {})", if available.is_empty() { "no files".to_string() } else { available.join(", ") })]
+    NoSuchFile {
+        /// Record or draft id.
+        id: String,
+        /// The key asked for.
+        key: String,
+        /// The keys it has.
+        available: Vec<String>,
+    },
     /// The client is misconfigured (missing URL, bad header, …).
     #[error("configuration: {0}")]
     Config(String),
@@ -115,9 +132,26 @@ impl Error {
         }
     }
 
-    /// 404 (or 410: deleted).
+    /// 404 (or 410: deleted), or a file key the record does not have.
     pub fn is_not_found(&self) -> bool {
-        matches!(self.status(), Some(404 | 410))
+        matches!(self.status(), Some(404 | 410)) || matches!(self, Error::NoSuchFile { .. })
+    }
+
+    /// Whether the failed request was a read (GET or HEAD): the server changed nothing, so it
+    /// can simply be run again.
+    pub fn was_read(&self) -> bool {
+        match self {
+            Error::Transport { method, .. } | Error::Api { method, .. } => {
+                method == "GET" || method == "HEAD"
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether it is a timeout (the server sent nothing for the read timeout, or a total
+    /// timeout ran out).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_timeout())
     }
 
     /// 403 (InvenioRDM answers 403 for a missing or invalid token too).

@@ -27,13 +27,16 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod env;
 mod error;
 pub mod repo;
 pub mod transfer;
 mod transport;
 
 pub use error::{Error, Result};
-pub use transport::{Client, ClientBuilder, RecordFormat, RetryConfig};
+pub use transport::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, RecordFormat, RetryConfig,
+};
 
 /// The models (re-exported from `inveniordm-models`).
 pub use inveniordm_models as models;

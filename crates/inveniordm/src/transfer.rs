@@ -6,170 +6,21 @@
 //! an interrupted or corrupt transfer never leaves a file that looks complete.
 
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
-use std::time::Duration;
 
-use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use inveniordm_models::FileEntry;
 use md5::{Digest, Md5};
-use reqwest::Method;
-use reqwest::header::{HeaderName, HeaderValue};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use url::Url;
 
+pub use crate::api::{Download, UploadBody};
+use crate::transport::{Backoff, BeforeRetry, BodyFactory};
 use crate::{Client, Error, Result};
 
 /// A progress callback: called with the number of bytes just transferred.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
-
-/// A streamed request body for file content, with its length when known.
-pub struct UploadBody {
-    body: reqwest::Body,
-    len: Option<u64>,
-}
-
-impl std::fmt::Debug for UploadBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadBody")
-            .field("len", &self.len)
-            .finish()
-    }
-}
-
-impl UploadBody {
-    /// A body from bytes in memory.
-    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
-        let b: Bytes = bytes.into();
-        let len = b.len() as u64;
-        Self {
-            body: reqwest::Body::from(b),
-            len: Some(len),
-        }
-    }
-
-    /// A body from a stream of chunks; `len` is sent as `Content-Length` when given (some
-    /// servers require it).
-    pub fn from_stream<S, E>(stream: S, len: Option<u64>) -> Self
-    where
-        S: Stream<Item = std::result::Result<Bytes, E>> + Send + Sync + 'static,
-        E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
-    {
-        Self {
-            body: reqwest::Body::wrap_stream(stream),
-            len,
-        }
-    }
-
-    /// A body streamed from an open file (its length from the file's metadata).
-    pub async fn from_file(file: tokio::fs::File) -> Result<Self> {
-        let len = file
-            .metadata()
-            .await
-            .map_err(|e| Error::io("reading the file's size", e))?
-            .len();
-        Ok(Self::from_stream(
-            tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024),
-            Some(len),
-        ))
-    }
-
-    pub(crate) fn into_parts(self) -> (reqwest::Body, Option<u64>) {
-        (self.body, self.len)
-    }
-}
-
-/// A file's content being downloaded: a stream of byte chunks, never buffered whole.
-pub struct Download {
-    /// HTTP status (200, or 206 for a ranged request the server honoured).
-    pub status: u16,
-    /// `Content-Length`, when the server sent it.
-    pub content_length: Option<u64>,
-    /// `Content-Range` of a 206 answer, as (first byte, total size).
-    pub content_range: Option<(u64, Option<u64>)>,
-    stream: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
-}
-
-impl std::fmt::Debug for Download {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Download")
-            .field("status", &self.status)
-            .field("content_length", &self.content_length)
-            .field("content_range", &self.content_range)
-            .finish()
-    }
-}
-
-impl Stream for Download {
-    type Item = Result<Bytes>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.stream.as_mut().poll_next(cx)
-    }
-}
-
-/// Parses `bytes START-END/TOTAL` (TOTAL may be `*`).
-fn parse_content_range(v: &str) -> Option<(u64, Option<u64>)> {
-    let rest = v.trim().strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let (start, _) = range.split_once('-')?;
-    Some((start.trim().parse().ok()?, total.trim().parse().ok()))
-}
-
-impl Download {
-    pub(crate) async fn start(client: &Client, url: Url, from: Option<u64>) -> Result<Self> {
-        let path = url.path().to_string();
-        let retry_url = url.clone();
-        let mut req = client.request(Method::GET, url);
-        req.accept = "*/*";
-        if let Some(offset) = from.filter(|o| *o > 0)
-            && let Ok(v) = HeaderValue::from_str(&format!("bytes={offset}-"))
-        {
-            req = req.header(HeaderName::from_static("range"), v);
-        }
-        let resp = match client.execute(req).await {
-            // The part already held everything (or more): start over.
-            Err(Error::Api { status: 416, .. }) if from.is_some() => {
-                return Box::pin(Self::start(client, retry_url, None)).await;
-            }
-            other => other?,
-        };
-        let status = resp.status().as_u16();
-        if !matches!(status, 200 | 206) {
-            return Err(Error::InvalidArgument(format!(
-                "GET {path}: expected the file's content, the server answered {status}"
-            )));
-        }
-        let content_length = resp.content_length();
-        let content_range = resp
-            .headers()
-            .get(reqwest::header::CONTENT_RANGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_content_range);
-        let stream = resp.bytes_stream().map_err(move |e| Error::Transport {
-            method: "GET".into(),
-            path: path.clone(),
-            message: "the connection broke while downloading".into(),
-            source: e.without_url(),
-        });
-        Ok(Self {
-            status,
-            content_length,
-            content_range,
-            stream: Box::pin(stream),
-        })
-    }
-
-    /// Reads the whole content into memory (for small files only).
-    pub async fn bytes(mut self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        while let Some(chunk) = self.next().await {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(out)
-    }
-}
 
 /// Options of [`DraftsApi::file_upload_with`](crate::api::DraftsApi::file_upload_with).
 #[derive(Clone, Default)]
@@ -178,8 +29,6 @@ pub struct UploadOptions {
     pub key: Option<String>,
     /// Progress callback.
     pub progress: Option<Progress>,
-    /// How often a broken content transfer is tried again (default 3).
-    pub retries: Option<u32>,
     /// The key is already registered on the draft (e.g. by one
     /// [`file_upload_start_many`](crate::api::DraftsApi::file_upload_start_many) for many files),
     /// so the start step is skipped.
@@ -190,7 +39,6 @@ impl std::fmt::Debug for UploadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UploadOptions")
             .field("key", &self.key)
-            .field("retries", &self.retries)
             .field("registered", &self.registered)
             .finish()
     }
@@ -277,51 +125,78 @@ impl crate::api::DraftsApi<'_> {
         if !opts.registered {
             self.file_upload_start(id, &key).await?;
         }
-        let retries = opts.retries.unwrap_or(3);
-        let mut attempt = 0;
-        let local_md5 = loop {
-            let hasher = Arc::new(Mutex::new(Md5::new()));
-            let file = tokio::fs::File::open(path)
-                .await
-                .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-            let h = hasher.clone();
+        // The body is made afresh for every attempt the transport's retry policy allows; the
+        // md5 is that of the attempt that went through, and progress only counts bytes past
+        // the furthest point any attempt reached.
+        let hasher = Arc::new(Mutex::new(Md5::new()));
+        let high_water = Arc::new(AtomicU64::new(0));
+        let factory: BodyFactory = {
+            let path = path.to_path_buf();
+            let hasher = hasher.clone();
             let progress = opts.progress.clone();
-            let stream =
-                tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
-                    if let Ok(c) = &chunk {
-                        if let Ok(mut g) = h.lock() {
-                            g.update(c);
-                        }
-                        if let Some(p) = &progress {
-                            p(c.len() as u64);
-                        }
+            let high_water = high_water.clone();
+            Arc::new(move || {
+                let path = path.clone();
+                let hasher = hasher.clone();
+                let progress = progress.clone();
+                let high_water = high_water.clone();
+                Box::pin(async move {
+                    let file = tokio::fs::File::open(&path)
+                        .await
+                        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+                    if let Ok(mut h) = hasher.lock() {
+                        *h = Md5::new();
                     }
-                    chunk
-                });
-            let body = UploadBody::from_stream(stream, Some(size));
-            match self.file_upload_content(id, &key, body).await {
-                Ok(_) => {
-                    let digest = hasher
-                        .lock()
-                        .map(|g| g.clone().finalize())
-                        .map_err(|_| Error::InvalidArgument("hash state poisoned".into()))?;
-                    break hex(&digest);
-                }
-                Err(e) if e.is_retryable() && attempt < retries => {
-                    attempt += 1;
-                    tracing::info!(key = %key, attempt, error = %e, "upload broke; trying again");
-                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
-                    // A failed transfer makes the server drop the entry: register it again.
-                    match self.file_metadata(id, &key).await {
-                        Err(e2) if e2.is_not_found() => {
-                            self.file_upload_start(id, &key).await?;
-                        }
-                        _ => {}
-                    }
-                }
-                Err(e) => return Err(e),
-            }
+                    let mut sent = 0u64;
+                    let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(
+                        move |chunk| {
+                            if let Ok(c) = &chunk {
+                                if let Ok(mut g) = hasher.lock() {
+                                    g.update(c);
+                                }
+                                sent += c.len() as u64;
+                                let before = high_water.fetch_max(sent, Ordering::Relaxed);
+                                if let Some(p) = &progress
+                                    && sent > before
+                                {
+                                    p(sent - before);
+                                }
+                            }
+                            chunk
+                        },
+                    );
+                    let (body, len) = UploadBody::from_stream(stream, Some(size)).into_parts();
+                    Ok((body, len))
+                })
+            })
         };
+        // A transfer that broke may make the server drop the entry: register it again.
+        let hook: BeforeRetry = {
+            let client = self.client.clone();
+            let id = id.to_string();
+            let key = key.clone();
+            Arc::new(move || {
+                let client = client.clone();
+                let id = id.clone();
+                let key = key.clone();
+                Box::pin(async move {
+                    let drafts = client.drafts();
+                    match drafts.file_metadata(&id, &key).await {
+                        Err(e) if e.is_not_found() => {
+                            tracing::info!(key = %key, "the server dropped the entry; registering it again");
+                            drafts.file_upload_start(&id, &key).await.map(|_| ())
+                        }
+                        _ => Ok(()),
+                    }
+                })
+            })
+        };
+        self.file_upload_content_with(id, &key, factory, hook)
+            .await?;
+        let local_md5 = hasher
+            .lock()
+            .map(|g| hex(&g.clone().finalize()))
+            .map_err(|_| Error::InvalidArgument("hash state poisoned".into()))?;
         let entry = self.file_upload_complete(id, &key).await?;
         match entry.md5() {
             Some(m) if m.eq_ignore_ascii_case(&local_md5) => Ok(entry),
@@ -431,10 +306,9 @@ async fn download_verified(
     let expected_md5 = entry.md5();
     let expected_size = entry.size;
     if !opts.overwrite && tokio::fs::try_exists(dest).await.unwrap_or(false) {
-        return Err(Error::InvalidArgument(format!(
-            "{} already exists (choose another folder or allow overwriting)",
-            dest.display()
-        )));
+        return Err(Error::WouldOverwrite {
+            what: dest.display().to_string(),
+        });
     }
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(parent)
@@ -452,72 +326,100 @@ async fn download_verified(
             have = 0;
         }
     }
-    let complete_already = have > 0 && expected_size == Some(have);
-    let mut dl = if complete_already {
-        None
-    } else {
-        Some(Download::start(client, url.clone(), Some(have)).await?)
-    };
-    // Append only to a 206 that starts exactly where the part ends and describes this file.
-    let continues = |d: &Download| {
-        d.status == 206
-            && d.content_range.is_some_and(|(start, total)| {
-                start == have
-                    && (expected_size.is_none() || total.is_none() || total == expected_size)
-            })
-    };
-    if let Some(d) = &dl
-        && have > 0
-        && !continues(d)
-    {
-        if d.status == 206 {
-            // A range we did not ask for: fetch the whole file instead.
-            dl = Some(Download::start(client, url, None).await?);
-        }
-        hasher = Md5::new();
-        have = 0;
-    }
-    let resumed_from = have;
+    let mut resumed_from = have;
     if let Some(p) = &opts.progress
         && have > 0
     {
         p(have);
     }
-    let mut size = have;
-    if let Some(mut dl) = dl {
-        let mut file = if have > 0 {
-            let mut f = tokio::fs::OpenOptions::new()
-                .append(true)
-                .open(&part)
+    // Progress is reported up to the furthest byte reached, so a restarted body is not
+    // counted twice.
+    let mut reported = have;
+    let mut backoff = Backoff::new(client.retry_config());
+    let mut file: Option<tokio::fs::File> = None;
+    let complete_already = have > 0 && expected_size == Some(have);
+    // Each turn fetches the rest of the body; a body that breaks off is continued (Range) or
+    // started over, as often as the retry policy allows.
+    while !complete_already {
+        let mut dl = Download::start(client, url.clone(), Some(have)).await?;
+        // Append only to a 206 that starts exactly where the part ends and describes this file.
+        let continues = dl.status == 206
+            && dl.content_range.is_some_and(|(start, total)| {
+                start == have
+                    && (expected_size.is_none() || total.is_none() || total == expected_size)
+            });
+        if have > 0 && !continues {
+            if dl.status == 206 {
+                // A range we did not ask for: fetch the whole file instead.
+                dl = Download::start(client, url.clone(), None).await?;
+            }
+            hasher = Md5::new();
+            have = 0;
+            resumed_from = 0;
+            file = None;
+        }
+        let f = match file.take() {
+            Some(f) => f,
+            None if have > 0 => {
+                let mut f = tokio::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&part)
+                    .await
+                    .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
+                f.seek(std::io::SeekFrom::End(0))
+                    .await
+                    .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
+                f
+            }
+            None => tokio::fs::File::create(&part)
                 .await
-                .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
-            f.seek(std::io::SeekFrom::End(0))
-                .await
-                .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
-            f
-        } else {
-            tokio::fs::File::create(&part)
-                .await
-                .map_err(|e| Error::io(format!("creating {}", part.display()), e))?
+                .map_err(|e| Error::io(format!("creating {}", part.display()), e))?,
         };
+        let mut f = f;
+        let mut broke = None;
         while let Some(chunk) = dl.next().await {
-            let chunk = chunk?; // the part stays for a later resume
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    broke = Some(e);
+                    break;
+                }
+            };
             hasher.update(&chunk);
-            file.write_all(&chunk)
+            f.write_all(&chunk)
                 .await
                 .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
-            size += chunk.len() as u64;
-            if let Some(p) = &opts.progress {
-                p(chunk.len() as u64);
+            have += chunk.len() as u64;
+            if let Some(p) = &opts.progress
+                && have > reported
+            {
+                p(have - reported);
+                reported = have;
             }
         }
-        file.flush()
+        f.flush()
             .await
             .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
-        file.sync_all()
-            .await
-            .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
+        let Some(e) = broke else {
+            f.sync_all()
+                .await
+                .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
+            break;
+        };
+        if have > 0 {
+            backoff.progressed();
+        }
+        match backoff.next(None) {
+            Some(wait) => {
+                tracing::info!(key, at = have, error = %e, wait_ms = wait.as_millis() as u64, "the download broke off; continuing it");
+                file = Some(f);
+                tokio::time::sleep(wait).await;
+            }
+            // The part stays for a later resume.
+            None => return Err(e),
+        }
     }
+    let size = have;
     let md5 = hex(&hasher.finalize());
     if let Some(expected) = expected_size
         && expected != size

@@ -97,17 +97,14 @@ async fn rate_limits_are_retried_even_for_posts_honouring_retry_after() {
         )
         .mount(&server)
         .await;
-    let started = std::time::Instant::now();
+    // (That the wait honours Retry-After is checked on the wait itself, in the retry
+    // module's tests, not by timing this request.)
     let r = client(&server)
         .drafts()
         .publish("d")
         .await
         .expect("retried after 429");
     assert_eq!(r.is_published, Some(true));
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "waited for Retry-After"
-    );
     assert_eq!(count(&server).await, 2);
 }
 

@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use anyhow::{Context, Result, anyhow, bail};
+use futures_util::StreamExt;
 use inveniordm::models::{
     AccessLink, LinkPermission, Metadata, Record, RecordQuery, VocQuery, VocType,
 };
@@ -69,6 +70,12 @@ pub fn client(cli: &Cli) -> Result<Client> {
     let mut b = Client::builder(url).user_agent(format!("irdm/{}", env!("CARGO_PKG_VERSION")));
     if let Some((t, _)) = s.token {
         b = b.token(t);
+    }
+    if let Some(secs) = cli.timeout {
+        let t = std::time::Duration::from_secs(secs);
+        b = b
+            .read_timeout(t)
+            .connect_timeout(t.min(inveniordm::DEFAULT_CONNECT_TIMEOUT));
     }
     if std::env::var("IRDM_RECORD_FORMAT").as_deref() == Ok("rdm") {
         b = b.record_format(RecordFormat::Rdm);
@@ -175,41 +182,40 @@ async fn search(c: &Client, a: &crate::SearchArgs, json: bool) -> Result<u8> {
             .ok_or_else(|| anyhow!("--filter takes NAME=VALUE, got {f:?}"))?;
         q = q.filter(k, v);
     }
-    let mut page = c.query().records_of(a.mine, &q).await?;
-    let total = page.total();
-    let mut shown = 0usize;
-    let mut pages = 0usize;
-    loop {
-        pages += 1;
-        shown += page.items().len();
+    if !a.all {
+        let page = c.query().records_of(a.mine, &q).await?;
         if json {
             for r in page.items() {
                 output::json_line(r)?;
             }
-        } else if pages == 1 {
-            output::records(page.items());
         } else {
-            for r in page.items() {
-                println!("{}", output::record_row(r).join("  "));
-            }
+            output::records(page.items());
+            eprintln!("{} of {} shown", page.items().len(), page.total());
         }
-        if !a.all {
-            break;
+        return Ok(exit::OK);
+    }
+    // Every page, through the library's stream (which stops at the search window).
+    let mut stream = std::pin::pin!(c.query().records_stream(a.mine, q));
+    let mut shown = 0usize;
+    let mut rows = Vec::new();
+    while let Some(r) = stream.next().await {
+        let r = r?;
+        if json {
+            output::json_line(&r)?;
+        } else {
+            rows.push(r);
         }
-        // The engine serves at most 10 000 results; stop there instead of failing.
-        if shown >= 10_000 || pages >= 10_000 {
-            eprintln!(
-                "stopped after {shown} results: the server serves at most 10 000 per query; narrow the query"
-            );
-            break;
-        }
-        match c.query().next_page(&page).await? {
-            Some(next) if !next.items().is_empty() => page = next,
-            _ => break,
-        }
+        shown += 1;
     }
     if !json {
-        eprintln!("{shown} of {total} shown");
+        output::records(&rows);
+    }
+    if shown >= 10_000 {
+        eprintln!(
+            "stopped after {shown} results: the server serves at most 10 000 per query; narrow the query"
+        );
+    } else if !json {
+        eprintln!("{shown} shown");
     }
     Ok(exit::OK)
 }
@@ -273,13 +279,19 @@ async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
             }
         }
         RecordCmd::Versions { id } => {
-            let v = c.records().versions(id).await?;
-            if json {
-                for r in v.items() {
-                    output::json_line(r)?;
+            // Every page of versions, as they arrive.
+            let mut stream = std::pin::pin!(c.records().versions_stream(id));
+            let mut rows = Vec::new();
+            while let Some(r) = stream.next().await {
+                let r = r?;
+                if json {
+                    output::json_line(&r)?;
+                } else {
+                    rows.push(r);
                 }
-            } else {
-                output::records(v.items());
+            }
+            if !json {
+                output::records(&rows);
             }
         }
     }
@@ -300,7 +312,7 @@ pub fn read_draft(source: &str) -> Result<Record> {
     };
     let value: serde_json::Value = match serde_json::from_str(&text) {
         Ok(v) => v,
-        Err(json_err) => serde_yaml::from_str(&text).map_err(|yaml_err| {
+        Err(json_err) => serde_yaml_ng::from_str(&text).map_err(|yaml_err| {
             anyhow!("{source} is neither JSON ({json_err}) nor YAML ({yaml_err})")
         })?,
     };

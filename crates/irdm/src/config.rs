@@ -6,29 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-/// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A command-line flag.
-    Flag,
-    /// An environment variable.
-    Env(&'static str),
-    /// A `.env` file.
-    DotEnv(PathBuf),
-    /// A profile of the config file.
-    Profile(String, PathBuf),
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::Flag => write!(f, "command-line flag"),
-            Source::Env(v) => write!(f, "environment variable {v}"),
-            Source::DotEnv(p) => write!(f, ".env file {}", p.display()),
-            Source::Profile(n, p) => write!(f, "profile {n} in {}", p.display()),
-        }
-    }
-}
+use inveniordm::env::Setting;
+pub use inveniordm::env::Source;
 
 /// The resolved settings.
 #[derive(Debug, Clone, Default)]
@@ -80,35 +59,18 @@ pub fn resolve(
     profile: Option<&str>,
 ) -> Result<Settings> {
     let config_file = config_path();
-    let mut urls: Vec<(String, Source)> = Vec::new();
-    let mut tokens: Vec<(String, Source)> = Vec::new();
+    let mut urls: Vec<Setting> = Vec::new();
+    let mut tokens: Vec<Setting> = Vec::new();
     if let Some(u) = flag_url {
-        urls.push((u.to_string(), Source::Flag));
+        urls.push(Setting::new(u, Source::Flag));
     }
     if let Some(t) = flag_token {
-        tokens.push((t.to_string(), Source::Flag));
+        tokens.push(Setting::new(t, Source::Flag));
     }
-    for (var, list) in [
-        ("INVENIORDM_URL", &mut urls),
-        ("INVENIORDM_TOKEN", &mut tokens),
-    ] {
-        if let Ok(v) = std::env::var(var)
-            && !v.trim().is_empty()
-        {
-            list.push((v, Source::Env(var)));
-        }
-    }
-    if let Some(path) = find_dotenv()
-        && let Ok(iter) = dotenvy::from_path_iter(&path)
-    {
-        for (k, v) in iter.flatten() {
-            if k == "INVENIORDM_URL" {
-                urls.push((v, Source::DotEnv(path.clone())));
-            } else if k == "INVENIORDM_TOKEN" {
-                tokens.push((v, Source::DotEnv(path.clone())));
-            }
-        }
-    }
+    // The environment, then the nearest .env file: the library's own rule and order.
+    let (env_urls, env_tokens) = inveniordm::env::environment_candidates();
+    urls.extend(env_urls);
+    tokens.extend(env_tokens);
     let file: ConfigFile = if config_file.is_file() {
         let text = std::fs::read_to_string(&config_file)
             .with_context(|| format!("cannot read the config file {}", config_file.display()))?;
@@ -124,10 +86,10 @@ pub fn resolve(
             Some(p) => {
                 let src = Source::Profile(name.clone(), config_file.clone());
                 if let Some(u) = &p.url {
-                    urls.push((u.clone(), src.clone()));
+                    urls.push(Setting::new(u.clone(), src.clone()));
                 }
                 if let Some(t) = &p.token {
-                    tokens.push((t.clone(), src));
+                    tokens.push(Setting::new(t.clone(), src));
                 }
                 chosen_profile = Some(name);
             }
@@ -145,55 +107,15 @@ pub fn resolve(
             None => {}
         }
     }
-    let url = urls.into_iter().next();
-    let mut token = None;
-    let mut ignored_token = None;
-    for (t, src) in tokens {
-        let paired = match (&src, url.as_ref().map(|(_, s)| s)) {
-            (Source::Flag, _) => true,
-            (_, None) => true,
-            // A token from the environment goes with a URL typed on the command line.
-            (Source::Env(_), Some(Source::Flag)) => true,
-            (s, Some(u)) => same_place(s, u),
-        };
-        if paired {
-            token = Some((t, src));
-            break;
-        }
-        ignored_token.get_or_insert(src);
-    }
+    // A token only goes with a URL from the same place (the library's rule).
+    let found = inveniordm::env::pair(urls, tokens);
     Ok(Settings {
-        url,
-        token,
+        url: found.url.map(|s| (s.value, s.source)),
+        token: found.token.map(|s| (s.value, s.source)),
         config_file,
         profile: chosen_profile,
-        ignored_token,
+        ignored_token: found.ignored_token,
     })
-}
-
-/// Whether two values come from the same place (the environment, one `.env` file, one
-/// profile).
-fn same_place(a: &Source, b: &Source) -> bool {
-    match (a, b) {
-        (Source::Flag, Source::Flag) | (Source::Env(_), Source::Env(_)) => true,
-        (Source::DotEnv(x), Source::DotEnv(y)) => x == y,
-        (Source::Profile(n, f), Source::Profile(m, g)) => n == m && f == g,
-        _ => false,
-    }
-}
-
-fn find_dotenv() -> Option<PathBuf> {
-    let mut dir = std::env::current_dir().ok()?;
-    for _ in 0..32 {
-        let p = dir.join(".env");
-        if p.is_file() {
-            return Some(p);
-        }
-        if !dir.pop() {
-            break;
-        }
-    }
-    None
 }
 
 /// A token for display: only its last four characters.

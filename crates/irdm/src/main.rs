@@ -33,8 +33,12 @@ const AFTER_HELP: &str = "\
 Configuration (highest precedence first): --url/--token, INVENIORDM_URL/INVENIORDM_TOKEN,
 a .env file, a profile of the config file (--profile NAME; see `irdm config`).
 
+Timeouts: a server that sends nothing for 120 s (--timeout SECS or IRDM_TIMEOUT) fails with a
+network error; reads are retried first.
+
 Exit codes: 0 success, 1 other error, 2 usage, 3 the server refused, 4 not found,
-5 network failure, 6 checksum mismatch.";
+5 network failure (timeouts included), 6 checksum mismatch. When several files fail, each is
+reported and the exit code is that of the worst.";
 
 /// curl and gh for InvenioRDM: search, deposit, upload, publish, version, download.
 #[derive(Debug, Parser)]
@@ -55,6 +59,10 @@ pub struct Cli {
     /// No progress bars.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Give up on a server that sends nothing for SECS seconds, while connecting, waiting for
+    /// an answer or in the middle of a transfer (default 120); reads are then retried.
+    #[arg(long, global = true, env = "IRDM_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: Option<u64>,
     /// Request logs on stderr (-v requests, -vv more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -210,23 +210,28 @@ pub fn code_of(e: &anyhow::Error) -> u8 {
             status: 404 | 410, ..
         }) => exit::NOT_FOUND,
         Some(Error::Api { .. }) => exit::REFUSED,
+        Some(Error::NoSuchFile { .. }) => exit::NOT_FOUND,
         Some(Error::Transport { .. }) => exit::NETWORK,
         Some(Error::Checksum { .. }) => exit::CHECKSUM,
         _ => exit::OTHER,
     }
 }
 
-/// Of several failures, the one to report: a corrupt transfer first, then a refusal, then
-/// a network failure, then anything else; the same every run.
-pub fn worst(errors: Vec<anyhow::Error>) -> Option<anyhow::Error> {
-    let rank = |e: &anyhow::Error| match code_of(e) {
+/// Of several exit codes, the worst: a corrupt transfer first, then a refusal, then not found,
+/// then a network failure, then anything else; 0 when there are none.
+pub fn worst_code(codes: &[u8]) -> u8 {
+    let rank = |c: u8| match c {
         exit::CHECKSUM => 0,
         exit::REFUSED => 1,
         exit::NOT_FOUND => 2,
         exit::NETWORK => 3,
         _ => 4,
     };
-    errors.into_iter().min_by_key(|e| rank(e))
+    codes
+        .iter()
+        .copied()
+        .min_by_key(|c| rank(*c))
+        .unwrap_or(exit::OK)
 }
 
 /// Prints an error with what to do, and returns the exit code.
@@ -270,6 +275,16 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
             if err.never_sent() {
                 eprintln!(
                     "  check the server URL and your network; the request never reached the server"
+                );
+            } else if err.was_read() {
+                // A read changes nothing on the server: it is always safe to repeat.
+                eprintln!(
+                    "  nothing was changed on the server; run the command again (downloads continue where they stopped){}",
+                    if err.is_timeout() {
+                        ", or allow a slow server more time with --timeout SECS"
+                    } else {
+                        ""
+                    }
                 );
             } else {
                 eprintln!(

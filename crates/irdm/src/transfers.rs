@@ -12,7 +12,7 @@ use inveniordm::repo::{DownloadFilesOptions, DownloadOutcome, UploadFilesOptions
 /// A safe local path for a file key below a folder (the library's rules).
 pub use inveniordm::repo::local_path;
 
-use crate::{DownloadArgs, UploadArgs, exit, output};
+use crate::{DownloadArgs, UploadArgs, output};
 
 fn bars(quiet: bool) -> MultiProgress {
     let target = if quiet || !std::io::stderr().is_terminal() {
@@ -136,12 +136,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
         .repo()
         .upload_files(&a.draft_id, &files, &opts)
         .await
-        .map_err(|e| match e {
-            inveniordm::Error::InvalidArgument(m) if m.contains("other content") => {
-                anyhow::anyhow!("{m}; pass --replace to replace it")
-            }
-            e => e.into(),
-        })?;
+        .map_err(|e| hint(e, "pass --replace to replace it"))?;
     let _ = mp.clear();
     let mut failed = Vec::new();
     for (key, r) in results {
@@ -168,10 +163,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
             Err(e) => failed.push(anyhow::Error::from(e).context(format!("uploading {key}"))),
         }
     }
-    match output::worst(failed) {
-        Some(e) => Err(e),
-        None => Ok(exit::OK),
-    }
+    Ok(report_failures(failed, json))
 }
 
 /// `irdm download`.
@@ -188,12 +180,7 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
         .repo()
         .download_files(&a.id, keys, &a.output, &opts)
         .await
-        .map_err(|e| match e {
-            inveniordm::Error::InvalidArgument(m) if m.contains("other content") => {
-                anyhow::anyhow!("{m}; pass --force to replace it")
-            }
-            e => e.into(),
-        })?;
+        .map_err(|e| hint(e, "pass --force to replace it"))?;
     let _ = mp.clear();
     if results.is_empty() && !json {
         eprintln!("{} has no files", a.id);
@@ -235,8 +222,24 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
             Err(e) => failed.push(anyhow::Error::from(e).context(format!("downloading {key}"))),
         }
     }
-    match output::worst(failed) {
-        Some(e) => Err(e),
-        None => Ok(exit::OK),
+    Ok(report_failures(failed, json))
+}
+
+/// Adds what to do to a refusal to replace a file.
+fn hint(e: inveniordm::Error, what: &str) -> anyhow::Error {
+    match e {
+        e @ inveniordm::Error::WouldOverwrite { .. } => anyhow::anyhow!("{e}; {what}"),
+        e => e.into(),
     }
+}
+
+/// Reports every failure of a batch (each with its own advice), then a count; returns the
+/// exit code of the worst one (0 when none failed).
+fn report_failures(failed: Vec<anyhow::Error>, json: bool) -> u8 {
+    let n = failed.len();
+    let codes: Vec<u8> = failed.iter().map(output::report_error).collect();
+    if n > 1 && !json {
+        eprintln!("{n} files failed");
+    }
+    output::worst_code(&codes)
 }

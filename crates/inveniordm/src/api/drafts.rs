@@ -2,8 +2,9 @@ use inveniordm_models::{Access, FileEntry, Files, JsonMap, Record};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::transfer::{Download, UploadBody};
-use crate::{Client, Result};
+use super::content::{Download, UploadBody};
+use crate::transport::{BeforeRetry, BodyFactory};
+use crate::{Client, Error, Result};
 
 /// Drafts. See [`Client::drafts`].
 #[derive(Debug, Clone, Copy)]
@@ -98,15 +99,44 @@ impl DraftsApi<'_> {
     /// custom fields and pids with those of `draft` (everything the server does not compute,
     /// including keys this library does not model). Sends `If-Match` with `draft.revision_id`
     /// when set, so a concurrent change gives a 412 instead of being overwritten.
+    ///
+    /// When an attempt's answer is lost (a gateway error, a connection broken after sending)
+    /// and the retry is then refused with 412, the first attempt may have been the one that
+    /// changed the revision: the draft is read again, and if it holds every value that was
+    /// sent, the update is reported as done (with the draft as the server has it). Otherwise
+    /// the 412 stands: someone else changed the draft.
     pub async fn update(&self, id: &str, draft: &Record) -> Result<Record> {
         let body = draft_body(draft);
         let url = self.client.url(&["records", id, "draft"])?;
+        let context = format!("PUT {}", url.path());
         let mut req = self.client.request(Method::PUT, url).json_body(&body)?;
+        req.accept = self.client.record_accept();
         if let Some(rev) = draft.revision_id {
             // A bare integer: the server rejects the quoted ETag form.
             req = req.header(HeaderName::from_static("if-match"), HeaderValue::from(rev));
         }
-        self.client.record(req).await
+        let (outcome, trace) = self.client.execute_traced(req).await;
+        match outcome {
+            Ok(resp) => self.client.read_record(&context, resp).await,
+            Err(e) if e.is_precondition_failed() && trace.maybe_applied_before => {
+                tracing::warn!(
+                    id,
+                    "update refused with 412 after a lost answer; checking whether the first attempt was applied"
+                );
+                let current = self.get(id).await?;
+                let server = serde_json::Value::Object(draft_body(&current));
+                if holds(&serde_json::Value::Object(body), &server) {
+                    tracing::info!(
+                        id,
+                        "the draft holds the change: the first attempt was applied"
+                    );
+                    Ok(current)
+                } else {
+                    Err(e)
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// `GET /api/records/{id}/draft/files`.
@@ -158,6 +188,9 @@ impl DraftsApi<'_> {
 
     /// `PUT /api/records/{id}/draft/files/{key}/content`: streams the content
     /// (`application/octet-stream`). The file stays `pending` until committed.
+    ///
+    /// A stream can be sent once, so this request is not retried; the upload helpers
+    /// ([`file_upload`](Self::file_upload)) read the file again for each attempt instead.
     pub async fn file_upload_content(
         &self,
         id: &str,
@@ -169,11 +202,35 @@ impl DraftsApi<'_> {
             .url(&["records", id, "draft", "files", key, "content"])?;
         let (b, len) = body.into_parts();
         let req = self.client.request(Method::PUT, url).stream_body(b, len);
+        self.content_answer(key, req).await
+    }
+
+    /// [`file_upload_content`](Self::file_upload_content) with a body made afresh for each
+    /// attempt the retry policy allows, and a step run before each retry.
+    pub(crate) async fn file_upload_content_with(
+        &self,
+        id: &str,
+        key: &str,
+        body: BodyFactory,
+        before_retry: BeforeRetry,
+    ) -> Result<FileEntry> {
+        let url = self
+            .client
+            .url(&["records", id, "draft", "files", key, "content"])?;
+        let req = self
+            .client
+            .request(Method::PUT, url)
+            .replayable_body(body)
+            .before_retry(before_retry);
+        self.content_answer(key, req).await
+    }
+
+    async fn content_answer(&self, key: &str, req: crate::transport::Request) -> Result<FileEntry> {
         let value: serde_json::Value = self.client.json(req).await?;
         // A failed transfer is answered with 200 and `{"errors": "File upload transfer
         // failed."}`; the server has dropped the entry.
         if let Some(msg) = value.get("errors").and_then(serde_json::Value::as_str) {
-            return Err(crate::Error::TransferFailed {
+            return Err(Error::TransferFailed {
                 key: key.to_string(),
                 message: msg.to_string(),
             });
@@ -212,12 +269,42 @@ impl DraftsApi<'_> {
     }
 
     /// `DELETE /api/records/{id}/draft/pids/doi`: discards a reserved DOI (the server answers
-    /// with the draft).
+    /// with the draft). When a retried attempt finds the DOI already gone, the draft is read
+    /// and returned.
     pub async fn discard_doi(&self, id: &str) -> Result<Record> {
         let url = self.client.url(&["records", id, "draft", "pids", "doi"])?;
-        self.client
-            .record(self.client.request(Method::DELETE, url))
-            .await
+        let context = format!("DELETE {}", url.path());
+        let mut req = self.client.request(Method::DELETE, url);
+        req.accept = self.client.record_accept();
+        let resp = self.client.execute(req).await?;
+        if resp.status().as_u16() == 404 || resp.status().as_u16() == 204 {
+            // An earlier attempt discarded it; its answer was lost.
+            let _ = resp.bytes().await;
+            return self.get(id).await;
+        }
+        self.client.read_record(&context, resp).await
+    }
+}
+
+/// Whether `server` holds every value of `sent`: objects key by key, lists item by item (same
+/// length), other values equal. Keys the server adds (vocabulary titles, computed fields) are
+/// allowed.
+fn holds(sent: &serde_json::Value, server: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (sent, server) {
+        (Value::Object(a), Value::Object(b)) => a.iter().all(|(k, v)| match b.get(k) {
+            Some(w) => holds(v, w),
+            // A null or empty value sent may be dropped by the server.
+            None => {
+                v.is_null()
+                    || v.as_array().is_some_and(Vec::is_empty)
+                    || v.as_object().is_some_and(|o| o.is_empty())
+            }
+        }),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| holds(x, y))
+        }
+        (a, b) => a == b,
     }
 }
 

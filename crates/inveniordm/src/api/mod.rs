@@ -3,11 +3,13 @@
 //! Sub-APIs mirror the seed: [`Client::query`], [`Client::records`], [`Client::drafts`],
 //! [`RecordsApi::access_links`], plus [`Client::raw`] for endpoints the typed layer lacks.
 
+mod content;
 mod drafts;
 mod query;
 mod raw;
 mod records;
 
+pub use content::{Download, UploadBody};
 pub use drafts::DraftsApi;
 pub use query::QueryApi;
 pub use raw::RawApi;

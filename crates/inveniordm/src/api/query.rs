@@ -69,7 +69,7 @@ impl<'a> QueryApi<'a> {
         }
     }
 
-    async fn page_at(&self, link: &str) -> Result<Results<Record>> {
+    pub(crate) async fn page_at(&self, link: &str) -> Result<Results<Record>> {
         let url = self.client.same_origin(link)?;
         let mut req = self.client.request(Method::GET, url);
         req.accept = self.client.record_accept();
@@ -92,39 +92,8 @@ impl<'a> QueryApi<'a> {
         user: bool,
         query: RecordQuery,
     ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
-        use futures_util::StreamExt;
-        enum Next {
-            First(RecordQuery),
-            Link(String),
-        }
         let api = *self;
-        let pages = futures_util::stream::try_unfold(
-            (Some(Next::First(query)), 0usize),
-            move |(next, seen)| async move {
-                let Some(next) = next else { return Ok(None) };
-                if seen >= MAX_RESULTS {
-                    return Ok(None);
-                }
-                let page = match next {
-                    Next::First(q) => api.records_of(user, &q).await?,
-                    Next::Link(l) => api.page_at(&l).await?,
-                };
-                let n = page.items().len();
-                let following = page
-                    .next_link()
-                    .filter(|_| n > 0)
-                    .map(|l| Next::Link(l.to_string()));
-                Ok(Some((page, (following, seen + n))))
-            },
-        );
-        pages
-            .map(|page: Result<Results<Record>>| match page {
-                Ok(p) => {
-                    futures_util::stream::iter(p.hits.hits.into_iter().map(Ok).collect::<Vec<_>>())
-                }
-                Err(e) => futures_util::stream::iter(vec![Err(e)]),
-            })
-            .flatten()
+        follow(api, async move { api.records_of(user, &query).await })
     }
 
     async fn search(&self, segs: &[&str], query: &RecordQuery) -> Result<Results<Record>> {
@@ -136,4 +105,47 @@ impl<'a> QueryApi<'a> {
         req.accept = self.client.record_accept();
         self.client.json(req).await
     }
+}
+
+/// The records of a first page and of every page its `next` links lead to, as a stream; it
+/// ends after the last page or at the search engine's window.
+pub(crate) fn follow<'a, F>(
+    api: QueryApi<'a>,
+    first: F,
+) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a
+where
+    F: std::future::Future<Output = Result<Results<Record>>> + Send + 'a,
+{
+    use futures_util::StreamExt;
+    enum Next<F> {
+        First(F),
+        Link(String),
+    }
+    let pages = futures_util::stream::try_unfold(
+        (Some(Next::First(Box::pin(first))), 0usize),
+        move |(next, seen)| async move {
+            let Some(next) = next else { return Ok(None) };
+            if seen >= MAX_RESULTS {
+                return Ok(None);
+            }
+            let page = match next {
+                Next::First(f) => f.await?,
+                Next::Link(l) => api.page_at(&l).await?,
+            };
+            let n = page.items().len();
+            let following = page
+                .next_link()
+                .filter(|_| n > 0)
+                .map(|l| Next::Link(l.to_string()));
+            Ok(Some((page, (following, seen + n))))
+        },
+    );
+    pages
+        .map(|page: Result<Results<Record>>| match page {
+            Ok(p) => {
+                futures_util::stream::iter(p.hits.hits.into_iter().map(Ok).collect::<Vec<_>>())
+            }
+            Err(e) => futures_util::stream::iter(vec![Err(e)]),
+        })
+        .flatten()
 }

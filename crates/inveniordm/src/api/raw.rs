@@ -59,6 +59,6 @@ impl RawApi<'_> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        crate::transport::decode(&context, &bytes)
+        crate::transport::decode_json(&context, &bytes)
     }
 }

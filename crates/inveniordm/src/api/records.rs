@@ -1,7 +1,7 @@
 use inveniordm_models::{AccessLink, FileEntry, Files, Record, RecordQuery, Results};
 use reqwest::Method;
 
-use crate::transfer::Download;
+use super::content::Download;
 use crate::{Client, Result};
 
 /// Published records. See [`Client::records`].
@@ -50,9 +50,42 @@ impl<'a> RecordsApi<'a> {
     }
 
     /// `GET /api/records/{id}/versions?allversions=true`: every published version, newest
-    /// first. (`allversions=true` keeps older servers, which filtered to the latest, correct.)
+    /// first, from every page (`allversions=true` keeps older servers, which filtered to the
+    /// latest, correct). The result is one [`Results`] holding all of them.
     pub async fn versions(&self, id: &str) -> Result<Results<Record>> {
-        self.versions_page(id, &RecordQuery::all().size(100)).await
+        use futures_util::TryStreamExt;
+        let first = self
+            .versions_page(id, &RecordQuery::all().size(100))
+            .await?;
+        let mut all = first.clone();
+        if first.next_link().is_some() && !first.items().is_empty() {
+            // The first page is not fetched again.
+            all.hits.hits =
+                super::query::follow(self.client.query(), std::future::ready(Ok(first)))
+                    .try_collect::<Vec<_>>()
+                    .await?;
+            all.links = None;
+        }
+        Ok(all)
+    }
+
+    /// Every published version of a record, newest first, page after page, as a stream.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: inveniordm::Client) -> inveniordm::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let versions: Vec<_> = client.records().versions_stream("abcd-1234").try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn versions_stream(
+        &self,
+        id: &str,
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+        let api = *self;
+        let id = id.to_string();
+        super::query::follow(self.client.query(), async move {
+            api.versions_page(&id, &RecordQuery::all().size(100)).await
+        })
     }
 
     /// Like [`versions`](Self::versions) with paging arguments.

@@ -90,24 +90,29 @@ pub async fn md5_file(path: &Path) -> Result<String> {
         .collect())
 }
 
-/// A safe local path for a file key below `root`: `/` separates folders; absolute paths,
-/// `..`, drive prefixes and stream names (`:`), backslashes, NUL and (on Windows) reserved
-/// device names are refused.
+/// A safe local path for a file key below `root`: `/` separates folders; empty parts and `.`
+/// are skipped; `..`, NUL and keys that are nothing but folders are refused everywhere.
+///
+/// Where the file system forbids more, so does this: on Windows a key holding `\`, `:` (a
+/// drive or stream name), `*?"<>|`, or a reserved device name (`CON`, `NUL`, `COM1`, …) cannot
+/// be written as-is and is refused with an error that says so (nothing is renamed behind the
+/// user's back). On Linux and other Unix systems such keys are written unchanged, e.g.
+/// `2026-12-02T10:00.csv`.
 pub fn local_path(root: &Path, key: &str) -> Result<PathBuf> {
     let mut p = root.to_path_buf();
     for part in key.split('/') {
         if part.is_empty() || part == "." {
             continue;
         }
-        let reserved = cfg!(windows) && {
-            let stem = part.split('.').next().unwrap_or("").to_ascii_uppercase();
-            ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
-                || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4)
-        };
-        if part == ".." || part.contains(['\\', '\0', ':']) || reserved {
+        if part == ".." || part.contains('\0') {
             return Err(Error::InvalidArgument(format!(
                 "the file key {key:?} cannot be written safely below {}",
                 root.display()
+            )));
+        }
+        if cfg!(windows) && !windows_name_ok(part) {
+            return Err(Error::InvalidArgument(format!(
+                "the file key {key:?} cannot be written as-is on Windows (no \\, :, *, ?, \", <, >, | or device names such as CON or NUL in file names); download it on another system or give the files other keys"
             )));
         }
         p.push(part);
@@ -118,6 +123,35 @@ pub fn local_path(root: &Path, key: &str) -> Result<PathBuf> {
         )));
     }
     Ok(p)
+}
+
+/// Whether Windows can hold a file or folder of this name.
+fn windows_name_ok(part: &str) -> bool {
+    let stem = part.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let device = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    !device
+        && !part.ends_with(['.', ' '])
+        && !part.chars().any(|c| c < ' ' || "\\:*?\"<>|".contains(c))
+}
+
+/// Whether the file system holding `dir` treats names that differ only in case as one (a
+/// probe file is created and looked up in the other case); false when it cannot tell.
+fn case_insensitive(dir: &Path) -> bool {
+    if std::fs::create_dir_all(dir).is_err() {
+        return cfg!(any(windows, target_os = "macos"));
+    }
+    let name = format!(".inveniordm-case-probe-{}", std::process::id());
+    let probe = dir.join(&name);
+    if std::fs::write(&probe, b"").is_err() {
+        return cfg!(any(windows, target_os = "macos"));
+    }
+    let other = dir.join(name.to_uppercase());
+    let folded = other.exists();
+    let _ = std::fs::remove_file(&probe);
+    folded
 }
 
 impl RepoApi<'_> {
@@ -169,9 +203,9 @@ impl RepoApi<'_> {
                     continue;
                 }
                 if e.is_completed() && !opts.replace {
-                    return Err(Error::InvalidArgument(format!(
-                        "the draft already has {key} with other content (replace it explicitly)"
-                    )));
+                    return Err(Error::WouldOverwrite {
+                        what: format!("the draft's file {key}"),
+                    });
                 }
                 replace.push(key.clone());
             }
@@ -231,7 +265,8 @@ impl RepoApi<'_> {
     /// Keys become paths below `dir` (`/` makes folders); keys that would leave `dir` or that
     /// would share a local file are refused before anything is fetched. A local file with the
     /// same md5 is kept as it is; one with other content is replaced only with `overwrite`.
-    /// Interrupted downloads resume.
+    /// Interrupted downloads resume. A key named twice is fetched once; a key the record does
+    /// not have is that key's failure ([`Error::NoSuchFile`]) and the others are still fetched.
     pub async fn download_files(
         &self,
         id: &str,
@@ -245,46 +280,62 @@ impl RepoApi<'_> {
             self.client.records().files(id).await?
         };
         let all: Vec<FileEntry> = listing.iter().cloned().collect();
-        let mut chosen: Vec<FileEntry> = match keys {
-            None => all,
+        let mut outcomes: Vec<(String, Result<DownloadOutcome>)> = Vec::new();
+        // Each key once, in the order first given; a key the record lacks is reported as that
+        // key's failure, and the others are still fetched.
+        let mut chosen: Vec<FileEntry> = Vec::new();
+        match keys {
+            None => chosen = all.clone(),
             Some(keys) => {
-                let mut v = Vec::new();
+                let mut asked = std::collections::BTreeSet::new();
                 for k in keys {
+                    if !asked.insert(k.as_str()) {
+                        continue;
+                    }
                     match all.iter().find(|e| e.key.as_deref() == Some(k.as_str())) {
-                        Some(e) => v.push(e.clone()),
-                        None => {
-                            return Err(Error::InvalidArgument(format!(
-                                "{id} has no file {k:?} (it has: {})",
-                                all.iter()
-                                    .filter_map(|e| e.key.clone())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )));
-                        }
+                        Some(e) => chosen.push(e.clone()),
+                        None => outcomes.push((
+                            k.clone(),
+                            Err(Error::NoSuchFile {
+                                id: id.to_string(),
+                                key: k.clone(),
+                                available: all.iter().filter_map(|e| e.key.clone()).collect(),
+                            }),
+                        )),
                     }
                 }
-                v
             }
-        };
-        chosen.dedup_by(|x, y| x.key == y.key);
-        // Two keys must never write the same local file (or one another's partial file).
+        }
+        // Two keys must never write the same local file (or one another's partial file); on
+        // a file system that ignores case, keys that differ only in case would.
+        let fold = case_insensitive(dir);
         let mut claimed: BTreeMap<String, String> = BTreeMap::new();
         let mut plan = Vec::new();
         for e in chosen {
             let key = e.key.clone().unwrap_or_default();
             let dest = local_path(dir, &key)?;
             for p in [dest.clone(), part_path(&dest)] {
-                if let Some(other) = claimed.insert(p.to_string_lossy().to_lowercase(), key.clone())
+                let name = p.to_string_lossy();
+                let name = if fold {
+                    name.to_lowercase()
+                } else {
+                    name.into_owned()
+                };
+                if let Some(other) = claimed.insert(name, key.clone())
                     && other != key
                 {
                     return Err(Error::InvalidArgument(format!(
-                        "the keys {other:?} and {key:?} would be saved to the same local file"
+                        "the keys {other:?} and {key:?} would be saved to the same local file{}",
+                        if fold {
+                            " (this file system ignores case)"
+                        } else {
+                            ""
+                        }
                     )));
                 }
             }
             plan.push((e, key, dest));
         }
-        let mut outcomes = Vec::new();
         let mut todo = Vec::new();
         for (e, key, dest) in plan {
             if tokio::fs::try_exists(&dest).await.unwrap_or(false) {
@@ -295,10 +346,9 @@ impl RepoApi<'_> {
                     continue;
                 }
                 if !opts.overwrite {
-                    return Err(Error::InvalidArgument(format!(
-                        "{} exists with other content (allow overwriting to replace it)",
-                        dest.display()
-                    )));
+                    return Err(Error::WouldOverwrite {
+                        what: dest.display().to_string(),
+                    });
                 }
             }
             todo.push((e, key, dest));

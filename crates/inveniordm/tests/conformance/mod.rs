@@ -242,7 +242,10 @@ async fn deposit_publish_download(env: &Env) {
         .records()
         .download_to(&did, "data.bin", &dest, &DownloadOptions::default())
         .await;
-    assert!(matches!(again, Err(Error::InvalidArgument(_))), "{again:?}");
+    assert!(
+        matches!(again, Err(Error::WouldOverwrite { .. })),
+        "{again:?}"
+    );
 }
 
 async fn validation_problems_are_data(env: &Env) {
@@ -1246,12 +1249,25 @@ async fn many_files_at_once(env: &Env) {
         .await
         .expect("overwrite");
     assert_eq!(some.len(), 1);
-    assert!(
-        c.repo()
-            .download_files(&did, Some(&["nope".to_string()]), &out, &dopts)
-            .await
-            .is_err()
-    );
+    // Keys the record lacks are each reported; the keys it has are still fetched, and a key
+    // named twice is fetched once.
+    let keys: Vec<String> = ["nope", "part-0.bin", "gone/x", "part-0.bin"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mixed = c
+        .repo()
+        .download_files(&did, Some(&keys), &out, &dopts)
+        .await
+        .expect("the batch runs");
+    assert_eq!(mixed.len(), 3, "{mixed:?}");
+    let missing: Vec<&str> = mixed
+        .iter()
+        .filter(|(_, r)| matches!(r, Err(e) if e.is_not_found()))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(missing, ["nope", "gone/x"]);
+    assert!(mixed.iter().any(|(k, r)| k == "part-0.bin" && r.is_ok()));
 }
 
 async fn next_version_in_one_call(env: &Env) {

@@ -1,0 +1,219 @@
+//! Responses: error mapping and decoding.
+
+use std::time::Duration;
+
+use inveniordm_models::{ErrorBody, Record};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::retry::retry_after;
+use super::{Client, Request};
+use crate::error::{Error, Result};
+
+/// A failure to send a request or read its answer, with what went wrong in words.
+pub(crate) fn transport_error(
+    method: &Method,
+    path: &str,
+    e: reqwest::Error,
+    read_timeout: Duration,
+) -> Error {
+    let what = if e.is_timeout() {
+        format!(
+            "the server sent nothing for {} s (timed out; a longer timeout can be set)",
+            read_timeout.as_secs()
+        )
+    } else if e.is_connect() {
+        "cannot connect to the server".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while transferring the body".to_string()
+    } else if e.is_redirect() {
+        "too many redirects".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut message = what;
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    let mut depth = 0;
+    while let Some(s) = src {
+        if depth == 3 {
+            break;
+        }
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        src = s.source();
+        depth += 1;
+    }
+    Error::Transport {
+        method: method.to_string(),
+        path: path.to_string(),
+        message,
+        source: e.without_url(),
+    }
+}
+
+/// Reads an error response into [`Error::Api`] (the body is read up to 64 KiB).
+pub(crate) async fn api_error(method: &Method, path: &str, resp: reqwest::Response) -> Error {
+    let status = resp.status();
+    let retry_after = retry_after(resp.headers()).map(|d| d.as_secs());
+    let body = read_limited(resp, 64 * 1024).await;
+    let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    let (message, errors) = match parsed {
+        Some(b) => {
+            let msg = b
+                .message
+                .clone()
+                .or_else(|| {
+                    b.extra
+                        .get("description")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| reason(status));
+            (msg, b.errors.unwrap_or_default())
+        }
+        None => {
+            let text = snippet(&body, 200);
+            if text.is_empty() {
+                (reason(status), Vec::new())
+            } else {
+                (format!("{} ({text})", reason(status)), Vec::new())
+            }
+        }
+    };
+    Error::Api {
+        status: status.as_u16(),
+        message,
+        errors,
+        method: method.to_string(),
+        path: path.to_string(),
+        retry_after,
+    }
+}
+
+fn reason(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .unwrap_or("unexpected status")
+        .to_string()
+}
+
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
+/// The first `n` characters of a body, on one line.
+pub(crate) fn snippet(body: &[u8], n: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one_line.chars().take(n).collect();
+    if one_line.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+impl Client {
+    /// Sends and decodes a JSON response.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
+        let context = format!("{} {}", req.method, req.url.path());
+        let resp = self.execute(req).await?;
+        self.read_json(&context, resp).await
+    }
+
+    /// Decodes a JSON response that was already received.
+    pub(crate) async fn read_json<T: DeserializeOwned>(
+        &self,
+        context: &str,
+        resp: reqwest::Response,
+    ) -> Result<T> {
+        let body = resp.bytes().await.map_err(|e| Error::Decode {
+            context: context.to_string(),
+            path: ".".into(),
+            message: format!("the body could not be read: {e}"),
+            snippet: String::new(),
+        })?;
+        decode_json(context, &body)
+    }
+
+    /// Sends and decodes a record document, detecting Zenodo's legacy layout.
+    pub(crate) async fn record(&self, mut req: Request) -> Result<Record> {
+        req.accept = self.record_accept();
+        let context = format!("{} {}", req.method, req.url.path());
+        let resp = self.execute(req).await?;
+        self.read_record(&context, resp).await
+    }
+
+    /// Decodes a record document that was already received.
+    pub(crate) async fn read_record(
+        &self,
+        context: &str,
+        resp: reqwest::Response,
+    ) -> Result<Record> {
+        let value: serde_json::Value = self.read_json(context, resp).await?;
+        if Record::looks_legacy(&value) {
+            return Err(Error::LegacyFormat {
+                context: context.to_string(),
+            });
+        }
+        from_value(context, value)
+    }
+
+    /// Sends and expects an empty success (204 or any 2xx, body ignored).
+    pub(crate) async fn empty(&self, req: Request) -> Result<()> {
+        let resp = self.execute(req).await?;
+        let _ = resp.bytes().await;
+        Ok(())
+    }
+}
+
+/// Logs, at debug level, every value that did not fit its typed field and was kept in `extra`.
+fn log_fallbacks(context: &str, fallbacks: &[inveniordm_models::fallbacks::Fallback]) {
+    for f in fallbacks {
+        tracing::debug!(
+            context,
+            model = f.model,
+            key = f.key,
+            "a value did not fit its typed field; kept in `extra`"
+        );
+    }
+}
+
+pub(crate) fn decode_json<T: DeserializeOwned>(context: &str, body: &[u8]) -> Result<T> {
+    let (result, fallbacks) = inveniordm_models::fallbacks::watch(|| {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(de)
+    });
+    log_fallbacks(context, &fallbacks);
+    result.map_err(|e: serde_path_to_error::Error<serde_json::Error>| {
+        let path = e.path().to_string();
+        Error::Decode {
+            context: context.to_string(),
+            path,
+            message: e.inner().to_string(),
+            snippet: snippet(body, 200),
+        }
+    })
+}
+
+pub(crate) fn from_value<T: DeserializeOwned>(context: &str, v: serde_json::Value) -> Result<T> {
+    let text = v.to_string();
+    let (result, fallbacks) =
+        inveniordm_models::fallbacks::watch(|| serde_path_to_error::deserialize(v));
+    log_fallbacks(context, &fallbacks);
+    result.map_err(
+        |e: serde_path_to_error::Error<serde_json::Error>| Error::Decode {
+            context: context.to_string(),
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+            snippet: snippet(text.as_bytes(), 200),
+        },
+    )
+}
