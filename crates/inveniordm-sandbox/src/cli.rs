@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// Probability that a file download's connection is dropped halfway.
     #[arg(long, default_value_t = 0.0)]
     pub fault_drop: f64,
+    /// Drop the first N file downloads halfway (a connection that breaks once, then works).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub fault_drop_first: u32,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -105,6 +108,7 @@ impl ServeArgs {
                 rate_504: self.fault_504,
                 rate_504_after: self.fault_504_after,
                 rate_drop: self.fault_drop,
+                drop_first: self.fault_drop_first,
                 latency_ms: self.latency_ms,
             },
             max_json_body: self.max_json_body,

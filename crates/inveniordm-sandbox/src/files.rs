@@ -381,7 +381,7 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
             })?;
     }
-    let drop_at = app.faults.roll_drop().then_some(len / 2);
+    let drop_at = app.faults.roll_drop(&app.dropped).then_some(len / 2);
     let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 64 * 1024);
     let mut sent = 0u64;
     let stream = stream.map(move |chunk| {

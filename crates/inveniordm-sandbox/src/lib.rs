@@ -56,6 +56,9 @@ pub struct Faults {
     pub rate_504_after: f64,
     /// File downloads whose connection is dropped halfway through the body.
     pub rate_drop: f64,
+    /// The first this many file downloads are dropped halfway through the body (then none,
+    /// unless `rate_drop` says so): a connection that breaks once.
+    pub drop_first: u32,
     /// Latency added to every request, in milliseconds.
     pub latency_ms: u64,
 }
@@ -116,9 +119,17 @@ impl Faults {
         })
     }
 
-    /// Whether to drop this download halfway.
-    pub(crate) fn roll_drop(&self) -> bool {
-        Self::roll(self.rate_drop)
+    /// Whether to drop this download halfway (`dropped` counts the downloads dropped so far
+    /// by `drop_first`).
+    pub(crate) fn roll_drop(&self, dropped: &std::sync::atomic::AtomicU32) -> bool {
+        let first = dropped
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |n| (n < self.drop_first).then_some(n + 1),
+            )
+            .is_ok();
+        first || Self::roll(self.rate_drop)
     }
 }
 
@@ -142,6 +153,9 @@ pub struct SandboxConfig {
     pub max_file_size: u64,
     /// Requests per minute per client (default 10 000).
     pub rate_limit_per_minute: u32,
+    /// Length of a rate-limit window in seconds (default 60): the budget is
+    /// `rate_limit_per_minute` requests per window.
+    pub rate_window_secs: u64,
     /// DOI prefix of reservations (default `10.1234`).
     pub doi_prefix: String,
     /// The InvenioRDM major version to behave like: 13 (default) or 14 (new-version drafts
@@ -161,6 +175,7 @@ impl Default for SandboxConfig {
             max_json_body: 10 * 1024 * 1024,
             max_file_size: 50 * 1024 * 1024 * 1024,
             rate_limit_per_minute: 10_000,
+            rate_window_secs: 60,
             doi_prefix: "10.1234".into(),
             rdm_version: 13,
         }
@@ -272,6 +287,7 @@ impl Sandbox {
             max_json_body: config.max_json_body,
             max_file_size: config.max_file_size,
             rate_limit_per_minute: config.rate_limit_per_minute.max(1),
+            rate_window_secs: config.rate_window_secs.max(1),
             doi_prefix: config.doi_prefix.clone(),
             rdm_version: config.rdm_version,
         };

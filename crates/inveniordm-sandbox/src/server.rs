@@ -46,8 +46,10 @@ pub struct Limits {
     pub max_json_body: usize,
     /// Largest file content.
     pub max_file_size: u64,
-    /// Requests per minute per client (user agent + token).
+    /// Requests per window per client (user agent + address).
     pub rate_limit_per_minute: u32,
+    /// Window length in seconds (60 on real servers).
+    pub rate_window_secs: u64,
     /// DOI prefix for reservations.
     pub doi_prefix: String,
     /// InvenioRDM major version imitated (13 or 14).
@@ -68,6 +70,8 @@ pub struct App {
     pub faults: Faults,
     /// Users by token hash (tokens are fixed at start).
     tokens: HashMap<String, i64>,
+    /// Downloads dropped so far by `Faults::drop_first`.
+    pub dropped: std::sync::atomic::AtomicU32,
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
     writer: Writer,
@@ -248,6 +252,7 @@ impl App {
             limits,
             faults,
             tokens,
+            dropped: std::sync::atomic::AtomicU32::new(0),
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
             writer: Writer::start(store, weak.clone()),
@@ -457,7 +462,11 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     let mut resp = if remaining.is_none() {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("{limit} per 1 minute"),
+            if app.limits.rate_window_secs == 60 {
+                format!("{limit} per 1 minute")
+            } else {
+                format!("{limit} per {} seconds", app.limits.rate_window_secs)
+            },
         )
         .response()
     } else if let Some(r) = parts
@@ -502,7 +511,10 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
     if !h.contains_key(header::RETRY_AFTER) {
         // The real server sends the length of the rate-limit window.
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(app.limits.rate_window_secs),
+        );
     }
     // The security headers every real API response carries.
     for (k, v) in [
@@ -544,8 +556,9 @@ impl App {
     /// Takes one request from the client's budget; `None` when exhausted. Returns the reset time.
     fn rate_take(&self, key: &str, limit: u32) -> (Option<u32>, u64) {
         let now = now_secs();
-        let window = now / 60;
-        let reset = (window + 1) * 60;
+        let len = self.limits.rate_window_secs.max(1);
+        let window = now / len;
+        let reset = (window + 1) * len;
         let mut map = self.rate.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 10_000 {
             map.retain(|_, (w, _)| *w == window);

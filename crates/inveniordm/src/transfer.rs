@@ -340,83 +340,85 @@ async fn download_verified(
     let complete_already = have > 0 && expected_size == Some(have);
     // Each turn fetches the rest of the body; a body that breaks off is continued (Range) or
     // started over, as often as the retry policy allows.
-    while !complete_already {
-        let mut dl = Download::start(client, url.clone(), Some(have)).await?;
-        // Append only to a 206 that starts exactly where the part ends and describes this file.
-        let continues = dl.status == 206
-            && dl.content_range.is_some_and(|(start, total)| {
-                start == have
-                    && (expected_size.is_none() || total.is_none() || total == expected_size)
-            });
-        if have > 0 && !continues {
-            if dl.status == 206 {
-                // A range we did not ask for: fetch the whole file instead.
-                dl = Download::start(client, url.clone(), None).await?;
-            }
-            hasher = Md5::new();
-            have = 0;
-            resumed_from = 0;
-            file = None;
-        }
-        let f = match file.take() {
-            Some(f) => f,
-            None if have > 0 => {
-                let mut f = tokio::fs::OpenOptions::new()
-                    .append(true)
-                    .open(&part)
-                    .await
-                    .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
-                f.seek(std::io::SeekFrom::End(0))
-                    .await
-                    .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
-                f
-            }
-            None => tokio::fs::File::create(&part)
-                .await
-                .map_err(|e| Error::io(format!("creating {}", part.display()), e))?,
-        };
-        let mut f = f;
-        let mut broke = None;
-        while let Some(chunk) = dl.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    broke = Some(e);
-                    break;
+    if !complete_already {
+        loop {
+            let mut dl = Download::start(client, url.clone(), Some(have)).await?;
+            // Append only to a 206 that starts exactly where the part ends and describes this file.
+            let continues = dl.status == 206
+                && dl.content_range.is_some_and(|(start, total)| {
+                    start == have
+                        && (expected_size.is_none() || total.is_none() || total == expected_size)
+                });
+            if have > 0 && !continues {
+                if dl.status == 206 {
+                    // A range we did not ask for: fetch the whole file instead.
+                    dl = Download::start(client, url.clone(), None).await?;
                 }
+                hasher = Md5::new();
+                have = 0;
+                resumed_from = 0;
+                file = None;
+            }
+            let f = match file.take() {
+                Some(f) => f,
+                None if have > 0 => {
+                    let mut f = tokio::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&part)
+                        .await
+                        .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
+                    f.seek(std::io::SeekFrom::End(0))
+                        .await
+                        .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
+                    f
+                }
+                None => tokio::fs::File::create(&part)
+                    .await
+                    .map_err(|e| Error::io(format!("creating {}", part.display()), e))?,
             };
-            hasher.update(&chunk);
-            f.write_all(&chunk)
+            let mut f = f;
+            let mut broke = None;
+            while let Some(chunk) = dl.next().await {
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(e) => {
+                        broke = Some(e);
+                        break;
+                    }
+                };
+                hasher.update(&chunk);
+                f.write_all(&chunk)
+                    .await
+                    .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
+                have += chunk.len() as u64;
+                if let Some(p) = &opts.progress
+                    && have > reported
+                {
+                    p(have - reported);
+                    reported = have;
+                }
+            }
+            f.flush()
                 .await
                 .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
-            have += chunk.len() as u64;
-            if let Some(p) = &opts.progress
-                && have > reported
-            {
-                p(have - reported);
-                reported = have;
+            let Some(e) = broke else {
+                f.sync_all()
+                    .await
+                    .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
+                break;
+            };
+            if have > 0 {
+                backoff.progressed();
             }
-        }
-        f.flush()
-            .await
-            .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
-        let Some(e) = broke else {
-            f.sync_all()
-                .await
-                .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
-            break;
-        };
-        if have > 0 {
-            backoff.progressed();
-        }
-        match backoff.next(None) {
-            Some(wait) => {
-                tracing::info!(key, at = have, error = %e, wait_ms = wait.as_millis() as u64, "the download broke off; continuing it");
-                file = Some(f);
-                tokio::time::sleep(wait).await;
+            match backoff.next(None) {
+                Some(wait) => {
+                    tracing::info!(key, at = have, error = %e, wait_ms = wait.as_millis() as u64, "the download broke off; continuing it");
+                    file = Some(f);
+                    tokio::time::sleep(wait).await;
+                }
+                // The part stays for a later resume.
+                None => return Err(e),
             }
-            // The part stays for a later resume.
-            None => return Err(e),
         }
     }
     let size = have;

@@ -755,6 +755,117 @@ fn an_interrupted_download_leaves_no_complete_looking_file() {
         inveniordm::transfer::part_path(&out_dir.join("big.bin")).exists(),
         "the partial download is kept for a resume"
     );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("may or may not"),
+        "a download changes nothing on the server: {err}"
+    );
+    assert!(err.contains("run the command again"), "{err}");
+}
+
+#[test]
+fn a_download_broken_once_completes_in_the_same_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = vec![7u8; 2_000_000];
+    let (base, id) = seeded(dir.path(), "tok-once", ("big.bin", &data), true);
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            drop_first: 1,
+            ..Faults::default()
+        },
+        ..base
+    });
+    let out_dir = e.home.path().join("dl");
+    let lines = e.lines(&["download", &id, "-o", out_dir.to_str().expect("utf8")]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["verified"], true);
+    assert_eq!(std::fs::read(out_dir.join("big.bin")).expect("read"), data);
+}
+
+#[test]
+fn a_stalled_server_fails_with_the_network_code() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    // Accepts connections and never answers (bounded: a few connections, then it ends).
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for _ in 0..16 {
+            if let Ok((s, _)) = listener.accept() {
+                held.push(s);
+            }
+        }
+    });
+    let e = env();
+    let url = format!("http://{addr}");
+    for (flag, env_var) in [(Some("1"), None), (None, Some("1"))] {
+        let mut cmd = e.irdm();
+        cmd.env("INVENIORDM_URL", &url)
+            .args(["record", "get", "abcde-12345"])
+            .timeout(std::time::Duration::from_secs(120)); // a hang guard, not a measurement
+        if let Some(f) = flag {
+            cmd.args(["--timeout", f]);
+        }
+        if let Some(v) = env_var {
+            cmd.env("IRDM_TIMEOUT", v);
+        }
+        let out = cmd.output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{err}");
+        assert!(err.contains("sent nothing for 1 s"), "{err}");
+        assert!(err.contains("--timeout"), "{err}");
+    }
+}
+
+#[test]
+fn download_reports_every_failure_and_takes_each_key_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, id) = seeded(dir.path(), "tok-missing", ("a.csv", b"x,y\n1,2\n"), true);
+    let e = env_with(base);
+    let out_dir = e.home.path().join("dl");
+    let out = e
+        .irdm()
+        .args([
+            "download",
+            &id,
+            "a.csv",
+            "nope-1.csv",
+            "a.csv",
+            "nope-2.csv",
+            "-o",
+        ])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "not found is the worst: {err}");
+    assert!(
+        err.contains("nope-1.csv") && err.contains("nope-2.csv"),
+        "both named: {err}"
+    );
+    assert!(err.contains("2 files failed"), "{err}");
+    assert_eq!(
+        std::fs::read(out_dir.join("a.csv")).expect("the file it has"),
+        b"x,y\n1,2\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn keys_that_only_windows_forbids_download_here() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, id) = seeded(
+        dir.path(),
+        "tok-colon",
+        ("2026-12-02T10:00.csv", b"t,v\n"),
+        true,
+    );
+    let e = env_with(base);
+    let out_dir = e.home.path().join("dl");
+    e.ok(&["download", &id, "-o", out_dir.to_str().expect("utf8")]);
+    assert_eq!(
+        std::fs::read(out_dir.join("2026-12-02T10:00.csv")).expect("written as-is"),
+        b"t,v\n"
+    );
 }
 
 #[test]

@@ -239,7 +239,6 @@ impl RepoApi<'_> {
                         key: Some(key.clone()),
                         progress: progress.map(|f| f(&key, len)),
                         registered: true,
-                        ..UploadOptions::default()
                     };
                     let r = client
                         .drafts()

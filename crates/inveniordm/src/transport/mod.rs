@@ -245,8 +245,11 @@ impl Client {
             let attempt = backoff.retries();
             tracing::debug!(method = %method, path = %path, attempt, "request");
             let outcome = rb.send().await;
-            if let (Ok(resp), Some(p)) = (&outcome, &self.inner.pacer) {
-                p.observe(resp.headers());
+            if let Some(p) = &self.inner.pacer {
+                match &outcome {
+                    Ok(resp) => p.observe(resp.headers()),
+                    Err(_) => p.forget(),
+                }
             }
             let wait = match outcome {
                 Ok(resp) => {

@@ -19,28 +19,39 @@ const MAX_HOLD: Duration = Duration::from_secs(120);
 struct Window {
     limit: u64,
     remaining: u64,
+    /// The server's end of the window (Unix seconds): the same value means the same window.
+    reset: u64,
     reset_at: Instant,
     /// The earliest moment the next request may go.
     next_slot: Instant,
 }
 
+#[derive(Debug, Default)]
+struct Budget {
+    window: Option<Window>,
+    /// Requests sent and not answered yet: the server has not counted them in the
+    /// `Remaining` it reports, but will.
+    in_flight: u64,
+}
+
 /// A client's shared request budget.
 #[derive(Debug, Default)]
 pub(crate) struct Pacer {
-    window: Mutex<Option<Window>>,
+    budget: Mutex<Budget>,
 }
 
 impl Pacer {
     /// How long the next request has to wait; reserves its place in the budget.
     pub(crate) fn reserve(&self) -> Duration {
         let now = Instant::now();
-        let mut guard = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(w) = guard.as_mut() else {
+        let mut guard = self.budget.lock().unwrap_or_else(|e| e.into_inner());
+        guard.in_flight += 1;
+        let Some(w) = guard.window.as_mut() else {
             return Duration::ZERO;
         };
         if now >= w.reset_at {
             // The window is over; the next answer tells the new one.
-            *guard = None;
+            guard.window = None;
             return Duration::ZERO;
         }
         let slot = w.next_slot.max(now);
@@ -58,8 +69,16 @@ impl Pacer {
         slot.saturating_duration_since(now).min(MAX_HOLD)
     }
 
-    /// Takes the budget the server reported.
+    /// A request failed without an answer: it is no longer in flight.
+    pub(crate) fn forget(&self) {
+        let mut guard = self.budget.lock().unwrap_or_else(|e| e.into_inner());
+        guard.in_flight = guard.in_flight.saturating_sub(1);
+    }
+
+    /// Takes the budget the server reported with an answer.
     pub(crate) fn observe(&self, headers: &HeaderMap) {
+        let mut guard = self.budget.lock().unwrap_or_else(|e| e.into_inner());
+        guard.in_flight = guard.in_flight.saturating_sub(1);
         let num = |name: &str| -> Option<u64> {
             headers
                 .get(name)?
@@ -82,40 +101,29 @@ impl Pacer {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         // A Unix time, or (some servers) seconds from now.
-        let secs_left = if reset > 1_000_000_000 {
-            reset.saturating_sub(now_unix)
+        let (reset, secs_left) = if reset > 1_000_000_000 {
+            (reset, reset.saturating_sub(now_unix))
         } else {
-            reset
+            (now_unix + reset, reset)
         };
         let now = Instant::now();
-        let reset_at = now + Duration::from_secs(secs_left.min(3600));
-        let mut guard = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        let next_slot = guard.map(|w| w.next_slot).unwrap_or(now);
-        let remaining = match *guard {
+        // Whole seconds round down, so the window is taken to end up to a second late: safe.
+        let reset_at = now + Duration::from_secs(secs_left.min(3600) + 1);
+        // What is left once the requests still in flight are counted too.
+        let left = remaining.saturating_sub(guard.in_flight);
+        let (left, next_slot) = match guard.window {
             // Answers of one window arrive out of order: the lowest count is the truest.
-            Some(w) if w.reset_at.abs_diff_secs(reset_at) <= 1 => w.remaining.min(remaining),
-            _ => remaining,
+            Some(w) if w.reset == reset => (w.remaining.min(left), w.next_slot),
+            Some(w) => (left, w.next_slot),
+            None => (left, now),
         };
-        *guard = Some(Window {
+        guard.window = Some(Window {
             limit,
-            remaining,
+            remaining: left,
+            reset,
             reset_at,
             next_slot,
         });
-    }
-}
-
-trait AbsDiff {
-    fn abs_diff_secs(self, other: Self) -> u64;
-}
-
-impl AbsDiff for Instant {
-    fn abs_diff_secs(self, other: Self) -> u64 {
-        if self > other {
-            (self - other).as_secs()
-        } else {
-            (other - self).as_secs()
-        }
     }
 }
 
@@ -184,7 +192,9 @@ mod tests {
         assert!(waits[4] > Duration::from_secs(5), "{waits:?}");
         // A late answer reporting more than the local count does not give the budget back.
         p.observe(&headers(100, 12, 60));
-        let w = p.window.lock().expect("lock").expect("window");
+        let w = p.budget.lock().expect("lock").window.expect("window");
+        // 12 reported, 4 of the 5 sent still in flight when the answer came: 8 left at most,
+        // and the local count (7) is lower still.
         assert_eq!(w.remaining, 7);
     }
 }
