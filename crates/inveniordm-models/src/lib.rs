@@ -16,6 +16,7 @@
 pub mod macros;
 
 pub mod access;
+pub mod check;
 pub mod edtf;
 pub mod error;
 pub mod fallbacks;

@@ -36,6 +36,9 @@ pub struct Hits<T> {
     /// Keys this type does not model.
     pub extra: JsonMap,
     total_raw: Option<serde_json::Value>,
+    /// The total as it was read (from `total_raw`): while `total` still equals it, the raw
+    /// value is written back, whatever its shape.
+    total_read: u64,
     /// `hits.hits` was absent from the document read (so it is not written back while empty).
     items_absent: bool,
     /// `hits.total` was absent from the document read.
@@ -50,6 +53,7 @@ impl<T> Hits<T> {
             total,
             extra: JsonMap::new(),
             total_raw: None,
+            total_read: total,
             items_absent: false,
             total_absent: false,
         }
@@ -100,14 +104,9 @@ impl<T: Serialize> Serialize for Results<T> {
                 serde_json::to_value(&self.hits.hits).map_err(serde::ser::Error::custom)?,
             );
         }
-        let raw_total = |v: &serde_json::Value| match v {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::Object(o) => o.get("value").and_then(serde_json::Value::as_u64),
-            _ => None,
-        };
         match &self.hits.total_raw {
             // As read, unless the caller changed the total.
-            Some(raw) if raw_total(raw) == Some(self.hits.total) => {
+            Some(raw) if self.hits.total == self.hits.total_read => {
                 hits.insert("total".into(), raw.clone());
             }
             None if self.hits.total_absent && self.hits.total == self.hits.hits.len() as u64 => {}
@@ -181,6 +180,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Results<T> {
                 total,
                 extra: hits_obj,
                 total_raw,
+                total_read: total,
                 items_absent,
                 total_absent,
             },

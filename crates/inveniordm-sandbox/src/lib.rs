@@ -15,6 +15,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod cli;
 pub mod files;
 pub mod model;

@@ -41,6 +41,19 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The server sent nothing (no answer, or no next bytes of a body) or took none of an
+    /// upload's bytes for the read timeout.
+    #[error(
+        "{method} {path}: the server sent nothing for {seconds} s (it stalled; a longer timeout can be set)"
+    )]
+    Stalled {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+        /// The read timeout, in seconds.
+        seconds: u64,
+    },
     /// The response body is not the JSON document expected.
     #[error(
         "{context}: could not decode the response at `{path}`: {message}; body starts with: {snippet}"
@@ -141,9 +154,9 @@ impl Error {
     /// can simply be run again.
     pub fn was_read(&self) -> bool {
         match self {
-            Error::Transport { method, .. } | Error::Api { method, .. } => {
-                method == "GET" || method == "HEAD"
-            }
+            Error::Transport { method, .. }
+            | Error::Api { method, .. }
+            | Error::Stalled { method, .. } => method == "GET" || method == "HEAD",
             _ => false,
         }
     }
@@ -151,7 +164,8 @@ impl Error {
     /// Whether it is a timeout (the server sent nothing for the read timeout, or a total
     /// timeout ran out).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport { source, .. } if source.is_timeout())
+        matches!(self, Error::Stalled { .. })
+            || matches!(self, Error::Transport { source, .. } if source.is_timeout())
     }
 
     /// 403 (InvenioRDM answers 403 for a missing or invalid token too).
@@ -178,7 +192,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } | Error::TransferFailed { .. } => true,
+            Error::Transport { .. } | Error::Stalled { .. } | Error::TransferFailed { .. } => true,
             _ => false,
         }
     }
@@ -187,6 +201,17 @@ impl Error {
     /// the server cannot have acted on it.
     pub fn never_sent(&self) -> bool {
         matches!(self, Error::Transport { source, .. } if source.is_connect())
+    }
+
+    /// Whether the request may have been carried out although it failed: a gateway error
+    /// (500, 502, 503, 504), or a connection that broke or stalled after it was sent.
+    pub fn maybe_applied(&self) -> bool {
+        match self {
+            Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            Error::Transport { .. } => !self.never_sent(),
+            Error::Stalled { .. } => true,
+            _ => false,
+        }
     }
 
     /// The field errors of a server error (empty otherwise).

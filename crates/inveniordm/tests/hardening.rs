@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use inveniordm::models::{Creator, Metadata, Record, VocabRef};
 use inveniordm::repo::NewVersionPlan;
 use inveniordm::transfer::{DownloadOptions, UploadOptions};
@@ -607,4 +608,96 @@ async fn requests_are_paced_to_the_servers_rate_limit() {
     }
     assert!(limited, "without pacing the limit is hit");
     sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_upload_is_not_cut_by_the_read_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"key": "a", "status": "pending"})),
+        )
+        .mount(&server)
+        .await;
+    let c = Client::builder(server.uri())
+        .read_timeout(Duration::from_millis(400))
+        .retry(RetryConfig::none())
+        .build()
+        .expect("client");
+    // 12 chunks, 150 ms apart: the upload takes far longer than the read timeout, while the
+    // server (rightly) says nothing until the body is in.
+    let chunks = futures_util::stream::unfold(0u32, |i| async move {
+        if i == 12 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        Some((
+            Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 1000])),
+            i + 1,
+        ))
+    });
+    let body = inveniordm::transfer::UploadBody::from_stream(chunks, Some(12_000));
+    c.drafts()
+        .file_upload_content("d", "a", body)
+        .await
+        .expect("a slow body is not a stalled server");
+}
+
+#[tokio::test]
+async fn an_upload_the_server_stops_taking_fails_as_stalled() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    // Reads the start of the request, then takes no more bytes and says nothing.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            held.push(s);
+        }
+    });
+    let c = Client::builder(format!("http://{addr}"))
+        .read_timeout(Duration::from_millis(500))
+        .retry(RetryConfig::none())
+        .build()
+        .expect("client");
+    // 256 MiB, made as it is sent: far more than the connection's buffers hold.
+    let chunks = futures_util::stream::iter(0..4096)
+        .map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![0u8; 64 * 1024])));
+    let body = inveniordm::transfer::UploadBody::from_stream(chunks, Some(256 * 1024 * 1024));
+    let r = tokio::time::timeout(
+        Duration::from_secs(60),
+        c.drafts().file_upload_content("d", "a", body),
+    )
+    .await
+    .expect("the client gave up by itself");
+    let err = r.expect_err("the server took nothing");
+    assert!(err.is_timeout(), "{err}");
+}
+
+#[tokio::test]
+async fn an_update_whose_every_answer_is_lost_is_checked_on_the_server() {
+    let server = MockServer::start().await;
+    // A gateway that answers 504 to every PUT, after the server applied the first.
+    Mock::given(method("PUT"))
+        .and(path("/api/records/d/draft"))
+        .respond_with(ResponseTemplate::new(504))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(draft_doc("New title", 4)))
+        .mount(&server)
+        .await;
+    let r = client(&server.uri())
+        .drafts()
+        .update("d", &edited("New title", 3))
+        .await
+        .expect("the change is there");
+    assert_eq!(r.revision_id, Some(4));
 }

@@ -211,7 +211,7 @@ pub fn code_of(e: &anyhow::Error) -> u8 {
         }) => exit::NOT_FOUND,
         Some(Error::Api { .. }) => exit::REFUSED,
         Some(Error::NoSuchFile { .. }) => exit::NOT_FOUND,
-        Some(Error::Transport { .. }) => exit::NETWORK,
+        Some(Error::Transport { .. } | Error::Stalled { .. }) => exit::NETWORK,
         Some(Error::Checksum { .. }) => exit::CHECKSUM,
         _ => exit::OTHER,
     }
@@ -270,7 +270,7 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
                 eprintln!("  {}: {}", fe.field_name(), fe.message_text());
             }
         }
-        Some(err @ Error::Transport { .. }) => {
+        Some(err @ (Error::Transport { .. } | Error::Stalled { .. })) => {
             eprintln!("error: {e:#}");
             if err.never_sent() {
                 eprintln!(

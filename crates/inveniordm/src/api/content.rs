@@ -4,16 +4,17 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{Stream, StreamExt};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
+use crate::transport::{ByteStream, ReadError};
 use crate::{Client, Error, Result};
 
 /// A streamed request body for file content, with its length when known.
 pub struct UploadBody {
-    body: reqwest::Body,
+    body: ByteStream,
     len: Option<u64>,
 }
 
@@ -30,10 +31,10 @@ impl UploadBody {
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
         let b: Bytes = bytes.into();
         let len = b.len() as u64;
-        Self {
-            body: reqwest::Body::from(b),
-            len: Some(len),
-        }
+        Self::from_stream(
+            futures_util::stream::once(async move { Ok::<_, std::io::Error>(b) }),
+            Some(len),
+        )
     }
 
     /// A body from a stream of chunks; `len` is sent as `Content-Length` when given (some
@@ -44,7 +45,7 @@ impl UploadBody {
         E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
     {
         Self {
-            body: reqwest::Body::wrap_stream(stream),
+            body: Box::pin(stream.map(|r| r.map_err(Into::into))),
             len,
         }
     }
@@ -62,7 +63,7 @@ impl UploadBody {
         ))
     }
 
-    pub(crate) fn into_parts(self) -> (reqwest::Body, Option<u64>) {
+    pub(crate) fn into_parts(self) -> (ByteStream, Option<u64>) {
         (self.body, self.len)
     }
 }
@@ -133,9 +134,14 @@ impl Download {
             .get(reqwest::header::CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_content_range);
-        let read_timeout = client.read_timeout();
-        let stream = resp.bytes_stream().map_err(move |e| {
-            crate::transport::transport_error(&Method::GET, &path, e, read_timeout)
+        // Each chunk must come within the read timeout: a body that stalls fails.
+        let limit = client.read_timeout();
+        let stream = crate::transport::response_chunks(resp, limit).map(move |r| match r {
+            Ok(b) => Ok(b),
+            Err(ReadError::Http(e)) => {
+                Err(crate::transport::transport_error(&Method::GET, &path, e))
+            }
+            Err(ReadError::Stalled) => Err(crate::transport::stalled(&Method::GET, &path, limit)),
         });
         Ok(Self {
             status,

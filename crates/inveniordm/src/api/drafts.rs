@@ -102,9 +102,10 @@ impl DraftsApi<'_> {
     ///
     /// When an attempt's answer is lost (a gateway error, a connection broken after sending)
     /// and the retry is then refused with 412, the first attempt may have been the one that
-    /// changed the revision: the draft is read again, and if it holds every value that was
+    /// changed the revision; and when the last attempt's answer is lost, the change may be
+    /// there too. In both cases the draft is read again, and if it holds every value that was
     /// sent, the update is reported as done (with the draft as the server has it). Otherwise
-    /// the 412 stands: someone else changed the draft.
+    /// the error stands: a 412 means someone else changed the draft.
     pub async fn update(&self, id: &str, draft: &Record) -> Result<Record> {
         let body = draft_body(draft);
         let url = self.client.url(&["records", id, "draft"])?;
@@ -118,18 +119,19 @@ impl DraftsApi<'_> {
         let (outcome, trace) = self.client.execute_traced(req).await;
         match outcome {
             Ok(resp) => self.client.read_record(&context, resp).await,
-            Err(e) if e.is_precondition_failed() && trace.maybe_applied_before => {
-                tracing::warn!(
-                    id,
-                    "update refused with 412 after a lost answer; checking whether the first attempt was applied"
-                );
-                let current = self.get(id).await?;
+            // A 412 after an attempt that may have gone through, or a last attempt whose
+            // answer was lost: look at the draft before reporting a failure.
+            Err(e)
+                if (e.is_precondition_failed() && trace.maybe_applied_before)
+                    || e.maybe_applied() =>
+            {
+                tracing::warn!(id, error = %e, "the update's outcome is unknown; checking whether it was applied");
+                let Ok(current) = self.get(id).await else {
+                    return Err(e);
+                };
                 let server = serde_json::Value::Object(draft_body(&current));
                 if holds(&serde_json::Value::Object(body), &server) {
-                    tracing::info!(
-                        id,
-                        "the draft holds the change: the first attempt was applied"
-                    );
+                    tracing::info!(id, "the draft holds the change: it was applied");
                     Ok(current)
                 } else {
                     Err(e)

@@ -50,12 +50,7 @@ impl RawApi<'_> {
             req = req.json_body(b)?;
         }
         let resp = self.client.execute(req).await?;
-        let bytes = resp.bytes().await.map_err(|e| crate::Error::Decode {
-            context: context.clone(),
-            path: ".".into(),
-            message: format!("the body could not be read: {e}"),
-            snippet: String::new(),
-        })?;
+        let bytes = self.client.read_body(&context, resp).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }

@@ -46,16 +46,6 @@ impl Client {
     }
 }
 
-/// Whether a failure leaves open that the server carried out the request: a gateway timeout
-/// or error, or a connection that broke after the request was sent.
-fn ambiguous(e: &Error) -> bool {
-    match e {
-        Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
-        Error::Transport { .. } => !e.never_sent(),
-        _ => false,
-    }
-}
-
 impl RepoApi<'_> {
     /// Publishes a draft. When the answer is lost (a 5xx from a gateway, or a connection that
     /// broke after sending, as happens on slow publishes), it looks at the server: if the draft
@@ -68,7 +58,7 @@ impl RepoApi<'_> {
         let drafts = self.client.drafts();
         match drafts.publish(id).await {
             Ok(r) => Ok(r),
-            Err(e) if ambiguous(&e) => {
+            Err(e) if e.maybe_applied() => {
                 tracing::warn!(id, error = %e, "publish failed ambiguously; checking the server");
                 let draft_gone = matches!(drafts.get(id).await, Err(ref d) if d.is_not_found());
                 if draft_gone

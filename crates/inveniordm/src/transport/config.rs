@@ -109,9 +109,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest silence allowed while waiting for an answer or between two reads of a body
-    /// (default 120 s). A server that stops sending fails with a timeout error after this
-    /// long instead of hanging; idempotent requests are then retried.
+    /// Longest silence allowed (default 120 s): while waiting for an answer, between two
+    /// chunks of a response body, or while the server takes none of an upload's bytes. A
+    /// stalled server fails with [`Error::Stalled`] after this long instead of hanging
+    /// (idempotent requests are retried first); a transfer that keeps moving is never cut,
+    /// however long it takes.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self
@@ -174,7 +176,6 @@ impl ClientBuilder {
             .user_agent(self.user_agent)
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
             .redirect(reqwest::redirect::Policy::limited(5));
         if let Some(t) = self.timeout {
             http = http.timeout(t);

@@ -6,22 +6,17 @@ use inveniordm_models::{ErrorBody, Record};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use futures_util::StreamExt;
+
+use super::idle::{ReadError, response_chunks};
 use super::retry::retry_after;
 use super::{Client, Request};
 use crate::error::{Error, Result};
 
 /// A failure to send a request or read its answer, with what went wrong in words.
-pub(crate) fn transport_error(
-    method: &Method,
-    path: &str,
-    e: reqwest::Error,
-    read_timeout: Duration,
-) -> Error {
+pub(crate) fn transport_error(method: &Method, path: &str, e: reqwest::Error) -> Error {
     let what = if e.is_timeout() {
-        format!(
-            "the server sent nothing for {} s (timed out; a longer timeout can be set)",
-            read_timeout.as_secs()
-        )
+        "the request timed out (a longer timeout can be set)".to_string()
     } else if e.is_connect() {
         "cannot connect to the server".to_string()
     } else if e.is_body() || e.is_decode() {
@@ -51,11 +46,25 @@ pub(crate) fn transport_error(
     }
 }
 
+/// The error of a server that stalled.
+pub(crate) fn stalled(method: &Method, path: &str, limit: Duration) -> Error {
+    Error::Stalled {
+        method: method.to_string(),
+        path: path.to_string(),
+        seconds: limit.as_secs(),
+    }
+}
+
 /// Reads an error response into [`Error::Api`] (the body is read up to 64 KiB).
-pub(crate) async fn api_error(method: &Method, path: &str, resp: reqwest::Response) -> Error {
+pub(crate) async fn api_error(
+    method: &Method,
+    path: &str,
+    resp: reqwest::Response,
+    limit: Duration,
+) -> Error {
     let status = resp.status();
     let retry_after = retry_after(resp.headers()).map(|d| d.as_secs());
-    let body = read_limited(resp, 64 * 1024).await;
+    let body = read_limited(resp, 64 * 1024, limit).await;
     let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
     let (message, errors) = match parsed {
         Some(b) => {
@@ -97,9 +106,10 @@ fn reason(status: StatusCode) -> String {
         .to_string()
 }
 
-async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Vec<u8> {
+async fn read_limited(resp: reqwest::Response, limit: usize, idle: Duration) -> Vec<u8> {
     let mut out = Vec::new();
-    while let Ok(Some(chunk)) = resp.chunk().await {
+    let mut chunks = std::pin::pin!(response_chunks(resp, idle));
+    while let Some(Ok(chunk)) = chunks.next().await {
         let room = limit.saturating_sub(out.len());
         out.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if out.len() >= limit {
@@ -128,18 +138,46 @@ impl Client {
         self.read_json(&context, resp).await
     }
 
+    /// Reads a whole (JSON) response body; each chunk must come within the read timeout.
+    pub(crate) async fn read_body(
+        &self,
+        context: &str,
+        resp: reqwest::Response,
+    ) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let limit = self.read_timeout();
+        let mut chunks = std::pin::pin!(response_chunks(resp, limit));
+        while let Some(chunk) = chunks.next().await {
+            match chunk {
+                Ok(c) => out.extend_from_slice(&c),
+                Err(ReadError::Stalled) => {
+                    let (method, path) = context.split_once(' ').unwrap_or(("GET", context));
+                    return Err(Error::Stalled {
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        seconds: limit.as_secs(),
+                    });
+                }
+                Err(ReadError::Http(e)) => {
+                    return Err(Error::Decode {
+                        context: context.to_string(),
+                        path: ".".into(),
+                        message: format!("the body could not be read: {e}"),
+                        snippet: String::new(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Decodes a JSON response that was already received.
     pub(crate) async fn read_json<T: DeserializeOwned>(
         &self,
         context: &str,
         resp: reqwest::Response,
     ) -> Result<T> {
-        let body = resp.bytes().await.map_err(|e| Error::Decode {
-            context: context.to_string(),
-            path: ".".into(),
-            message: format!("the body could not be read: {e}"),
-            snippet: String::new(),
-        })?;
+        let body = self.read_body(context, resp).await?;
         decode_json(context, &body)
     }
 
@@ -168,8 +206,9 @@ impl Client {
 
     /// Sends and expects an empty success (204 or any 2xx, body ignored).
     pub(crate) async fn empty(&self, req: Request) -> Result<()> {
+        let context = format!("{} {}", req.method, req.url.path());
         let resp = self.execute(req).await?;
-        let _ = resp.bytes().await;
+        let _ = self.read_body(&context, resp).await;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@
 
 mod config;
 mod decode;
+mod idle;
 mod pacing;
 mod retry;
 mod urls;
@@ -27,7 +28,8 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 pub use config::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, RecordFormat};
-pub(crate) use decode::{decode_json, from_value, transport_error};
+pub(crate) use decode::{decode_json, from_value, stalled, transport_error};
+pub(crate) use idle::{ByteStream, ReadError, response_chunks};
 pub(crate) use retry::Backoff;
 pub use retry::RetryConfig;
 
@@ -81,7 +83,7 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Makes a streamed body afresh for each attempt (e.g. by opening a file again).
 pub(crate) type BodyFactory =
-    Arc<dyn Fn() -> BoxFuture<Result<(reqwest::Body, Option<u64>)>> + Send + Sync>;
+    Arc<dyn Fn() -> BoxFuture<Result<(ByteStream, Option<u64>)>> + Send + Sync>;
 
 /// Runs before a request is tried again (e.g. to register a file entry the server dropped).
 pub(crate) type BeforeRetry = Arc<dyn Fn() -> BoxFuture<Result<()>> + Send + Sync>;
@@ -91,7 +93,7 @@ pub(crate) enum Body {
     Empty,
     Json(Bytes),
     /// A stream that can be sent once: the request is not retried after it started.
-    Stream(reqwest::Body, Option<u64>),
+    Stream(ByteStream, Option<u64>),
     /// A stream made afresh for every attempt, so the request can be retried.
     Replayable(BodyFactory),
 }
@@ -232,10 +234,13 @@ impl Client {
                 (None, Some(f)) => Some(f().await?),
                 (None, None) => None,
             };
+            // Bytes moving (the body taken, an answer coming) is activity; a server silent for
+            // the read timeout has stalled.
+            let activity = idle::Activity::new();
             if let Some((b, len)) = streamed {
                 rb = rb
                     .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                    .body(b);
+                    .body(idle::touching(b, activity.clone()));
                 if let Some(l) = len {
                     rb = rb.header(reqwest::header::CONTENT_LENGTH, l);
                 }
@@ -244,7 +249,12 @@ impl Client {
             }
             let attempt = backoff.retries();
             tracing::debug!(method = %method, path = %path, attempt, "request");
-            let outcome = rb.send().await;
+            activity.touch();
+            let limit = self.inner.read_timeout;
+            let outcome = tokio::select! {
+                r = rb.send() => r.map_err(Failure::Http),
+                () = activity.stalled(limit) => Err(Failure::Stalled),
+            };
             if let Some(p) = &self.inner.pacer {
                 match &outcome {
                     Ok(resp) => p.observe(resp.headers()),
@@ -281,29 +291,27 @@ impl Client {
                             }
                             w
                         }
-                        None => return Err(api_error(&method, &path, resp).await),
+                        None => return Err(api_error(&method, &path, resp, limit).await),
                     }
                 }
-                Err(e) => {
-                    let not_sent = e.is_connect();
+                Err(failure) => {
+                    let not_sent = matches!(&failure, Failure::Http(e) if e.is_connect());
                     let wait = ((idempotent || not_sent) && !one_shot)
                         .then(|| backoff.next(None))
                         .flatten();
                     match wait {
                         Some(w) => {
-                            tracing::info!(method = %method, path = %path, error = %e, wait_ms = w.as_millis() as u64, "retrying");
+                            tracing::info!(method = %method, path = %path, error = %failure, wait_ms = w.as_millis() as u64, "retrying");
                             if !not_sent {
                                 trace.maybe_applied_before = true;
                             }
                             w
                         }
                         None => {
-                            return Err(transport_error(
-                                &method,
-                                &path,
-                                e,
-                                self.inner.read_timeout,
-                            ));
+                            return Err(match failure {
+                                Failure::Http(e) => transport_error(&method, &path, e),
+                                Failure::Stalled => stalled(&method, &path, limit),
+                            });
                         }
                     }
                 }
@@ -312,6 +320,21 @@ impl Client {
             if let Some(hook) = &before_retry {
                 hook().await?;
             }
+        }
+    }
+}
+
+/// Why an attempt got no answer.
+enum Failure {
+    Http(reqwest::Error),
+    Stalled,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Http(e) => write!(f, "{e}"),
+            Failure::Stalled => write!(f, "the server stalled"),
         }
     }
 }
@@ -325,7 +348,7 @@ impl Request {
         Ok(self)
     }
 
-    pub(crate) fn stream_body(mut self, body: reqwest::Body, len: Option<u64>) -> Self {
+    pub(crate) fn stream_body(mut self, body: ByteStream, len: Option<u64>) -> Self {
         self.body = Body::Stream(body, len);
         self
     }
