@@ -260,10 +260,13 @@ fn show(r: &Record, json: bool) -> Result<()> {
 
 async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
     match cmd {
-        RecordCmd::Get { id } => show(&c.records().get(id).await?, json)?,
-        RecordCmd::Latest { id } => show(&c.records().latest_version(id).await?, json)?,
+        RecordCmd::Get { id } => show(&hint_record(c, id, c.records().get(id).await).await?, json)?,
+        RecordCmd::Latest { id } => show(
+            &hint_record(c, id, c.records().latest_version(id).await).await?,
+            json,
+        )?,
         RecordCmd::Files { id } => {
-            let f = c.records().files(id).await?;
+            let f = hint_record(c, id, c.records().files(id).await).await?;
             if json {
                 output::json_line(&f)?
             } else {
@@ -372,33 +375,45 @@ async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
             let r = d.create(&draft).await?;
             show(&r, json)?;
         }
-        DraftCmd::Get { id } => show(&d.get(id).await?, json)?,
-        DraftCmd::Update { id, metadata } => {
-            let input = read_draft(metadata)?;
+        DraftCmd::Get { id } => show(&hint_draft(c, id, d.get(id).await).await?, json)?,
+        DraftCmd::Update {
+            id,
+            metadata,
+            set,
+            unset,
+        } => {
+            if metadata.is_none() && set.is_empty() && unset.is_empty() {
+                bail!("nothing to change: give --metadata FILE, --set PATH=VALUE or --unset PATH");
+            }
             // Start from the server's draft so that access, files settings and pids are kept
             // unless the input sets them; send its revision so a concurrent change is refused.
-            let mut current = d.get(id).await?;
-            if input.metadata.is_some() {
-                current.metadata = input.metadata;
+            let mut current = hint_draft(c, id, d.get(id).await).await?;
+            if let Some(src) = metadata {
+                let input = read_draft(src)?;
+                if input.metadata.is_some() {
+                    current.metadata = input.metadata;
+                }
+                if input.access.is_some() {
+                    current.access = input.access;
+                }
+                if input.files.is_some() {
+                    current.files = input.files;
+                }
+                if input.custom_fields.is_some() {
+                    current.custom_fields = input.custom_fields;
+                }
+                if input.pids.is_some() {
+                    current.pids = input.pids;
+                }
+                // A revision in the input (a draft saved earlier with `draft get --json`) is
+                // the one the user edited: a newer server revision means someone else changed
+                // it.
+                if input.revision_id.is_some() {
+                    current.revision_id = input.revision_id;
+                }
             }
-            if input.access.is_some() {
-                current.access = input.access;
-            }
-            if input.files.is_some() {
-                current.files = input.files;
-            }
-            if input.custom_fields.is_some() {
-                current.custom_fields = input.custom_fields;
-            }
-            if input.pids.is_some() {
-                current.pids = input.pids;
-            }
-            // A revision in the input (a draft saved earlier with `draft get --json`) is the
-            // one the user edited: a newer server revision means someone else changed it.
-            if input.revision_id.is_some() {
-                current.revision_id = input.revision_id;
-            }
-            let r = d.update(id, &current).await?;
+            let changed = crate::edit::apply(&current, set, unset)?;
+            let r = d.update(id, &changed).await?;
             show(&r, json)?;
         }
         DraftCmd::Delete { id } => {
@@ -410,15 +425,44 @@ async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
             }
         }
         DraftCmd::Publish { id } => {
-            let r = c
-                .repo()
-                .publish(id)
-                .await
-                .with_context(|| format!("cannot publish {id}"))?;
+            let r = c.repo().publish(id).await.map_err(|e| {
+                let fix = set_hint(id, &e);
+                let e = anyhow::Error::from(e).context(format!("cannot publish {id}"));
+                match fix {
+                    Some(h) => e.context(output::Hint(h)),
+                    None => e,
+                }
+            })?;
             show(&r, json)?;
         }
         DraftCmd::Edit { id } => show(&d.edit(id).await?, json)?,
-        DraftCmd::NewVersion { id } => show(&d.new_version(id).await?, json)?,
+        DraftCmd::NewVersion {
+            id,
+            import_files,
+            set,
+            unset,
+        } => {
+            let mut draft = hint_record(c, id, d.new_version(id).await).await?;
+            let new_id = draft
+                .id
+                .clone()
+                .ok_or_else(|| anyhow!("the server returned a draft without an id"))?;
+            if *import_files {
+                let imported = d.files_import(&new_id).await?;
+                if !json {
+                    eprintln!(
+                        "linked {} files of the previous version",
+                        imported.iter().count()
+                    );
+                }
+                draft = d.get(&new_id).await?;
+            }
+            if !set.is_empty() || !unset.is_empty() {
+                let changed = crate::edit::apply(&draft, set, unset)?;
+                draft = d.update(&new_id, &changed).await?;
+            }
+            show(&draft, json)?;
+        }
         DraftCmd::ImportFiles { id } => {
             let f = d.files_import(id).await?;
             if json {
@@ -540,4 +584,49 @@ async fn doi(c: &Client, cmd: &DoiCmd, json: bool) -> Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// A record command given a draft's id: say so, and name the draft command. (The look-up is
+/// made only after a 404, so it costs nothing when the id is right.)
+async fn hint_record<T>(c: &Client, id: &str, r: inveniordm::Result<T>) -> Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_not_found() && c.drafts().get(id).await.is_ok() => {
+            Err(anyhow::Error::from(e).context(output::Hint(format!(
+                "{id} is a draft, not a published record: see it with `irdm draft get {id}` (files: `irdm draft files {id}`)"
+            ))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A draft command given the id of a published record that has no draft.
+async fn hint_draft<T>(c: &Client, id: &str, r: inveniordm::Result<T>) -> Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_not_found() && c.records().get(id).await.is_ok() => {
+            Err(anyhow::Error::from(e).context(output::Hint(format!(
+                "{id} is a published record with no draft: see it with `irdm record get {id}`; `irdm draft edit {id}` opens a draft of it to change"
+            ))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// For a publish refused on fields, the command that sets them.
+fn set_hint(id: &str, e: &inveniordm::Error) -> Option<String> {
+    let fields: Vec<&str> = e
+        .field_errors()
+        .iter()
+        .map(|f| f.field_name())
+        .filter(|f| f.starts_with("metadata.") || f.starts_with("custom_fields."))
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let sets: Vec<String> = fields.iter().map(|f| format!("--set {f}=VALUE")).collect();
+    Some(format!(
+        "set it with: irdm draft update {id} {}",
+        sets.join(" ")
+    ))
 }

@@ -335,14 +335,22 @@ pub async fn run(args: &DemoArgs, _quiet: bool) -> Result<u8> {
         "demo complete in {:.1}s: every check held",
         started.elapsed().as_secs_f64()
     );
-    println!("record: {url}");
     if args.keep {
+        // The API document of the record can be opened while the sandbox runs.
+        let api = format!("{}/api/records/{}", sandbox.url(), v2);
+        println!("record: {api}");
         println!(
-            "the sandbox keeps running at {} (token {}); Ctrl-C to stop",
+            "the sandbox keeps running at {} (token {}); try `irdm --url {} record get {}`; Ctrl-C to stop",
             sandbox.url(),
-            sandbox.token()
+            sandbox.token(),
+            sandbox.url(),
+            v2
         );
         let _ = tokio::signal::ctrl_c().await;
+    } else {
+        println!(
+            "the sandbox stopped with the demo, so the records it made are gone; run `irdm demo --keep` to keep it running and explore them"
+        );
     }
     sandbox.stop().await;
     Ok(exit::OK)

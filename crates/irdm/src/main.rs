@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod demo;
+mod edit;
 mod output;
 mod transfers;
 
@@ -201,13 +202,26 @@ pub enum DraftCmd {
         /// Draft id.
         id: String,
     },
-    /// Replace a draft's metadata (JSON or YAML).
+    /// Change a draft: replace its metadata from a file, and/or set or unset single fields.
+    #[command(after_help = "\
+--set PATH=VALUE takes a dotted path into the draft document (metadata.title,
+metadata.publication_date, access.files, custom_fields.NAME, metadata.creators.0.affiliations,
+…; a path starting with a metadata field such as title means metadata.title). VALUE is read as
+JSON when it parses (42, true, [\"a\"], {\"id\": \"eng\"}) and as a string otherwise. The
+draft is read, changed and saved with its revision, so a change made meanwhile by someone else
+is refused, never overwritten.")]
     Update {
         /// Draft id.
         id: String,
         /// File with the metadata, or - for standard input.
         #[arg(long)]
-        metadata: String,
+        metadata: Option<String>,
+        /// Set a field: PATH=VALUE (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Remove a field: PATH (repeatable).
+        #[arg(long = "unset", value_name = "PATH")]
+        unset: Vec<String>,
     },
     /// Discard a draft.
     Delete {
@@ -228,6 +242,15 @@ pub enum DraftCmd {
     NewVersion {
         /// Record id.
         id: String,
+        /// Link the previous version's files into the new draft (nothing is re-sent).
+        #[arg(long)]
+        import_files: bool,
+        /// Set a field of the new draft: PATH=VALUE (repeatable; see `irdm draft update --help`).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Remove a field of the new draft: PATH (repeatable).
+        #[arg(long = "unset", value_name = "PATH")]
+        unset: Vec<String>,
     },
     /// Link the previous version's files into a new-version draft.
     ImportFiles {
@@ -250,12 +273,27 @@ pub enum DraftCmd {
 
 /// `irdm upload`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Folders: a folder's files get keys relative to the folder. Hidden files and folders (names
+starting with '.', such as .git/ or .DS_Store) are skipped unless --include-hidden; paths
+matching an --exclude glob or a pattern of a .irdmignore file (gitignore syntax) in the folder
+are left out. Files named on the command line are always uploaded. --dry-run lists what
+would go.")]
 pub struct UploadArgs {
     /// Draft id.
     pub draft_id: String,
     /// Files and folders (a folder's files get keys relative to the folder).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Upload hidden files and folders of folders too.
+    #[arg(long)]
+    pub include_hidden: bool,
+    /// Leave out paths of folders matching GLOB (gitignore syntax; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// List the files and keys that would be uploaded, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Parallel uploads.
     #[arg(long, short, default_value_t = 4)]
     pub jobs: usize,

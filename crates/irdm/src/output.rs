@@ -234,8 +234,27 @@ pub fn worst_code(codes: &[u8]) -> u8 {
         .unwrap_or(exit::OK)
 }
 
+/// What to do about an error, printed after it (attach it with `anyhow::Context`).
+#[derive(Debug, Clone)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Prints an error with what to do, and returns the exit code.
 pub fn report_error(e: &anyhow::Error) -> u8 {
+    let hint = e.downcast_ref::<Hint>().map(|h| h.0.clone());
+    let code = report(e, hint.as_deref());
+    if let Some(h) = hint {
+        eprintln!("  {h}");
+    }
+    code
+}
+
+fn report(e: &anyhow::Error, hint: Option<&str>) -> u8 {
     match e.chain().find_map(|c| c.downcast_ref::<Error>()) {
         Some(Error::Api {
             status,
@@ -259,6 +278,7 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
                 .chain()
                 .take_while(|c| c.downcast_ref::<Error>().is_none())
                 .map(|c| c.to_string())
+                .filter(|c| Some(c.as_str()) != hint)
                 .collect();
             let prefix = if ctx.is_empty() {
                 String::new()

@@ -35,9 +35,24 @@ fn bar(mp: &MultiProgress, label: &str, len: u64) -> ProgressBar {
     pb
 }
 
+/// Which files of a folder are read: hidden files and folders (a name starting with `.`) are
+/// skipped unless `include_hidden`; `exclude` globs (gitignore syntax, matched against paths
+/// relative to the folder) and the patterns of a `.irdmignore` file in the folder (or any
+/// folder below it) leave files out. Files given by name are always taken.
+#[derive(Debug, Clone, Default)]
+pub struct FolderRules {
+    /// Read hidden files and folders too.
+    pub include_hidden: bool,
+    /// Globs of paths to leave out.
+    pub exclude: Vec<String>,
+}
+
+/// The name of the ignore file read in folders (gitignore syntax).
+pub const IGNORE_FILE: &str = ".irdmignore";
+
 /// The local files to upload and their keys: a file's key is its name; a folder's files get
-/// keys relative to the folder (with `/`).
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
+/// keys relative to the folder (with `/`), read by the [`FolderRules`].
+pub fn collect(paths: &[PathBuf], rules: &FolderRules) -> Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -48,47 +63,50 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
                 .with_context(|| format!("{} has no usable file name", p.display()))?;
             out.push((p.clone(), name.to_string()));
         } else if meta.is_dir() {
-            let mut stack = vec![p.clone()];
+            let mut overrides = ignore::overrides::OverrideBuilder::new(p);
+            for g in &rules.exclude {
+                overrides
+                    .add(&format!("!{g}"))
+                    .with_context(|| format!("--exclude {g:?} is not a valid glob"))?;
+            }
+            let overrides = overrides.build().context("the --exclude globs")?;
+            let walker = ignore::WalkBuilder::new(p)
+                .standard_filters(false)
+                .hidden(!rules.include_hidden)
+                .add_custom_ignore_filename(IGNORE_FILE)
+                .overrides(overrides)
+                .follow_links(true)
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .build();
             let mut n = 0usize;
-            let mut seen_dirs = std::collections::BTreeSet::new();
-            while let Some(dir) = stack.pop() {
-                // Links are followed; a folder reached twice (a link loop) is read once.
-                if let Ok(canon) = std::fs::canonicalize(&dir)
-                    && !seen_dirs.insert(canon)
-                {
+            for entry in walker {
+                let entry = entry.with_context(|| format!("cannot read below {}", p.display()))?;
+                n += 1;
+                if n > 100_000 {
+                    bail!("{} holds more than 100 000 entries", p.display());
+                }
+                let path = entry.path();
+                let ft = std::fs::metadata(path)
+                    .with_context(|| format!("cannot read {} (a broken link?)", path.display()))?;
+                if !ft.is_file() {
                     continue;
                 }
-                let mut entries: Vec<_> = std::fs::read_dir(&dir)
-                    .with_context(|| format!("cannot list {}", dir.display()))?
-                    .filter_map(|e| e.ok())
-                    .collect();
-                entries.sort_by_key(|e| e.file_name());
-                for e in entries {
-                    n += 1;
-                    if n > 100_000 {
-                        bail!("{} holds more than 100 000 entries", p.display());
-                    }
-                    let path = e.path();
-                    let ft = std::fs::metadata(&path).with_context(|| {
-                        format!("cannot read {} (a broken link?)", path.display())
-                    })?;
-                    if ft.is_dir() {
-                        stack.push(path);
-                    } else if ft.is_file() {
-                        let rel = path.strip_prefix(p).unwrap_or(&path);
-                        let key: Vec<String> = rel
-                            .components()
-                            .filter_map(|c| match c {
-                                Component::Normal(s) => s.to_str().map(str::to_string),
-                                _ => None,
-                            })
-                            .collect();
-                        if key.len() != rel.components().count() {
-                            bail!("{} has a name that is not valid UTF-8", path.display());
-                        }
-                        out.push((path, key.join("/")));
-                    }
+                // The ignore file describes the folder; it is not part of the data.
+                if path.file_name().is_some_and(|n| n == IGNORE_FILE) {
+                    continue;
                 }
+                let rel = path.strip_prefix(p).unwrap_or(path);
+                let key: Vec<String> = rel
+                    .components()
+                    .filter_map(|c| match c {
+                        Component::Normal(s) => s.to_str().map(str::to_string),
+                        _ => None,
+                    })
+                    .collect();
+                if key.len() != rel.components().count() {
+                    bail!("{} has a name that is not valid UTF-8", path.display());
+                }
+                out.push((path.to_path_buf(), key.join("/")));
             }
         } else {
             bail!("{} is neither a file nor a folder", p.display());
@@ -122,9 +140,35 @@ fn bar_factory(mp: &MultiProgress) -> inveniordm::repo::ProgressFactory {
 
 /// `irdm upload`.
 pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Result<u8> {
-    let files = collect(&a.paths)?;
+    let rules = FolderRules {
+        include_hidden: a.include_hidden,
+        exclude: a.exclude.clone(),
+    };
+    let files = collect(&a.paths, &rules)?;
     if files.is_empty() {
-        bail!("nothing to upload: the folders are empty");
+        bail!(
+            "nothing to upload: the folders are empty (hidden files are skipped unless --include-hidden)"
+        );
+    }
+    if a.dry_run {
+        for (path, key) in &files {
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"key": key, "path": path.display().to_string(), "size": size})
+                );
+            } else {
+                println!("{key}  {}  ({})", output::size(size), path.display());
+            }
+        }
+        if !json {
+            eprintln!(
+                "{} files would be uploaded (dry run: nothing sent)",
+                files.len()
+            );
+        }
+        return Ok(crate::exit::OK);
     }
     let mp = bars(quiet);
     let opts = UploadFilesOptions {

@@ -929,3 +929,210 @@ fn a_publish_answered_504_after_it_happened_is_reported_as_done() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("the record");
     assert_eq!(v["is_published"], true);
 }
+
+fn keys_of(lines: &[Value]) -> Vec<String> {
+    let mut k: Vec<String> = lines
+        .iter()
+        .map(|l| l["key"].as_str().expect("key").to_string())
+        .collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn folder_uploads_skip_hidden_and_ignored_files() {
+    let e = env();
+    for (name, data) in [
+        ("data/a.csv", &b"1"[..]),
+        ("data/.DS_Store", b"x"),
+        ("data/.git/config", b"[core]"),
+        ("data/notes.bak", b"old"),
+        ("data/tmp/x.log", b"log"),
+        ("data/sub/b.csv", b"2"),
+        ("data/sub/c.csv", b"3"),
+        ("data/sub/.hidden", b"h"),
+        ("data/.irdmignore", b"*.bak\ntmp/\n"),
+    ] {
+        e.write(name, data);
+    }
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id");
+    let data = e.home.path().join("data");
+    let data = data.to_str().expect("utf8");
+    let planned = e.lines(&["upload", id, data, "--exclude", "sub/b.csv", "--dry-run"]);
+    assert_eq!(keys_of(&planned), ["a.csv", "sub/c.csv"]);
+    let files = e.json(&["draft", "files", id]);
+    assert!(
+        files["entries"].as_array().is_none_or(|a| a.is_empty()),
+        "a dry run sends nothing: {files}"
+    );
+    let with_hidden = e.lines(&["upload", id, data, "--include-hidden", "--dry-run"]);
+    assert_eq!(
+        keys_of(&with_hidden),
+        [
+            ".DS_Store",
+            ".git/config",
+            "a.csv",
+            "sub/.hidden",
+            "sub/b.csv",
+            "sub/c.csv"
+        ]
+    );
+    let sent = e.lines(&["upload", id, data, "--exclude", "sub/b.csv"]);
+    assert_eq!(keys_of(&sent), ["a.csv", "sub/c.csv"]);
+    let listed: Vec<String> = {
+        let f = e.json(&["draft", "files", id]);
+        let mut k: Vec<String> = f["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|x| x["key"].as_str().expect("key").to_string())
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        listed,
+        ["a.csv", "sub/c.csv"],
+        "exactly the expected keys on the server"
+    );
+    // A hidden file named on the command line is uploaded.
+    let one = e.lines(&[
+        "upload",
+        id,
+        e.home.path().join("data/.DS_Store").to_str().expect("utf8"),
+    ]);
+    assert_eq!(keys_of(&one), [".DS_Store"]);
+    let help = e.ok(&["upload", "--help"]);
+    assert!(
+        help.contains("Hidden files") && help.contains(".irdmignore"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_draft_id_given_to_record_commands_is_named_as_a_draft() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, draft) = seeded(dir.path(), "tok-hint", ("a.csv", b"1"), false);
+    let e = env_with(base);
+    let out = e.fails(&["record", "get", &draft], 4);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is a draft") && err.contains(&format!("irdm draft get {draft}")),
+        "{err}"
+    );
+    let out = e.fails(&["record", "files", &draft], 4);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("irdm draft files"));
+    let rec = e.json(&["draft", "publish", &draft]);
+    let id = rec["id"].as_str().expect("id");
+    let out = e.fails(&["draft", "get", id], 4);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("irdm record get {id}")), "{err}");
+    // An id that is neither: no hint, plain not found.
+    let out = e.fails(&["record", "get", "zzzzz-zzzzz"], 4);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("is a draft"));
+}
+
+#[test]
+fn set_and_unset_change_single_fields_and_keep_the_rest() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    let before = e.json(&["draft", "get", &id]);
+    let saved = e.write("saved.json", before.to_string().as_bytes());
+    let after = e.json(&[
+        "draft",
+        "update",
+        &id,
+        "--set",
+        "title=Ocean temperature, revised",
+        "--set",
+        "metadata.version=v2",
+        "--set",
+        "metadata.languages=[{\"id\": \"eng\"}]",
+        "--unset",
+        "metadata.publication_date",
+    ]);
+    assert_eq!(after["metadata"]["title"], "Ocean temperature, revised");
+    assert_eq!(after["metadata"]["version"], "v2");
+    assert_eq!(after["metadata"]["languages"][0]["id"], "eng");
+    assert!(after["metadata"].get("publication_date").is_none());
+    // Everything else is as it was.
+    for k in ["access", "files", "pids", "custom_fields"] {
+        assert_eq!(after.get(k), before.get(k), "{k} changed");
+    }
+    assert_eq!(
+        after["metadata"]["creators"],
+        before["metadata"]["creators"]
+    );
+    assert_eq!(
+        after["metadata"]["resource_type"],
+        before["metadata"]["resource_type"]
+    );
+    // A revision read before that change is stale: refused, nothing overwritten.
+    let out = e.fails(
+        &[
+            "draft",
+            "update",
+            &id,
+            "--metadata",
+            saved.to_str().expect("utf8"),
+            "--set",
+            "title=Stale",
+        ],
+        3,
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changed on the server"));
+    let now = e.json(&["draft", "get", &id]);
+    assert_eq!(now["metadata"]["title"], "Ocean temperature, revised");
+    // A path that is not there, and an update with nothing to do, are refused.
+    e.fails(&["draft", "update", &id, "--unset", "metadata.nope"], 1);
+    e.fails(&["draft", "update", &id], 1);
+    // Publishing without the removed field names the command that sets it.
+    let out = e.fails(&["draft", "publish", &id], 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim_end().lines().last().unwrap_or("");
+    assert!(
+        last.contains(&format!(
+            "irdm draft update {id} --set metadata.publication_date=VALUE"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_new_version_in_one_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, id) = seeded(dir.path(), "tok-nv", ("data.csv", b"a,b\n"), true);
+    let e = env_with(base);
+    let v2 = e.json(&[
+        "draft",
+        "new-version",
+        &id,
+        "--import-files",
+        "--set",
+        "metadata.publication_date=2026-12-03",
+        "--set",
+        "metadata.version=\"2.0\"",
+    ]);
+    let v2id = v2["id"].as_str().expect("id");
+    assert_ne!(v2id, id);
+    assert_eq!(v2["metadata"]["publication_date"], "2026-12-03");
+    assert_eq!(v2["metadata"]["version"], "2.0");
+    let files = e.json(&["draft", "files", v2id]);
+    assert_eq!(files["entries"][0]["key"], "data.csv", "{files}");
+    let published = e.json(&["draft", "publish", v2id]);
+    assert_eq!(published["metadata"]["version"], "2.0");
+}
