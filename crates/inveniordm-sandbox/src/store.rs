@@ -63,7 +63,7 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     /// The contents folder holds files the sandbox did not write.
     #[error(
-        "{dir} holds files the sandbox did not write (e.g. {example}); give the sandbox an empty folder or one it made, it never touches files of its own"
+        "{dir} holds files the sandbox did not write (e.g. {example}); give the sandbox an empty folder or one it made (it never touches files it did not write)"
     )]
     NotOurs {
         /// The folder.
