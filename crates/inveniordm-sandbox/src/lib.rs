@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod export;
 pub mod files;
 pub mod model;
 pub mod query;

@@ -26,6 +26,7 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "records"] if *m == Method::POST => create(app, ctx, body).await,
         ["api", "user", "records"] if get => s::records(app, ctx, true),
         ["api", "records", id] if get => get_record(app, ctx, id),
+        ["records", id, "export", name] if get => export_route(app, ctx, id, name),
         ["api", "records", id, "draft"] => match *m {
             Method::GET | Method::HEAD => get_draft(app, ctx, id),
             Method::POST => edit(app, ctx, id),
@@ -172,11 +173,30 @@ fn draft_response(
 }
 
 fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
-    check_accept(ctx)?;
+    let accept = ctx
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let export = crate::export::negotiate(accept)?;
+    record_as(app, ctx, id, export)
+}
+
+/// `GET /records/{id}/export/{name}` (the site's export route).
+fn export_route(app: &App, ctx: &Ctx, id: &str, name: &str) -> ApiResult {
+    let export = crate::export::by_route_name(name).ok_or_else(ApiError::route_not_found)??;
+    record_as(app, ctx, id, export)
+}
+
+/// A published record as its JSON document or as an export.
+fn record_as(app: &App, ctx: &Ctx, id: &str, export: Option<crate::export::Export>) -> ApiResult {
     let st = app.state();
     if let Some(d) = st.records.get(id) {
         if !can_read(ctx, d) {
             return Err(ApiError::forbidden());
+        }
+        if let Some(x) = export {
+            let rec = render::record(&st, &app.vocab, d, false, ctx);
+            return crate::export::respond(&rec, x, &ctx.ui, ctx.q("style"));
         }
         let mut r = record_response(app, &st, d, false, ctx, StatusCode::OK);
         if let Ok(v) = HeaderValue::from_str(&format!(

@@ -642,6 +642,11 @@ pub async fn json_body_of(app: &App, ctx: &Ctx, body: Body, accepted: &str) -> A
 /// What the record endpoints offer, as the real server lists it in its 406 message.
 const RECORD_ACCEPT: &str = "Invalid 'Accept' header. Expected one of: application/json, application/ld+json, application/vnd.inveniordm.v1.full+csv, application/vnd.inveniordm.v1.simple+csv, application/marcxml+xml, application/vnd.inveniordm.v1+json, application/vnd.citationstyles.csl+json, application/vnd.datacite.datacite+json, application/vnd.geo+json, application/vnd.datacite.datacite+xml, application/ld+json;profile=\"https://datapackage.org/profiles/2.0/datapackage.json\", application/x-dc+xml, text/x-bibliography, application/x-bibtex, application/dcat+xml, application/linkset+json";
 
+/// The 406 of the record endpoints, with the real server's list of formats.
+pub fn not_acceptable() -> ApiError {
+    ApiError::new(StatusCode::NOT_ACCEPTABLE, RECORD_ACCEPT)
+}
+
 /// Checks the `Accept` header of a JSON endpoint (406 when nothing JSON is acceptable).
 pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
     let Some(a) = ctx

@@ -309,6 +309,31 @@ fn sequence() -> Vec<Step> {
         step("publish", "POST", "/records/{id}/draft/actions/publish"),
         step("get record", "GET", "/records/{id}"),
         step("get record anonymously", "GET", "/records/{id}").anon(),
+        step("export BibTeX", "GET", "/records/{id}").header("accept", "application/x-bibtex"),
+        step("export CSL-JSON", "GET", "/records/{id}")
+            .header("accept", "application/vnd.citationstyles.csl+json"),
+        step("export DataCite JSON", "GET", "/records/{id}")
+            .header("accept", "application/vnd.datacite.datacite+json"),
+        step("export an unknown format", "GET", "/records/{id}")
+            .header("accept", "application/x-no-such-format"),
+        step("cite in APA", "GET", "/records/{id}?style=apa")
+            .header("accept", "text/x-bibliography"),
+        step(
+            "cite in an unknown style",
+            "GET",
+            "/records/{id}?style=no-such-style",
+        )
+        .header("accept", "text/x-bibliography"),
+        step(
+            "sort by last update",
+            "GET",
+            "/records?q=id:{id}&sort=updated-desc",
+        ),
+        step(
+            "own records sorted by most viewed",
+            "GET",
+            "/user/records?q=id:{id}&sort=mostviewed",
+        ),
         step("get draft after publish", "GET", "/records/{id}/draft"),
         step("record files", "GET", "/records/{id}/files"),
         step(

@@ -281,6 +281,49 @@ async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
                 output::files(std::iter::once(&f))
             }
         }
+        RecordCmd::Export { id, format, output } => {
+            let Some(f) = inveniordm::api::ExportFormat::from_name(format) else {
+                bail!(
+                    "{format:?} is not an export format (try: {})",
+                    inveniordm::api::ExportFormat::names().join(", ")
+                );
+            };
+            let x = hint_record(c, id, c.records().export(id, &f).await).await?;
+            match output {
+                Some(path) => {
+                    crate::write_atomically(path, &x.bytes)?;
+                    eprintln!(
+                        "{} bytes of {} written to {}",
+                        x.bytes.len(),
+                        x.content_type.as_deref().unwrap_or("?"),
+                        path.display()
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&x.bytes)?;
+                    if !x.bytes.ends_with(b"\n") {
+                        out.write_all(b"\n")?;
+                    }
+                }
+            }
+        }
+        RecordCmd::Cite { id, style, locale } => {
+            let text = hint_record(
+                c,
+                id,
+                c.records()
+                    .cite(id, style.as_deref(), locale.as_deref())
+                    .await,
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::json!({"id": id, "citation": text.trim()}));
+            } else {
+                println!("{}", text.trim());
+            }
+        }
         RecordCmd::Versions { id } => {
             // Every page of versions, as they arrive.
             let mut stream = std::pin::pin!(c.records().versions_stream(id));

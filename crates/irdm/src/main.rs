@@ -179,6 +179,30 @@ pub enum RecordCmd {
         /// Record id.
         id: String,
     },
+    /// Export a record: bibtex, csl, datacite-json, datacite-xml, json-ld, dublincore,
+    /// marcxml, dcat, geojson, csv, csv-simple, linkset, json, rdm-json (through the API), or
+    /// a format of the site's export route such as cff or codemeta.
+    Export {
+        /// Record id.
+        id: String,
+        /// The format.
+        #[arg(long, short)]
+        format: String,
+        /// Write it to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print the formatted citation of a record.
+    Cite {
+        /// Record id.
+        id: String,
+        /// CSL style (apa, harvard-cite-them-right, ieee, chicago-fullnote-bibliography, …).
+        #[arg(long)]
+        style: Option<String>,
+        /// Locale (en-US, de-DE, …).
+        #[arg(long)]
+        locale: Option<String>,
+    },
     /// Show one file's metadata.
     File {
         /// Record id.
@@ -420,6 +444,23 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Writes a file so that it is complete or absent: to a hidden temporary file beside it, then
+/// renamed.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes).context("writing the export")?;
+    tmp.as_file().sync_all().context("syncing the export")?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 fn init_tracing(verbose: u8) {

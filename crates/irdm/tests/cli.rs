@@ -1136,3 +1136,56 @@ fn a_new_version_in_one_command() {
     let published = e.json(&["draft", "publish", v2id]);
     assert_eq!(published["metadata"]["version"], "2.0");
 }
+
+#[test]
+fn exports_and_citations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, id) = seeded(dir.path(), "tok-export", ("a.csv", b"1"), true);
+    let e = env_with(base);
+    let bib = e.ok(&["record", "export", &id, "--format", "bibtex"]);
+    assert!(bib.starts_with("@dataset{lovelace_2026_"), "{bib}");
+    assert!(bib.contains("Ocean temperature from the CLI"), "{bib}");
+    let out = e.home.path().join("exports/r.csl.json");
+    std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+    e.ok(&[
+        "record",
+        "export",
+        &id,
+        "-f",
+        "csl",
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
+    let csl: Value = serde_json::from_slice(&std::fs::read(&out).expect("written")).expect("JSON");
+    assert_eq!(csl["author"][0]["family"], "Lovelace");
+    let dc: Value = serde_json::from_str(&e.ok(&["record", "export", &id, "-f", "datacite-json"]))
+        .expect("DataCite JSON");
+    assert_eq!(dc["titles"][0]["title"], "Ocean temperature from the CLI");
+    // A format the sandbox does not produce is the server's refusal (406), nothing written.
+    let xml = e.home.path().join("exports/r.xml");
+    let o = e.fails(
+        &[
+            "record",
+            "export",
+            &id,
+            "-f",
+            "datacite-xml",
+            "-o",
+            xml.to_str().expect("utf8"),
+        ],
+        3,
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("406"));
+    assert!(!xml.exists());
+    let o = e.fails(&["record", "export", &id, "-f", "nope"], 1);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("bibtex, csv"),
+        "lists the formats"
+    );
+    let cite = e.ok(&["record", "cite", &id]);
+    assert!(
+        cite.starts_with("Lovelace, A. (2026). Ocean temperature from the CLI"),
+        "{cite}"
+    );
+    e.fails(&["record", "cite", &id, "--style", "no-such-style"], 3);
+}

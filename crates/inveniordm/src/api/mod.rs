@@ -5,12 +5,14 @@
 
 mod content;
 mod drafts;
+mod exports;
 mod query;
 mod raw;
 mod records;
 
 pub use content::{Download, UploadBody};
 pub use drafts::DraftsApi;
+pub use exports::{Export, ExportFormat, SITE_FORMATS};
 pub use query::QueryApi;
 pub use raw::RawApi;
 pub use records::{AccessLinksApi, RecordsApi};

@@ -112,6 +112,8 @@ impl Pacer {
         // What is left once the requests still in flight are counted too.
         let left = remaining.saturating_sub(guard.in_flight);
         let (left, next_slot) = match guard.window {
+            // A late answer of a window that is already over tells nothing about this one.
+            Some(w) if reset < w.reset => return,
             // Answers of one window arrive out of order: the lowest count is the truest.
             Some(w) if w.reset == reset => (w.remaining.min(left), w.next_slot),
             Some(w) => (left, w.next_slot),
@@ -176,6 +178,17 @@ mod tests {
             w >= Duration::from_secs(3) && w <= Duration::from_secs(7),
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn a_late_answer_of_an_ended_window_is_ignored() {
+        let p = Pacer::default();
+        p.observe(&headers(100, 90, 60));
+        let now_window = p.budget.lock().expect("lock").window.expect("window").reset;
+        p.observe(&headers(100, 0, 0));
+        let w = p.budget.lock().expect("lock").window.expect("window");
+        assert_eq!(w.reset, now_window, "the current window stays");
+        assert_eq!(w.remaining, 90);
     }
 
     #[test]

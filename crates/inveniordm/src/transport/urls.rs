@@ -35,6 +35,16 @@ impl Client {
         Ok(u)
     }
 
+    /// The URL of a path of the site (outside the API root) made of encoded segments.
+    pub(crate) fn site_url(&self, segments: &[&str]) -> Result<Url> {
+        let mut u = self.url(segments)?;
+        let api = self.inner.api.path();
+        let site = api.strip_suffix("api/").unwrap_or(api);
+        let rest = u.path().strip_prefix(api).unwrap_or("").to_string();
+        u.set_path(&format!("{site}{rest}"));
+        Ok(u)
+    }
+
     /// A URL below the API root given as a relative path with an optional query
     /// (`"records?q=x"`); used by the raw escape hatch.
     pub(crate) fn relative_url(&self, path: &str) -> Result<Url> {
@@ -104,6 +114,12 @@ mod tests {
             "http://127.0.0.1:1/api/records/ab%2Fc/draft/files/a%20b%23%3F%25%C3%BC%2Fx.csv/content"
         );
         assert!(c.url(&["records", ".."]).is_err());
+        assert_eq!(
+            c.site_url(&["records", "a b", "export", "cff"])
+                .expect("url")
+                .as_str(),
+            "http://127.0.0.1:1/records/a%20b/export/cff"
+        );
         assert!(c.url(&["records", ""]).is_err());
     }
 

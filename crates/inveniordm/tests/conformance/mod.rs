@@ -59,6 +59,7 @@ macro_rules! for_each_scenario {
             resumed_and_corrupt_downloads,
             many_files_at_once,
             next_version_in_one_call,
+            exports_in_every_format,
         );
     };
 }
@@ -1334,6 +1335,124 @@ async fn next_version_in_one_call(env: &Env) {
 }
 
 /// Runs every scenario against a server and returns (passed, failures).
+/// Whether a text is well-formed XML.
+fn well_formed_xml(text: &str) -> Result<(), String> {
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut depth: i64 = 0;
+    let mut elements = 0;
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                depth += 1;
+                elements += 1;
+            }
+            Ok(quick_xml::events::Event::Empty(_)) => elements += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if depth != 0 || elements == 0 {
+        return Err(format!(
+            "unbalanced or empty ({depth} open, {elements} elements)"
+        ));
+    }
+    Ok(())
+}
+
+/// Every export format the server offers, fetched and parsed; on the sandbox, the formats it
+/// does not produce answer 406.
+async fn exports_in_every_format(env: &Env) {
+    use inveniordm::api::ExportFormat;
+    let c = &env.client;
+    let title = format!("Exported {}", env.tag);
+    let r = published(env, &title, &[("data.csv", b"t,v\n1,2\n")]).await;
+    let rid = id(&r);
+    // What the sandbox produces; a real server serves them all.
+    let sandbox_serves = ["json", "rdm-json", "csl", "datacite-json", "bibtex"];
+    for name in ExportFormat::names() {
+        let f = ExportFormat::from_name(name).expect("a known name");
+        let got = c.records().export(&rid, &f).await;
+        let x = match got {
+            Err(e) if !env.real && !sandbox_serves.contains(&name) => {
+                assert_eq!(e.status(), Some(406), "{name}: {e}");
+                continue;
+            }
+            other => other.unwrap_or_else(|e| panic!("{name}: {e}")),
+        };
+        let text = x.text();
+        let ct = x.content_type.clone().unwrap_or_default();
+        match name {
+            "bibtex" => {
+                assert!(text.trim_start().starts_with('@'), "{name}: {text}");
+                assert!(
+                    text.contains(&title) && text.contains("Lovelace"),
+                    "{name}: {text}"
+                );
+                assert!(
+                    text.contains(&rid),
+                    "{name}: the key names the record: {text}"
+                );
+            }
+            "csl" => {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("CSL-JSON");
+                assert_eq!(v["title"], title.as_str());
+                assert_eq!(v["id"], rid.as_str());
+                assert_eq!(v["author"][0]["family"], "Lovelace");
+                assert_eq!(v["type"], "dataset");
+            }
+            "datacite-json" => {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("DataCite JSON");
+                assert_eq!(v["titles"][0]["title"], title.as_str());
+                assert_eq!(v["creators"][0]["familyName"], "Lovelace");
+                assert_eq!(v["types"]["resourceTypeGeneral"], "Dataset");
+                let ids = v["identifiers"].to_string();
+                assert!(
+                    ids.contains(&rid),
+                    "the record's identifier is there: {ids}"
+                );
+            }
+            "json" | "rdm-json" => {
+                let v: Record = serde_json::from_str(&text).expect("a record");
+                assert_eq!(v.id.as_deref(), Some(rid.as_str()));
+            }
+            "json-ld" | "geojson" | "linkset" | "codemeta" => {
+                let v: serde_json::Value =
+                    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}: {text}"));
+                assert!(v.is_object() || v.is_array(), "{name}: {text}");
+            }
+            "datacite-xml" | "dublincore" | "marcxml" | "dcat" => {
+                well_formed_xml(&text).unwrap_or_else(|e| panic!("{name} is not XML: {e}: {text}"));
+                assert!(text.contains(&title), "{name} holds the title");
+            }
+            "csv" | "csv-simple" => {
+                let header = text.lines().next().unwrap_or("");
+                assert!(header.contains(','), "{name}: {text}");
+                assert!(text.contains(&title), "{name} holds the title");
+            }
+            "cff" => {
+                assert!(text.contains("cff-version"), "{name}: {text}");
+                assert!(text.contains(&title), "{name} holds the title");
+            }
+            other => panic!("no check for {other}"),
+        }
+        assert!(!ct.is_empty(), "{name}: a content type");
+    }
+    let cite = c
+        .records()
+        .cite(&rid, Some("apa"), None)
+        .await
+        .expect("citation");
+    assert!(cite.contains(&title) && cite.contains("Lovelace"), "{cite}");
+    assert!(
+        c.records()
+            .cite(&rid, Some("no-such-style"), None)
+            .await
+            .is_err()
+    );
+}
+
 pub async fn run_all(env: &Env) -> (usize, Vec<(String, String)>) {
     use futures_util::FutureExt;
     let mut passed = 0;
