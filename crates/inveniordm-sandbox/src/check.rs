@@ -93,8 +93,9 @@ impl Harness {
     }
 
     /// Sends one request made from `data`: the first byte picks the method, the bytes up to
-    /// the first newline are the path below `/api/` (with a query), a second byte says whether
-    /// the token is sent, and the rest is the body.
+    /// the first newline are the path below `/api/` (with a query; `~` first for a site path),
+    /// the next byte says whether the token is sent (even) and which `Accept` is asked for,
+    /// and the rest is the body.
     pub fn request(&mut self, data: &[u8]) {
         // A long run makes many documents; start afresh now and then to keep memory flat.
         self.served += 1;
@@ -118,19 +119,37 @@ impl Harness {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, &[][..]),
         };
-        let (auth, body) = match body.split_first() {
-            Some((a, b)) => (a % 2 == 0, b),
-            None => (false, body),
+        let (control, body) = match body.split_first() {
+            Some((a, b)) => (*a, b),
+            None => (1, body),
         };
         let Ok(path) = std::str::from_utf8(line) else {
             return;
         };
+        // A path starting with `~` is a site path (the export route), others are below /api.
+        let uri = match path.strip_prefix('~') {
+            Some(site) => format!("/{}", site.trim_start_matches('/')),
+            None => format!("/api/{}", path.trim_start_matches('/')),
+        };
         let mut req = Request::builder()
             .method(method)
-            .uri(format!("/api/{}", path.trim_start_matches('/')))
+            .uri(uri)
             .header("content-type", "application/json");
-        if auth {
+        if control % 2 == 0 {
             req = req.header("authorization", format!("Bearer {TOKEN}"));
+        }
+        let accept = [
+            None,
+            Some("application/json"),
+            Some("application/vnd.inveniordm.v1+json"),
+            Some("application/x-bibtex"),
+            Some("application/vnd.citationstyles.csl+json"),
+            Some("application/vnd.datacite.datacite+json"),
+            Some("text/x-bibliography"),
+            Some("application/ld+json, text/html;q=0.5"),
+        ][usize::from(control / 2) % 8];
+        if let Some(a) = accept {
+            req = req.header("accept", a);
         }
         let Ok(req) = req.body(Body::from(body.to_vec())) else {
             return;

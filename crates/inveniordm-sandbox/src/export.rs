@@ -172,6 +172,9 @@ pub fn bibtex(rec: &Value) -> String {
         }
     }
     out.push_str(&format!("  year         = {year},\n"));
+    if let Some(v) = s(rec, &["metadata", "version"]) {
+        out.push_str(&format!("  version      = {{{v}}},\n"));
+    }
     if let Some(doi) = s(rec, &["pids", "doi", "identifier"]) {
         out.push_str(&format!("  doi          = {{{doi}}},\n"));
     }
@@ -228,8 +231,9 @@ pub fn csl(rec: &Value) -> Value {
     v
 }
 
-/// DataCite JSON (kernel 4).
-pub fn datacite(rec: &Value, ui: &str) -> Value {
+/// DataCite JSON (kernel 4); v14 lists the record's own addresses as `alternateIdentifiers`,
+/// v13 as `identifiers`.
+pub fn datacite(rec: &Value, ui: &str, rdm_version: u8) -> Value {
     let id = s(rec, &["id"]).unwrap_or("");
     let general = s(
         rec,
@@ -285,14 +289,32 @@ pub fn datacite(rec: &Value, ui: &str) -> Value {
     {
         v["language"] = json!(l);
     }
-    let mut identifiers =
-        vec![json!({"identifier": format!("{ui}/records/{id}"), "identifierType": "URL"})];
     if let Some(doi) = s(rec, &["pids", "doi", "identifier"]) {
         v["doi"] = json!(doi);
-        identifiers.insert(0, json!({"identifier": doi, "identifierType": "DOI"}));
     }
-    identifiers.push(json!({"identifier": format!("oai:oai:invenio-app-rdm.org::{id}"), "identifierType": "oai"}));
-    v["identifiers"] = json!(identifiers);
+    let own = [
+        (format!("{ui}/records/{id}"), "URL"),
+        (format!("oai:oai:invenio-app-rdm.org::{id}"), "oai"),
+    ];
+    if rdm_version >= 14 {
+        v["alternateIdentifiers"] = json!(
+            own.iter()
+                .map(|(i, t)| json!({"alternateIdentifier": i, "alternateIdentifierType": t}))
+                .collect::<Vec<_>>()
+        );
+    } else {
+        let mut identifiers: Vec<Value> = own
+            .iter()
+            .map(|(i, t)| json!({"identifier": i, "identifierType": t}))
+            .collect();
+        if let Some(doi) = s(rec, &["pids", "doi", "identifier"]) {
+            identifiers.insert(0, json!({"identifier": doi, "identifierType": "DOI"}));
+        }
+        v["identifiers"] = json!(identifiers);
+    }
+    if let Some(ver) = s(rec, &["metadata", "version"]) {
+        v["version"] = json!(ver);
+    }
     let rights: Vec<Value> = rec
         .pointer("/metadata/rights")
         .and_then(Value::as_array)
@@ -358,7 +380,13 @@ pub fn citation(rec: &Value, style: Option<&str>) -> Result<String, ApiError> {
 }
 
 /// The response of an export of a rendered record.
-pub fn respond(rec: &Value, export: Export, ui: &str, style: Option<&str>) -> ApiResult {
+pub fn respond(
+    rec: &Value,
+    export: Export,
+    ui: &str,
+    style: Option<&str>,
+    rdm_version: u8,
+) -> ApiResult {
     let (ct, body) = match export {
         Export::Bibtex => ("application/x-bibtex", bibtex(rec)),
         Export::Csl => (
@@ -367,7 +395,7 @@ pub fn respond(rec: &Value, export: Export, ui: &str, style: Option<&str>) -> Ap
         ),
         Export::DataciteJson => (
             "application/vnd.datacite.datacite+json",
-            datacite(rec, ui).to_string(),
+            datacite(rec, ui, rdm_version).to_string(),
         ),
         Export::Citation => ("text/plain", citation(rec, style)?),
     };

@@ -196,7 +196,7 @@ fn record_as(app: &App, ctx: &Ctx, id: &str, export: Option<crate::export::Expor
         }
         if let Some(x) = export {
             let rec = render::record(&st, &app.vocab, d, false, ctx);
-            return crate::export::respond(&rec, x, &ctx.ui, ctx.q("style"));
+            return crate::export::respond(&rec, x, &ctx.ui, ctx.q("style"), ctx.rdm_version);
         }
         let mut r = record_response(app, &st, d, false, ctx, StatusCode::OK);
         if let Ok(v) = HeaderValue::from_str(&format!(

@@ -1407,7 +1407,9 @@ async fn exports_in_every_format(env: &Env) {
                 assert_eq!(v["titles"][0]["title"], title.as_str());
                 assert_eq!(v["creators"][0]["familyName"], "Lovelace");
                 assert_eq!(v["types"]["resourceTypeGeneral"], "Dataset");
-                let ids = v["identifiers"].to_string();
+                // v13 lists the record's address under `identifiers`, v14 under
+                // `alternateIdentifiers`.
+                let ids = format!("{}{}", v["identifiers"], v["alternateIdentifiers"]);
                 assert!(
                     ids.contains(&rid),
                     "the record's identifier is there: {ids}"
