@@ -39,13 +39,25 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Vocab(a) => vocab(&client, a, json).await,
         Command::Record(c) => record(&client, c, json).await,
         Command::Draft(c) => draft(&client, c, json).await,
-        Command::Upload(a) => crate::transfers::upload(&client, a, json, cli.quiet).await,
-        Command::Download(a) => crate::transfers::download(&client, a, json, cli.quiet).await,
+        Command::Upload(a) => crate::transfers::upload(&client, a, json, progress_mode(&cli)).await,
+        Command::Download(a) => {
+            crate::transfers::download(&client, a, json, progress_mode(&cli)).await
+        }
         Command::Links(c) => links(&client, c, json).await,
         Command::Doi(c) => doi(&client, c, json).await,
+        Command::Api(a) => api(&client, a).await,
         Command::Completions { .. } | Command::Sandbox(_) | Command::Demo(_) | Command::Config => {
             Ok(exit::OK)
         }
+    }
+}
+
+/// The progress reporting asked for: `--progress`, or bars unless `--quiet`.
+fn progress_mode(cli: &Cli) -> crate::ProgressMode {
+    match (cli.progress, cli.quiet) {
+        (Some(m), _) => m,
+        (None, true) => crate::ProgressMode::None,
+        (None, false) => crate::ProgressMode::Bars,
     }
 }
 
@@ -609,6 +621,66 @@ async fn links(c: &Client, cmd: &LinksCmd, json: bool) -> Result<u8> {
                 println!("link {link_id} deleted")
             }
         }
+    }
+    Ok(exit::OK)
+}
+
+async fn api(c: &Client, a: &crate::ApiArgs) -> Result<u8> {
+    let method = a.method.to_ascii_uppercase();
+    let body: Option<serde_json::Value> = match &a.input {
+        None => None,
+        Some(src) => {
+            let text = if src == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("reading standard input")?;
+                s
+            } else {
+                std::fs::read_to_string(src).with_context(|| format!("cannot read {src}"))?
+            };
+            Some(serde_json::from_str(&text).with_context(|| format!("{src} is not JSON"))?)
+        }
+    };
+    if a.paginate && method != "GET" {
+        bail!("--paginate follows pages of a GET, not of a {method}");
+    }
+    let raw = c.raw();
+    let empty = serde_json::Value::Object(Default::default());
+    let doc = match method.as_str() {
+        "GET" if body.is_some() => bail!("a GET takes no --input"),
+        "GET" => raw.get(&a.path).await?,
+        "POST" => raw.post(&a.path, body.as_ref().unwrap_or(&empty)).await?,
+        "PUT" => raw.put(&a.path, body.as_ref().unwrap_or(&empty)).await?,
+        "PATCH" => raw.patch(&a.path, body.as_ref().unwrap_or(&empty)).await?,
+        "DELETE" => raw.delete(&a.path).await?,
+        other => bail!("-X takes GET, POST, PUT, PATCH or DELETE, not {other}"),
+    };
+    if !a.paginate {
+        println!("{doc}");
+        return Ok(exit::OK);
+    }
+    let mut page = doc;
+    // Bounded: the search window is 10 000 results, so 10 000 pages is far past any end.
+    for _ in 0..10_000 {
+        match page.pointer("/hits/hits").and_then(|h| h.as_array()) {
+            Some(hits) => {
+                for h in hits {
+                    println!("{h}");
+                }
+                if hits.is_empty() {
+                    break;
+                }
+            }
+            None => {
+                println!("{page}");
+                break;
+            }
+        }
+        let Some(next) = page.pointer("/links/next").and_then(|v| v.as_str()) else {
+            break;
+        };
+        page = raw.get_link(next).await?;
     }
     Ok(exit::OK)
 }

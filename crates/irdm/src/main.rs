@@ -60,6 +60,10 @@ pub struct Cli {
     /// No progress bars.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// How transfers report progress on stderr: bars (the default on a terminal), json (one
+    /// event per line: started, progress, finished, skipped, failed), or none.
+    #[arg(long, global = true, value_enum, value_name = "HOW")]
+    pub progress: Option<ProgressMode>,
     /// Give up on a server that sends nothing for SECS seconds, while connecting, waiting for
     /// an answer or in the middle of a transfer (default 120); reads are then retried.
     #[arg(long, global = true, env = "IRDM_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -70,6 +74,17 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How transfers report progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// Progress bars (shown only on a terminal).
+    Bars,
+    /// One JSON event per line.
+    Json,
+    /// Nothing.
+    None,
 }
 
 /// Commands.
@@ -99,6 +114,8 @@ pub enum Command {
     /// Reserve or discard a draft's DOI.
     #[command(subcommand)]
     Doi(DoiCmd),
+    /// Call any API path (JSON in and out), with the same token, retries and rules.
+    Api(ApiArgs),
     /// Run the local InvenioRDM-compatible server.
     Sandbox(inveniordm_sandbox::cli::ServeArgs),
     /// Run the whole deposit workflow on an embedded sandbox and check every step.
@@ -414,6 +431,27 @@ pub enum DoiCmd {
         /// Draft id.
         id: String,
     },
+}
+
+/// `irdm api`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+PATH is relative to the API root, with its query (communities?q=ocean, records/ID/requests).
+The answer is printed as JSON. With --paginate, every page is followed through links.next
+(on this server only) and each hit is printed on a line of its own (a page without hits is
+printed whole).")]
+pub struct ApiArgs {
+    /// API path below /api, with a query.
+    pub path: String,
+    /// HTTP method.
+    #[arg(short = 'X', long, default_value = "GET")]
+    pub method: String,
+    /// JSON body from FILE, or - for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+    /// Follow links.next and print one hit per line.
+    #[arg(long)]
+    pub paginate: bool,
 }
 
 /// `irdm demo`.

@@ -12,10 +12,10 @@ use inveniordm::repo::{DownloadFilesOptions, DownloadOutcome, UploadFilesOptions
 /// A safe local path for a file key below a folder (the library's rules).
 pub use inveniordm::repo::local_path;
 
-use crate::{DownloadArgs, UploadArgs, output};
+use crate::{DownloadArgs, ProgressMode, UploadArgs, output};
 
-fn bars(quiet: bool) -> MultiProgress {
-    let target = if quiet || !std::io::stderr().is_terminal() {
+fn bars(mode: ProgressMode) -> MultiProgress {
+    let target = if mode != ProgressMode::Bars || !std::io::stderr().is_terminal() {
         ProgressDrawTarget::hidden()
     } else {
         ProgressDrawTarget::stderr()
@@ -124,6 +124,61 @@ pub fn collect(paths: &[PathBuf], rules: &FolderRules) -> Result<Vec<(PathBuf, S
     Ok(out)
 }
 
+/// One JSON event on stderr.
+fn event(v: serde_json::Value) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{v}");
+}
+
+/// Progress as JSON events: `started` when a file's transfer starts, `progress` at most twice
+/// a second with the bytes so far and the rate, `finished` when all its bytes are through.
+fn json_factory(direction: &'static str) -> inveniordm::repo::ProgressFactory {
+    Arc::new(move |key: &str, len: u64| {
+        let key = key.to_string();
+        let started = std::time::Instant::now();
+        event(
+            serde_json::json!({"event": "started", "direction": direction, "key": key, "size": len}),
+        );
+        if len == 0 {
+            event(
+                serde_json::json!({"event": "finished", "direction": direction, "key": key, "bytes": 0, "size": 0, "seconds": 0.0, "rate_bytes_per_sec": 0}),
+            );
+        }
+        let state = std::sync::Mutex::new((0u64, started));
+        Arc::new(move |n: u64| {
+            let Ok(mut s) = state.lock() else { return };
+            let now = std::time::Instant::now();
+            s.0 += n;
+            let secs = now.duration_since(started).as_secs_f64().max(1e-3);
+            let rate = (s.0 as f64 / secs) as u64;
+            if s.0 >= len {
+                event(
+                    serde_json::json!({"event": "finished", "direction": direction, "key": key, "bytes": s.0, "size": len, "seconds": secs, "rate_bytes_per_sec": rate}),
+                );
+            } else if now.duration_since(s.1).as_millis() >= 500 {
+                s.1 = now;
+                event(
+                    serde_json::json!({"event": "progress", "direction": direction, "key": key, "bytes": s.0, "size": len, "rate_bytes_per_sec": rate}),
+                );
+            }
+        }) as inveniordm::transfer::Progress
+    })
+}
+
+/// The progress reporting of a mode.
+fn reporter(
+    mode: ProgressMode,
+    mp: &MultiProgress,
+    direction: &'static str,
+) -> Option<inveniordm::repo::ProgressFactory> {
+    match mode {
+        ProgressMode::Bars => Some(bar_factory(mp)),
+        ProgressMode::Json => Some(json_factory(direction)),
+        ProgressMode::None => None,
+    }
+}
+
 /// A progress bar per file, removed when its bytes are all through.
 fn bar_factory(mp: &MultiProgress) -> inveniordm::repo::ProgressFactory {
     let mp = mp.clone();
@@ -139,7 +194,7 @@ fn bar_factory(mp: &MultiProgress) -> inveniordm::repo::ProgressFactory {
 }
 
 /// `irdm upload`.
-pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Result<u8> {
+pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) -> Result<u8> {
     let rules = FolderRules {
         include_hidden: a.include_hidden,
         exclude: a.exclude.clone(),
@@ -170,11 +225,11 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
         }
         return Ok(crate::exit::OK);
     }
-    let mp = bars(quiet);
+    let mp = bars(mode);
     let opts = UploadFilesOptions {
         jobs: a.jobs,
         replace: a.replace,
-        progress: Some(bar_factory(&mp)),
+        progress: reporter(mode, &mp, "upload"),
     };
     let results = c
         .repo()
@@ -186,6 +241,11 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
     for (key, r) in results {
         match r {
             Ok(UploadOutcome::AlreadyThere(e)) => {
+                if mode == ProgressMode::Json {
+                    event(
+                        serde_json::json!({"event": "skipped", "direction": "upload", "key": key, "reason": "same checksum"}),
+                    );
+                }
                 if json {
                     output::json_line(&e)?;
                 } else {
@@ -204,20 +264,27 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, quiet: bool) -> Resu
                 }
             }
             Ok(_) => {}
-            Err(e) => failed.push(anyhow::Error::from(e).context(format!("uploading {key}"))),
+            Err(e) => {
+                if mode == ProgressMode::Json {
+                    event(
+                        serde_json::json!({"event": "failed", "direction": "upload", "key": key, "error": e.to_string()}),
+                    );
+                }
+                failed.push(anyhow::Error::from(e).context(format!("uploading {key}")))
+            }
         }
     }
     Ok(report_failures(failed, json))
 }
 
 /// `irdm download`.
-pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> Result<u8> {
-    let mp = bars(quiet);
+pub async fn download(c: &Client, a: &DownloadArgs, json: bool, mode: ProgressMode) -> Result<u8> {
+    let mp = bars(mode);
     let opts = DownloadFilesOptions {
         jobs: a.jobs,
         draft: a.draft,
         overwrite: a.force,
-        progress: Some(bar_factory(&mp)),
+        progress: reporter(mode, &mp, "download"),
     };
     let keys = (!a.keys.is_empty()).then_some(a.keys.as_slice());
     let results = c
@@ -233,6 +300,11 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
     for (key, r) in results {
         match r {
             Ok(DownloadOutcome::AlreadyThere(path)) => {
+                if mode == ProgressMode::Json {
+                    event(
+                        serde_json::json!({"event": "skipped", "direction": "download", "key": key, "reason": "same checksum"}),
+                    );
+                }
                 if json {
                     println!(
                         "{}",
@@ -263,7 +335,14 @@ pub async fn download(c: &Client, a: &DownloadArgs, json: bool, quiet: bool) -> 
                 }
             }
             Ok(_) => {}
-            Err(e) => failed.push(anyhow::Error::from(e).context(format!("downloading {key}"))),
+            Err(e) => {
+                if mode == ProgressMode::Json {
+                    event(
+                        serde_json::json!({"event": "failed", "direction": "download", "key": key, "error": e.to_string()}),
+                    );
+                }
+                failed.push(anyhow::Error::from(e).context(format!("downloading {key}")))
+            }
         }
     }
     Ok(report_failures(failed, json))

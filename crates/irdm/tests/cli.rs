@@ -1189,3 +1189,141 @@ fn exports_and_citations() {
     );
     e.fails(&["record", "cite", &id, "--style", "no-such-style"], 3);
 }
+
+#[test]
+fn the_raw_api_command() {
+    let e = env();
+    let body = e.write(
+        "draft.json",
+        br#"{"metadata": {"title": "Raw API draft", "resource_type": {"id": "dataset"}, "publication_date": "2026-12-03",
+            "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]},
+            "files": {"enabled": false}, "access": {"record": "public", "files": "public"}}"#,
+    );
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let d: Value = serde_json::from_str(&e.ok(&[
+            "api",
+            "-X",
+            "POST",
+            "records",
+            "--input",
+            body.to_str().expect("utf8"),
+        ]))
+        .expect("JSON");
+        let id = d["id"].as_str().expect("id").to_string();
+        e.ok(&[
+            "api",
+            "-X",
+            "POST",
+            &format!("records/{id}/draft/actions/publish"),
+        ]);
+        ids.push(id);
+    }
+    let one: Value =
+        serde_json::from_str(&e.ok(&["api", &format!("records/{}", ids[0])])).expect("JSON");
+    assert_eq!(one["metadata"]["title"], "Raw API draft");
+    // Pages of one hit each, followed to the end: one line per hit.
+    let out = e.ok(&[
+        "api",
+        "records?q=%22Raw%20API%20draft%22&size=1",
+        "--paginate",
+    ]);
+    let got: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("a JSON line")["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(got.len(), 3, "{out}");
+    for id in &ids {
+        assert!(got.contains(id), "{id} in {got:?}");
+    }
+    // The same rules as the typed commands: paths stay on the API root, errors keep their codes.
+    e.fails(&["api", "http://127.0.0.2:9/api/records"], 1);
+    e.fails(&["api", "records/zzzzz-zzzzz"], 4);
+    e.fails(&["api", "-X", "POST", "records/zzzzz-zzzzz/draft"], 4);
+}
+
+#[test]
+fn progress_as_json_events() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id");
+    let a = e.write("p/a.bin", &vec![1u8; 300_000]);
+    e.write("p/empty.txt", b"");
+    let dir = a.parent().expect("dir").to_str().expect("utf8").to_string();
+    let events = |out: &Output| -> Vec<Value> {
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).expect("a JSON event"))
+            .collect()
+    };
+    let out = e
+        .irdm()
+        .args(["--progress", "json", "upload", id, &dir])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev = events(&out);
+    let of = |key: &str, kind: &str| {
+        ev.iter()
+            .filter(|v| v["key"] == key && v["event"] == kind)
+            .count()
+    };
+    assert_eq!(of("a.bin", "started"), 1, "{ev:?}");
+    assert_eq!(of("a.bin", "finished"), 1, "{ev:?}");
+    assert_eq!(of("empty.txt", "finished"), 1, "{ev:?}");
+    let done = ev
+        .iter()
+        .find(|v| v["key"] == "a.bin" && v["event"] == "finished")
+        .expect("finished");
+    assert_eq!(done["bytes"], 300_000);
+    assert_eq!(done["direction"], "upload");
+    // Again: both are there already.
+    let out = e
+        .irdm()
+        .args(["--progress", "json", "upload", id, &dir])
+        .output()
+        .expect("runs");
+    let ev = events(&out);
+    assert_eq!(
+        ev.iter().filter(|v| v["event"] == "skipped").count(),
+        2,
+        "{ev:?}"
+    );
+    // A failure is an event too.
+    let out = e
+        .irdm()
+        .args([
+            "--progress",
+            "json",
+            "download",
+            id,
+            "nope",
+            "--draft",
+            "-o",
+        ])
+        .arg(e.home.path().join("dl"))
+        .output()
+        .expect("runs");
+    let ev = events(&out);
+    assert!(
+        ev.iter()
+            .any(|v| v["event"] == "failed" && v["key"] == "nope"),
+        "{ev:?}"
+    );
+}

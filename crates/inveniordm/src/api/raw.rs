@@ -37,6 +37,22 @@ impl RawApi<'_> {
         self.send(Method::PATCH, path, Some(body)).await
     }
 
+    /// `GET` an absolute link from a response (such as `links.next`); it must point at this
+    /// client's server, so the token is never sent elsewhere.
+    pub async fn get_link(&self, link: &str) -> Result<Value> {
+        let url = self.client.same_origin(link)?;
+        let context = format!("GET {}", url.path());
+        let resp = self
+            .client
+            .execute(self.client.request(Method::GET, url))
+            .await?;
+        let bytes = self.client.read_body(&context, resp).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        crate::transport::decode_json(&context, &bytes)
+    }
+
     /// `DELETE` a relative API path; the body, if any, as JSON (`null` when empty).
     pub async fn delete(&self, path: &str) -> Result<Value> {
         self.send(Method::DELETE, path, None).await
