@@ -28,13 +28,7 @@ pub enum Export {
 pub fn negotiate(accept: Option<&str>) -> Result<Option<Export>, ApiError> {
     let Some(a) = accept else { return Ok(None) };
     let mut json_ok = false;
-    for part in a.split(',') {
-        let m = part
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+    for m in crate::server::media_types(a) {
         match m.as_str() {
             "application/x-bibtex" => return Ok(Some(Export::Bibtex)),
             "application/vnd.citationstyles.csl+json" => return Ok(Some(Export::Csl)),
@@ -109,20 +103,6 @@ fn resource_type(rec: &Value) -> &str {
     s(rec, &["metadata", "resource_type", "id"]).unwrap_or("other")
 }
 
-fn plain(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
-}
-
 /// A BibTeX entry.
 pub fn bibtex(rec: &Value) -> String {
     let id = s(rec, &["id"]).unwrap_or("");
@@ -195,7 +175,7 @@ pub fn csl(rec: &Value) -> Value {
         "title": s(rec, &["metadata", "title"]).unwrap_or(""),
     });
     if let Some(d) = s(rec, &["metadata", "description"]) {
-        v["abstract"] = json!(plain(d));
+        v["abstract"] = json!(crate::render::strip_tags(d).trim().to_string());
     }
     let authors: Vec<Value> = creators(rec)
         .iter()
@@ -340,7 +320,7 @@ pub fn datacite(rec: &Value, ui: &str, rdm_version: u8) -> Value {
         v["rightsList"] = json!(rights);
     }
     if let Some(d) = s(rec, &["metadata", "description"]) {
-        v["descriptions"] = json!([{"description": plain(d), "descriptionType": "Abstract"}]);
+        v["descriptions"] = json!([{"description": crate::render::strip_tags(d).trim().to_string(), "descriptionType": "Abstract"}]);
     }
     v["schemaVersion"] = json!("http://datacite.org/schema/kernel-4");
     v

@@ -592,7 +592,8 @@ pub fn add_ui(v: &Vocabularies, doc: &mut Value) {
     doc["ui"] = Value::Object(ui);
 }
 
-fn strip_tags(html: &str) -> String {
+/// The text of an HTML fragment (tags removed).
+pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

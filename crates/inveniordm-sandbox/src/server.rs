@@ -642,6 +642,17 @@ pub async fn json_body_of(app: &App, ctx: &Ctx, body: Body, accepted: &str) -> A
 /// What the record endpoints offer, as the real server lists it in its 406 message.
 const RECORD_ACCEPT: &str = "Invalid 'Accept' header. Expected one of: application/json, application/ld+json, application/vnd.inveniordm.v1.full+csv, application/vnd.inveniordm.v1.simple+csv, application/marcxml+xml, application/vnd.inveniordm.v1+json, application/vnd.citationstyles.csl+json, application/vnd.datacite.datacite+json, application/vnd.geo+json, application/vnd.datacite.datacite+xml, application/ld+json;profile=\"https://datapackage.org/profiles/2.0/datapackage.json\", application/x-dc+xml, text/x-bibliography, application/x-bibtex, application/dcat+xml, application/linkset+json";
 
+/// The media types of an `Accept` header, lower case, without parameters.
+pub fn media_types(accept: &str) -> impl Iterator<Item = String> + '_ {
+    accept.split(',').map(|part| {
+        part.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
 /// The 406 of the record endpoints, with the real server's list of formats.
 pub fn not_acceptable() -> ApiError {
     ApiError::new(StatusCode::NOT_ACCEPTABLE, RECORD_ACCEPT)
@@ -656,15 +667,8 @@ pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
     else {
         return Ok(());
     };
-    let ok = a.split(',').any(|part| {
-        let m = part
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        m.is_empty() || m == "*/*" || m == "application/*" || m.contains("json")
-    });
+    let ok = media_types(a)
+        .any(|m| m.is_empty() || m == "*/*" || m == "application/*" || m.contains("json"));
     if ok {
         Ok(())
     } else {
