@@ -8,11 +8,11 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{Value, json};
 
+use crate::app::{App, Limits, hash_token};
+use crate::faults::Faults;
 use crate::model::{State, User};
 use crate::query::Query;
-use crate::server::{App, Limits, hash_token};
 use crate::store::Store;
-use crate::{Faults, SandboxConfig};
 
 /// A document for queries to run against.
 fn doc() -> Value {
@@ -80,13 +80,12 @@ impl Harness {
             name: "sandbox".into(),
             tokens: vec![hash_token(TOKEN)],
         });
-        let c = SandboxConfig::default();
         let limits = Limits {
             max_json_body: 1024 * 1024,
             max_file_size: 1024 * 1024,
             rate_limit_per_minute: u32::MAX,
             rate_window_secs: 60,
-            doi_prefix: c.doi_prefix,
+            doi_prefix: "10.1234".into(),
             rdm_version: 13,
         };
         App::start(st, store, limits, Faults::default())

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::{Faults, Sandbox, SandboxConfig};
+use crate::faults::Faults;
+use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// Runs a local InvenioRDM-compatible server.
 #[derive(Debug, Clone, clap::Args)]

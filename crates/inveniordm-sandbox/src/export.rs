@@ -28,7 +28,7 @@ pub enum Export {
 pub fn negotiate(accept: Option<&str>) -> Result<Option<Export>, ApiError> {
     let Some(a) = accept else { return Ok(None) };
     let mut json_ok = false;
-    for m in crate::server::media_types(a) {
+    for m in crate::app::media_types(a) {
         match m.as_str() {
             "application/x-bibtex" => return Ok(Some(Export::Bibtex)),
             "application/vnd.citationstyles.csl+json" => return Ok(Some(Export::Csl)),
@@ -45,7 +45,7 @@ pub fn negotiate(accept: Option<&str>) -> Result<Option<Export>, ApiError> {
     if json_ok {
         Ok(None)
     } else {
-        Err(crate::server::not_acceptable())
+        Err(crate::app::not_acceptable())
     }
 }
 
@@ -57,7 +57,7 @@ pub fn by_route_name(name: &str) -> Option<Result<Option<Export>, ApiError>> {
         "csl" => Ok(Some(Export::Csl)),
         "datacite-json" => Ok(Some(Export::DataciteJson)),
         "datacite-xml" | "dublincore" | "marcxml" | "geojson" | "dcat-ap" | "codemeta" | "cff"
-        | "json-ld" => Err(crate::server::not_acceptable()),
+        | "json-ld" => Err(crate::app::not_acceptable()),
         _ => return None,
     })
 }

@@ -9,10 +9,10 @@ use md5::{Digest, Md5};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
+use crate::access::{can_read_files, draft_for, record_for};
+use crate::app::{App, Ctx, json_body};
 use crate::model::{Doc, FileRow, State};
 use crate::render::{self, bucket};
-use crate::routes::{can_read_files, draft_for, record_for};
-use crate::server::{App, Ctx, json_body};
 use crate::util::{self, ApiError, ApiResult, json_response};
 
 const MAX_FILES: usize = 100;

@@ -2,9 +2,13 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::app::{App, Ctx, with_etag};
 use crate::model::{Doc, FileRow, State};
-use crate::server::{Ctx, enc};
+use crate::util::enc;
+use crate::util::json_response;
 use crate::vocab::Vocabularies;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
 
 /// The bucket name of a draft or record.
 pub fn bucket(id: &str, draft: bool) -> String {
@@ -620,4 +624,65 @@ pub fn entries_summary(doc: &mut Value, keep_storage_class: bool) {
             }
         }
     }
+}
+
+/// A record or draft as its JSON answer (with the `ui` block when asked for, and its ETag).
+pub fn record_response(
+    app: &App,
+    st: &State,
+    d: &Doc,
+    draft: bool,
+    ctx: &Ctx,
+    status: StatusCode,
+) -> Response {
+    record_response_with(app, st, d, draft, ctx, status, |_| {})
+}
+
+/// [`record_response`] with a change made to the document before it is sent.
+pub fn record_response_with(
+    app: &App,
+    st: &State,
+    d: &Doc,
+    draft: bool,
+    ctx: &Ctx,
+    status: StatusCode,
+    tweak: impl FnOnce(&mut Value),
+) -> Response {
+    let mut body = record(st, &app.vocab, d, draft, ctx);
+    tweak(&mut body);
+    let ui = wants_ui(ctx);
+    if ui {
+        add_ui(&app.vocab, &mut body);
+    }
+    negotiated(with_etag(json_response(status, &body), d.revision_id), ui)
+}
+
+/// A draft as its JSON answer, with its validation problems in `errors`.
+pub fn draft_response(
+    app: &App,
+    st: &State,
+    d: &Doc,
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: &[(String, String)],
+    tweak: impl FnOnce(&mut Value),
+) -> Response {
+    record_response_with(app, st, d, true, ctx, status, |body| {
+        if !errors.is_empty() {
+            body["errors"] = crate::util::group_errors(errors);
+        }
+        tweak(body);
+    })
+}
+
+/// A redirect with the real server's JSON body.
+pub fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut r = json_response(
+        status,
+        &json!({"status": status.as_u16(), "message": "Redirecting...", "location": location}),
+    );
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
 }

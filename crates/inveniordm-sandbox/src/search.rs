@@ -5,20 +5,20 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use crate::access::can_read;
+use crate::app::{App, Ctx, check_accept};
 use crate::model::Doc;
 use crate::query::Query;
 use crate::render;
-use crate::routes::can_read;
-use crate::server::{App, Ctx, check_accept, enc};
 use crate::util::{ApiError, ApiResult, json_response};
 
 /// A query as the real server treats it: text that is not valid query syntax is searched as
 /// plain words (the real server falls back to a multi-field match), and text without any word
 /// matches nothing.
-struct Lenient(Option<Query>);
+pub(crate) struct Lenient(Option<Query>);
 
 impl Lenient {
-    fn parse(q: &str) -> Self {
+    pub(crate) fn parse(q: &str) -> Self {
         match Query::parse(q) {
             Ok(query) => Lenient(Some(query)),
             Err(_) => {
@@ -36,11 +36,11 @@ impl Lenient {
         }
     }
 
-    fn matches(&self, doc: &Value) -> bool {
+    pub(crate) fn matches(&self, doc: &Value) -> bool {
         self.0.as_ref().is_some_and(|q| q.matches(doc))
     }
 
-    fn score(&self, doc: &Value) -> f64 {
+    pub(crate) fn score(&self, doc: &Value) -> f64 {
         self.0.as_ref().map(|q| q.score(doc)).unwrap_or(0.0)
     }
 }
@@ -48,12 +48,12 @@ impl Lenient {
 /// Window of the search engine: `(page - 1) * size` must stay below it.
 const MAX_RESULTS: u64 = 10_000;
 
-struct Paging {
-    size: u64,
-    page: u64,
+pub(crate) struct Paging {
+    pub(crate) size: u64,
+    pub(crate) page: u64,
 }
 
-fn paging(ctx: &Ctx, default_size: u64) -> ApiResult<Paging> {
+pub(crate) fn paging(ctx: &Ctx, default_size: u64) -> ApiResult<Paging> {
     let mut errors = Vec::new();
     let mut num = |name: &str, default: u64| -> u64 {
         match ctx.q(name) {
@@ -96,7 +96,12 @@ fn truthy(s: Option<&str>) -> bool {
 }
 
 /// Builds `links` with alphabetically sorted query strings.
-fn links(base: &str, params: &BTreeMap<String, Vec<String>>, p: &Paging, total: u64) -> Value {
+pub(crate) fn links(
+    base: &str,
+    params: &BTreeMap<String, Vec<String>>,
+    p: &Paging,
+    total: u64,
+) -> Value {
     let url = |page: u64| {
         let mut all = params.clone();
         all.insert("page".into(), vec![page.to_string()]);
@@ -489,130 +494,6 @@ pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         "links": links(&format!("{}/records/{id}/versions", ctx.api), &params, &p, total),
     });
     Ok(json_response(StatusCode::OK, &body))
-}
-
-/// `GET /api/vocabularies/{type}` and `GET /api/{affiliations|funders|awards|names|subjects}`.
-pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
-    check_accept(ctx)?;
-    if !app.vocab.has_type(t) {
-        return Err(ApiError::route_not_found());
-    }
-    let q = ctx.q("q").filter(|s| !s.trim().is_empty());
-    let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
-    if q.is_some() && suggest.is_some() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Invalid querystring parameters.",
-        ));
-    }
-    let query = Lenient::parse(q.unwrap_or(""));
-    let p = paging(ctx, 25)?;
-    let name_sort = if ["affiliations", "funders", "names"].contains(&t) {
-        "name"
-    } else {
-        "title"
-    };
-    let has_q = q.is_some() || suggest.is_some();
-    let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
-        Some(s) if ["bestmatch", "title", "name", "newest", "oldest"].contains(&s) => s.to_string(),
-        Some(s) => {
-            return Err(ApiError::validation(vec![(
-                "_schema".into(),
-                format!("Invalid sort option '{s}'."),
-            )]));
-        }
-        None if has_q => "bestmatch".into(),
-        None => name_sort.into(),
-    };
-    let tags: Vec<&str> = ctx
-        .query
-        .iter()
-        .filter(|(k, _)| k == "tags")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let label = |v: &Value| -> String {
-        v.pointer("/title/en")
-            .or_else(|| v.get("name"))
-            .or_else(|| v.get("subject"))
-            .or_else(|| v.get("id"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_lowercase()
-    };
-    let mut hits: Vec<&Value> = app
-        .vocab
-        .terms(t)
-        .iter()
-        .filter(|v| query.matches(v))
-        .filter(|v| match suggest {
-            None => true,
-            Some(s) => {
-                let s = s.to_lowercase();
-                let text = v.to_string().to_lowercase();
-                s.split_whitespace().all(|w| text.contains(w))
-            }
-        })
-        .filter(|v| {
-            tags.is_empty()
-                || v.get("tags")
-                    .and_then(Value::as_array)
-                    .is_some_and(|ts| tags.iter().all(|t| ts.iter().any(|x| x == t)))
-        })
-        .collect();
-    if sort == "bestmatch" {
-        hits.sort_by(|a, b| {
-            query
-                .score(b)
-                .partial_cmp(&query.score(a))
-                .unwrap_or(std::cmp::Ordering::Equal)
-                // Like the engine's field-length norm: among equal matches, shorter titles
-                // first ("English" before "Old English").
-                .then(label(a).chars().count().cmp(&label(b).chars().count()))
-                .then(label(a).cmp(&label(b)))
-        });
-    } else {
-        hits.sort_by_key(|a| label(a));
-    }
-    let total = hits.len() as u64;
-    let page: Vec<Value> = hits
-        .into_iter()
-        .skip(((p.page - 1) * p.size) as usize)
-        .take(p.size as usize)
-        .map(|v| app.vocab.render(t, v, &ctx.api))
-        .collect();
-    let mut params = BTreeMap::new();
-    params.insert("sort".to_string(), vec![sort.clone()]);
-    if let Some(q) = q {
-        params.insert("q".into(), vec![q.to_string()]);
-    }
-    if let Some(s) = suggest {
-        params.insert("suggest".into(), vec![s.to_string()]);
-    }
-    let base = if crate::vocab::SPECIAL.contains(&t) {
-        format!("{}/{t}", ctx.api)
-    } else {
-        format!("{}/vocabularies/{}", ctx.api, enc(t))
-    };
-    let body = json!({
-        "hits": {"hits": page, "total": total},
-        "sortBy": sort,
-        "page": p.page,
-        "links": links(&base, &params, &p, total),
-    });
-    Ok(json_response(StatusCode::OK, &body))
-}
-
-/// `GET /api/vocabularies/{type}/{id}`.
-pub fn term(app: &App, ctx: &Ctx, t: &str, id: &str) -> ApiResult {
-    check_accept(ctx)?;
-    if !app.vocab.has_type(t) {
-        return Err(ApiError::route_not_found());
-    }
-    let term = app.vocab.term(t, id).ok_or_else(ApiError::pid_not_found)?;
-    Ok(crate::server::with_etag(
-        json_response(StatusCode::OK, &app.vocab.render(t, term, &ctx.api)),
-        1,
-    ))
 }
 
 /// Query-string encoding as the real server writes its links: space as `+`, `:` and `/`

@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 /// Crockford base32 without the confusable letters, as InvenioRDM record ids use.
@@ -189,3 +190,22 @@ pub fn group_errors(errors: &[(String, String)]) -> Value {
 
 /// Result type of handlers.
 pub type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// 405, as the real server words it.
+pub fn not_allowed() -> ApiResult {
+    Err(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The method is not allowed for the requested URL.",
+    ))
+}
+
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment (for links).
+pub fn enc(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}

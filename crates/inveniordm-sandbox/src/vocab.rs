@@ -84,7 +84,7 @@ impl Vocabularies {
     pub fn render(&self, t: &str, term: &Value, api: &str) -> Value {
         let mut out = term.clone();
         let id = term.get("id").and_then(Value::as_str).unwrap_or("");
-        let enc = crate::server::enc(id);
+        let enc = crate::util::enc(id);
         if let Value::Object(m) = &mut out {
             let link = if SPECIAL.contains(&t) {
                 format!("{api}/{t}/{enc}")

@@ -1,0 +1,83 @@
+//! Published records: read, export, latest version.
+
+use axum::http::{HeaderValue, StatusCode, header};
+
+use crate::access::can_read;
+use crate::app::{App, Ctx};
+use crate::render::{self, record_response, redirect};
+use crate::util::{ApiError, ApiResult};
+
+pub(crate) fn get_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    let accept = ctx
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let export = crate::export::negotiate(accept)?;
+    record_as(app, ctx, id, export)
+}
+
+/// `GET /records/{id}/export/{name}` (the site's export route).
+pub(crate) fn export_route(app: &App, ctx: &Ctx, id: &str, name: &str) -> ApiResult {
+    let export = crate::export::by_route_name(name).ok_or_else(ApiError::route_not_found)??;
+    record_as(app, ctx, id, export)
+}
+
+/// A published record as its JSON document or as an export.
+pub(crate) fn record_as(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    export: Option<crate::export::Export>,
+) -> ApiResult {
+    let st = app.state();
+    if let Some(d) = st.records.get(id) {
+        if !can_read(ctx, d) {
+            return Err(ApiError::forbidden());
+        }
+        if let Some(x) = export {
+            let rec = render::record(&st, &app.vocab, d, false, ctx);
+            return crate::export::respond(&rec, x, &ctx.ui, ctx.q("style"), ctx.rdm_version);
+        }
+        let mut r = record_response(app, &st, d, false, ctx, StatusCode::OK);
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "<{}/records/{id}> ; rel=\"linkset\" ; type=\"application/linkset+json\"",
+            ctx.api
+        )) {
+            r.headers_mut().insert(header::LINK, v);
+        }
+        return Ok(r);
+    }
+    if st.parents.contains_key(id)
+        && let Some(latest) = st.latest_of(id)
+    {
+        return Ok(redirect(
+            StatusCode::FOUND,
+            &format!("{}/records/{}", ctx.api, latest.id),
+        ));
+    }
+    if st.drafts.contains_key(id) {
+        return Err(ApiError::pid_not_registered());
+    }
+    Err(ApiError::pid_not_found())
+}
+
+pub(crate) fn latest(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    let st = app.state();
+    let parent = if let Some(r) = st.records.get(id) {
+        r.parent_id.clone()
+    } else if let Some(d) = st.drafts.get(id) {
+        d.parent_id.clone()
+    } else if st.parents.contains_key(id) {
+        id.to_string()
+    } else {
+        return Err(ApiError::pid_not_found());
+    };
+    match st.latest_of(&parent) {
+        Some(l) if can_read(ctx, l) => Ok(redirect(
+            StatusCode::MOVED_PERMANENTLY,
+            &format!("{}/records/{}", ctx.api, l.id),
+        )),
+        Some(_) => Err(ApiError::forbidden()),
+        None => Err(ApiError::pid_not_registered()),
+    }
+}

@@ -1,0 +1,262 @@
+//! Starting and stopping a sandbox.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::app::{App, Limits, hash_token};
+use crate::faults::Faults;
+use crate::model::{State, User};
+use crate::store::{self, Store};
+use crate::{server, util};
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Address to listen on (port 0 picks a free port). Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// Folder for the database and file contents; `None` keeps everything in memory (and a
+    /// temporary folder for contents, removed on stop).
+    pub data_dir: Option<PathBuf>,
+    /// Token of the default user `sandbox`; `None` creates a random one.
+    pub token: Option<String>,
+    /// More users: (name, token).
+    pub users: Vec<(String, String)>,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Largest JSON body (default 10 MiB; larger gives 413).
+    pub max_json_body: usize,
+    /// Largest file (default 50 GiB).
+    pub max_file_size: u64,
+    /// Requests per minute per client (default 10 000).
+    pub rate_limit_per_minute: u32,
+    /// Length of a rate-limit window in seconds (default 60): the budget is
+    /// `rate_limit_per_minute` requests per window.
+    pub rate_window_secs: u64,
+    /// DOI prefix of reservations (default `10.1234`).
+    pub doi_prefix: String,
+    /// The InvenioRDM major version to behave like: 13 (default) or 14 (new-version drafts
+    /// keep `publication_date`; records get `quota_increase`, `file_modification` and
+    /// `request_deletion` links).
+    pub rdm_version: u8,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            token: None,
+            users: Vec::new(),
+            faults: Faults::default(),
+            max_json_body: 10 * 1024 * 1024,
+            max_file_size: 50 * 1024 * 1024 * 1024,
+            rate_limit_per_minute: 10_000,
+            rate_window_secs: 60,
+            doi_prefix: "10.1234".into(),
+            rdm_version: 13,
+        }
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data folder or database could not be opened.
+    #[error("cannot open the data folder: {0}")]
+    Store(#[from] store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A folder could not be created.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running sandbox. Dropping it stops the server (use [`Sandbox::stop`] to wait for it).
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    url: String,
+    token: String,
+    users: Vec<(String, String)>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    temp: Option<PathBuf>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
+        let (db, blobs, temp) = match &config.data_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)?;
+                (Some(d.join("sandbox.db")), d.join("files"), None)
+            }
+            None => {
+                let t = std::env::temp_dir()
+                    .join(format!("inveniordm-sandbox-{}", util::random_hex(8)));
+                (None, t.join("files"), Some(t))
+            }
+        };
+        let store = Store::open(db.as_deref(), &blobs)?;
+        let mut st = State::load(&store)?;
+        // Leftovers of interrupted uploads are never complete files, and contents no file
+        // refers to were left by a crash between writing and recording them. Only files with
+        // the names the sandbox gives are ever removed (the folder is refused at open when it
+        // holds anything else).
+        if let Ok(rd) = std::fs::read_dir(&blobs) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if store::is_blob_name(&name)
+                    && (name.starts_with("tmp-") || !st.blob_in_use(&name))
+                    && e.file_type().is_ok_and(|t| t.is_file())
+                {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let token = config.token.clone().unwrap_or_else(|| util::random_hex(24));
+        let mut users = vec![("sandbox".to_string(), token.clone())];
+        for (name, tok) in &config.users {
+            if users.iter().any(|(n, _)| n == name) {
+                return Err(StartError::Io(std::io::Error::other(format!(
+                    "the user {name:?} is given twice (\"sandbox\" is the default user)"
+                ))));
+            }
+            users.push((name.clone(), tok.clone()));
+        }
+        // Only the tokens given at this start work: earlier ones are revoked.
+        for u in st.users.iter_mut() {
+            if !users.iter().any(|(n, _)| *n == u.name) && !u.tokens.is_empty() {
+                u.tokens.clear();
+                store.put("users", &u.id.to_string(), &*u)?;
+            }
+        }
+        for (name, tok) in &users {
+            let h = hash_token(tok);
+            let next_id = st.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
+            let u = match st.users.iter_mut().find(|u| &u.name == name) {
+                Some(u) => u,
+                None => {
+                    st.users.push(User {
+                        id: next_id,
+                        name: name.clone(),
+                        tokens: Vec::new(),
+                    });
+                    st.users
+                        .last_mut()
+                        .ok_or_else(|| std::io::Error::other("user list"))?
+                }
+            };
+            // The tokens given at this start replace earlier ones: a token handed out by an
+            // earlier run on the same data folder stops working.
+            u.tokens = vec![h];
+            let u = u.clone();
+            store.put("users", &u.id.to_string(), &u)?;
+        }
+        let limits = Limits {
+            max_json_body: config.max_json_body,
+            max_file_size: config.max_file_size,
+            rate_limit_per_minute: config.rate_limit_per_minute.max(1),
+            rate_window_secs: config.rate_window_secs.max(1),
+            doi_prefix: config.doi_prefix.clone(),
+            rdm_version: config.rdm_version,
+        };
+        let app = App::start(st, store, limits, config.faults.clone());
+        let router = axum::Router::new()
+            .fallback(server::handle)
+            .with_state(app)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sandbox {
+            addr,
+            url: format!("http://{addr}"),
+            token,
+            users,
+            shutdown: Some(tx),
+            task: Some(task),
+            temp,
+        })
+    }
+
+    /// The site root, e.g. `http://127.0.0.1:40123` (the API is below `/api`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The default user's token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The token of a user by name.
+    pub fn token_of(&self, name: &str) -> Option<&str> {
+        self.users
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut t) = self.task.take() {
+            // Let requests in flight finish (bounded), so that a restart on the same data
+            // folder never runs beside the old instance.
+            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut t)
+                .await
+                .is_err()
+            {
+                t.abort();
+                let _ = t.await;
+            }
+        }
+    }
+
+    /// Waits until the server stops (it runs until stopped or the process ends).
+    pub async fn wait(mut self) {
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+        if let Some(t) = self.temp.take() {
+            let _ = std::fs::remove_dir_all(t);
+        }
+    }
+}
