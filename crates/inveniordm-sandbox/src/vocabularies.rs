@@ -79,18 +79,25 @@ pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
         })
         .collect();
     if sort == "bestmatch" {
-        hits.sort_by(|a, b| {
-            query
-                .score(b)
-                .partial_cmp(&query.score(a))
+        // Each term scored once (not once per comparison).
+        let mut scored: Vec<(f64, usize, String, &Value)> = hits
+            .into_iter()
+            .map(|v| {
+                let l = label(v);
+                (query.score(v), l.chars().count(), l, v)
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.partial_cmp(&a.0)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 // Like the engine's field-length norm: among equal matches, shorter titles
                 // first ("English" before "Old English").
-                .then(label(a).chars().count().cmp(&label(b).chars().count()))
-                .then(label(a).cmp(&label(b)))
+                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
         });
+        hits = scored.into_iter().map(|(_, _, _, v)| v).collect();
     } else {
-        hits.sort_by_key(|a| label(a));
+        hits.sort_by_cached_key(|a| label(a));
     }
     let total = hits.len() as u64;
     let page: Vec<Value> = hits
