@@ -326,7 +326,7 @@ pub fn datacite(rec: &Value, ui: &str, rdm_version: u8) -> Value {
     v
 }
 
-/// An APA-like citation: "Family, G. (Year). Title [Type]." (other styles: 400).
+/// An APA-like citation, `Family, G. (Year). Title [Type].` (other styles: 400).
 pub fn citation(rec: &Value, style: Option<&str>) -> Result<String, ApiError> {
     if style.is_some_and(|s| s != "apa") {
         return Err(ApiError::new(
