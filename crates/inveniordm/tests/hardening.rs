@@ -620,23 +620,23 @@ async fn a_slow_upload_is_not_cut_by_the_read_timeout() {
         .mount(&server)
         .await;
     let c = Client::builder(server.uri())
-        .read_timeout(Duration::from_millis(400))
+        .read_timeout(Duration::from_secs(1))
         .retry(RetryConfig::none())
         .build()
         .expect("client");
-    // 12 chunks, 150 ms apart: the upload takes far longer than the read timeout, while the
-    // server (rightly) says nothing until the body is in.
+    // 30 chunks, 100 ms apart: the upload takes three times the read timeout (each gap is a
+    // tenth of it), while the server (rightly) says nothing until the body is in.
     let chunks = futures_util::stream::unfold(0u32, |i| async move {
-        if i == 12 {
+        if i == 30 {
             return None;
         }
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         Some((
             Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 1000])),
             i + 1,
         ))
     });
-    let body = inveniordm::transfer::UploadBody::from_stream(chunks, Some(12_000));
+    let body = inveniordm::transfer::UploadBody::from_stream(chunks, Some(30_000));
     c.drafts()
         .file_upload_content("d", "a", body)
         .await
