@@ -12,6 +12,7 @@ use crate::app::{App, Limits, hash_token};
 use crate::faults::Faults;
 use crate::model::{State, User};
 use crate::query::Query;
+use crate::sandbox::SandboxConfig;
 use crate::store::Store;
 
 /// A document for queries to run against.
@@ -80,13 +81,12 @@ impl Harness {
             name: "sandbox".into(),
             tokens: vec![hash_token(TOKEN)],
         });
+        // The defaults, with small bodies and no rate limit.
         let limits = Limits {
             max_json_body: 1024 * 1024,
             max_file_size: 1024 * 1024,
             rate_limit_per_minute: u32::MAX,
-            rate_window_secs: 60,
-            doi_prefix: "10.1234".into(),
-            rdm_version: 13,
+            ..SandboxConfig::default().limits()
         };
         App::start(st, store, limits, Faults::default())
     }

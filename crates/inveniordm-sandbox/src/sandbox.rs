@@ -58,6 +58,20 @@ impl Default for SandboxConfig {
     }
 }
 
+impl SandboxConfig {
+    /// The limits and behaviour a server started with this configuration has.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_json_body: self.max_json_body,
+            max_file_size: self.max_file_size,
+            rate_limit_per_minute: self.rate_limit_per_minute.max(1),
+            rate_window_secs: self.rate_window_secs.max(1),
+            doi_prefix: self.doi_prefix.clone(),
+            rdm_version: self.rdm_version,
+        }
+    }
+}
+
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -159,15 +173,7 @@ impl Sandbox {
             let u = u.clone();
             store.put("users", &u.id.to_string(), &u)?;
         }
-        let limits = Limits {
-            max_json_body: config.max_json_body,
-            max_file_size: config.max_file_size,
-            rate_limit_per_minute: config.rate_limit_per_minute.max(1),
-            rate_window_secs: config.rate_window_secs.max(1),
-            doi_prefix: config.doi_prefix.clone(),
-            rdm_version: config.rdm_version,
-        };
-        let app = App::start(st, store, limits, config.faults.clone());
+        let app = App::start(st, store, config.limits(), config.faults.clone());
         let router = axum::Router::new()
             .fallback(server::handle)
             .with_state(app)

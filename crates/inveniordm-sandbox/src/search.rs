@@ -53,6 +53,20 @@ pub(crate) struct Paging {
     pub(crate) page: u64,
 }
 
+/// The `q` and `suggest` of a search (blank ones dropped); both at once is a 400, as on the
+/// real server.
+pub(crate) fn query_text(ctx: &Ctx) -> ApiResult<(Option<&str>, Option<&str>)> {
+    let q = ctx.q("q").filter(|s| !s.trim().is_empty());
+    let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
+    if q.is_some() && suggest.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid querystring parameters.",
+        ));
+    }
+    Ok((q, suggest))
+}
+
 pub(crate) fn paging(ctx: &Ctx, default_size: u64) -> ApiResult<Paging> {
     let mut errors = Vec::new();
     let mut num = |name: &str, default: u64| -> u64 {
@@ -288,14 +302,7 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     } else {
         ctx.user
     };
-    let q = ctx.q("q").filter(|s| !s.trim().is_empty());
-    let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
-    if q.is_some() && suggest.is_some() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Invalid querystring parameters.",
-        ));
-    }
+    let (q, suggest) = query_text(ctx)?;
     let query = Lenient::parse(q.or(suggest).unwrap_or(""));
     let p = paging(ctx, 25)?;
     // Every sort option of a stock v13 and v14, on both searches.

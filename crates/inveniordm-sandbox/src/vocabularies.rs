@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::app::{App, Ctx, check_accept};
-use crate::search::{Lenient, links, paging};
+use crate::search::{Lenient, links, paging, query_text};
 use crate::util::{ApiError, ApiResult, enc, json_response};
 
 /// `GET /api/vocabularies/{type}` and `GET /api/{affiliations|funders|awards|names|subjects}`.
@@ -16,14 +16,7 @@ pub fn vocabulary(app: &App, ctx: &Ctx, t: &str) -> ApiResult {
     if !app.vocab.has_type(t) {
         return Err(ApiError::route_not_found());
     }
-    let q = ctx.q("q").filter(|s| !s.trim().is_empty());
-    let suggest = ctx.q("suggest").filter(|s| !s.trim().is_empty());
-    if q.is_some() && suggest.is_some() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Invalid querystring parameters.",
-        ));
-    }
+    let (q, suggest) = query_text(ctx)?;
     let query = Lenient::parse(q.unwrap_or(""));
     let p = paging(ctx, 25)?;
     let name_sort = if ["affiliations", "funders", "names"].contains(&t) {

@@ -128,6 +128,12 @@ pub enum Error {
     },
 }
 
+/// A status that leaves open whether the server acted: a gateway timeout or error, or a
+/// server error after the request arrived.
+pub(crate) fn gateway_failure(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
+}
+
 fn fmt_fields(errors: &[FieldError]) -> String {
     if errors.is_empty() {
         return String::new();
@@ -207,7 +213,7 @@ impl Error {
     /// (500, 502, 503, 504), or a connection that broke or stalled after it was sent.
     pub fn maybe_applied(&self) -> bool {
         match self {
-            Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            Error::Api { status, .. } => gateway_failure(*status),
             Error::Transport { .. } => !self.never_sent(),
             Error::Stalled { .. } => true,
             _ => false,

@@ -356,18 +356,22 @@ async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// Reads metadata (JSON or YAML) from a file or `-`: a metadata object, or a whole draft
-/// (an object with a `metadata` key).
-pub fn read_draft(source: &str) -> Result<Record> {
-    let text = if source == "-" {
+/// The text of a file, or of standard input for `-`.
+fn read_source(source: &str) -> Result<String> {
+    if source == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .context("reading standard input")?;
-        s
-    } else {
-        std::fs::read_to_string(source).with_context(|| format!("cannot read {source}"))?
-    };
+        return Ok(s);
+    }
+    std::fs::read_to_string(source).with_context(|| format!("cannot read {source}"))
+}
+
+/// Reads metadata (JSON or YAML) from a file or `-`: a metadata object, or a whole draft
+/// (an object with a `metadata` key).
+pub fn read_draft(source: &str) -> Result<Record> {
+    let text = read_source(source)?;
     let value: serde_json::Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(json_err) => serde_yaml_ng::from_str(&text).map_err(|yaml_err| {
@@ -630,15 +634,7 @@ async fn api(c: &Client, a: &crate::ApiArgs) -> Result<u8> {
     let body: Option<serde_json::Value> = match &a.input {
         None => None,
         Some(src) => {
-            let text = if src == "-" {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .context("reading standard input")?;
-                s
-            } else {
-                std::fs::read_to_string(src).with_context(|| format!("cannot read {src}"))?
-            };
+            let text = read_source(src)?;
             Some(serde_json::from_str(&text).with_context(|| format!("{src} is not JSON"))?)
         }
     };
@@ -704,25 +700,34 @@ async fn doi(c: &Client, cmd: &DoiCmd, json: bool) -> Result<u8> {
 /// A record command given a draft's id: say so, and name the draft command. (The look-up is
 /// made only after a 404, so it costs nothing when the id is right.)
 async fn hint_record<T>(c: &Client, id: &str, r: inveniordm::Result<T>) -> Result<T> {
-    match r {
-        Ok(v) => Ok(v),
-        Err(e) if e.is_not_found() && c.drafts().get(id).await.is_ok() => {
-            Err(anyhow::Error::from(e).context(output::Hint(format!(
-                "{id} is a draft, not a published record: see it with `irdm draft get {id}` (files: `irdm draft files {id}`)"
-            ))))
-        }
-        Err(e) => Err(e.into()),
-    }
+    hint_not_found(r, async { c.drafts().get(id).await.is_ok() }, || {
+        format!(
+            "{id} is a draft, not a published record: see it with `irdm draft get {id}` (files: `irdm draft files {id}`)"
+        )
+    })
+    .await
 }
 
 /// A draft command given the id of a published record that has no draft.
 async fn hint_draft<T>(c: &Client, id: &str, r: inveniordm::Result<T>) -> Result<T> {
+    hint_not_found(r, async { c.records().get(id).await.is_ok() }, || {
+        format!(
+            "{id} is a published record with no draft: see it with `irdm record get {id}`; `irdm draft edit {id}` opens a draft of it to change"
+        )
+    })
+    .await
+}
+
+/// A 404 with a hint when `other_kind` (awaited only after the 404) finds the id elsewhere.
+async fn hint_not_found<T>(
+    r: inveniordm::Result<T>,
+    other_kind: impl std::future::Future<Output = bool>,
+    hint: impl FnOnce() -> String,
+) -> Result<T> {
     match r {
         Ok(v) => Ok(v),
-        Err(e) if e.is_not_found() && c.records().get(id).await.is_ok() => {
-            Err(anyhow::Error::from(e).context(output::Hint(format!(
-                "{id} is a published record with no draft: see it with `irdm record get {id}`; `irdm draft edit {id}` opens a draft of it to change"
-            ))))
+        Err(e) if e.is_not_found() && other_kind.await => {
+            Err(anyhow::Error::from(e).context(output::Hint(hint())))
         }
         Err(e) => Err(e.into()),
     }

@@ -41,16 +41,8 @@ impl RawApi<'_> {
     /// client's server, so the token is never sent elsewhere.
     pub async fn get_link(&self, link: &str) -> Result<Value> {
         let url = self.client.same_origin(link)?;
-        let context = format!("GET {}", url.path());
-        let resp = self
-            .client
-            .execute(self.client.request(Method::GET, url))
-            .await?;
-        let bytes = self.client.read_body(&context, resp).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        crate::transport::decode_json(&context, &bytes)
+        self.json_or_null(self.client.request(Method::GET, url))
+            .await
     }
 
     /// `DELETE` a relative API path; the body, if any, as JSON (`null` when empty).
@@ -60,11 +52,16 @@ impl RawApi<'_> {
 
     async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
         let url = self.client.relative_url(path)?;
-        let context = format!("{method} {}", url.path());
         let mut req = self.client.request(method, url);
         if let Some(b) = body {
             req = req.json_body(b)?;
         }
+        self.json_or_null(req).await
+    }
+
+    /// Sends a request; its answer as JSON, `null` when the body is empty.
+    async fn json_or_null(&self, req: crate::transport::Request) -> Result<Value> {
+        let context = format!("{} {}", req.method, req.url.path());
         let resp = self.client.execute(req).await?;
         let bytes = self.client.read_body(&context, resp).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {

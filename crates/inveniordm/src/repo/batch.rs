@@ -83,11 +83,7 @@ pub enum DownloadOutcome {
 /// The md5 of a local file, hex.
 pub async fn md5_file(path: &Path) -> Result<String> {
     let (hasher, _) = hash_file(path).await?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::transfer::hex(&hasher.finalize()))
 }
 
 /// A safe local path for a file key below `root`: `/` separates folders; empty parts and `.`

@@ -286,7 +286,7 @@ impl Client {
                     match wait {
                         Some(w) => {
                             tracing::info!(method = %method, path = %path, status = status.as_u16(), wait_ms = w.as_millis() as u64, "retrying");
-                            if matches!(status.as_u16(), 500 | 502 | 503 | 504) {
+                            if crate::error::gateway_failure(status.as_u16()) {
                                 trace.maybe_applied_before = true;
                             }
                             w
