@@ -17,6 +17,7 @@ pub mod macros;
 
 pub mod access;
 pub mod check;
+pub mod community;
 pub mod edtf;
 pub mod error;
 pub mod fallbacks;
@@ -24,13 +25,21 @@ pub mod files;
 pub mod metadata;
 pub mod query;
 pub mod record;
+pub mod request;
 pub mod search;
+pub mod user;
 pub mod vocab;
 
 /// A JSON object (string keys, JSON values).
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
 
-pub use access::{AccessLink, LinkPermission};
+pub use access::{
+    AccessGrant, AccessLink, AccessSettings, GrantPermission, GrantSubject, LinkPermission,
+};
+pub use community::{
+    Community, CommunityAccess, CommunityMetadata, CommunityPolicy, CommunityVisibility, Member,
+    MemberEntity, MemberRole, ReviewPolicy,
+};
 pub use error::{ErrorBody, FieldError};
 pub use files::{FileEntries, FileEntry, FileStatus, Files};
 pub use metadata::{
@@ -42,5 +51,7 @@ pub use query::{RecordQuery, VocQuery};
 pub use record::{
     Access, AccessPolicy, AccessStatus, Embargo, Parent, Pid, Pids, Record, RecordStatus, Versions,
 };
+pub use request::{EntityRef, EventPayload, InclusionResult, Request, RequestEvent, RequestStatus};
 pub use search::{Hits, Results};
+pub use user::{User, UserProfile};
 pub use vocab::{VocType, VocabularyTerm};

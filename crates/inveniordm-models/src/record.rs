@@ -150,6 +150,8 @@ json_object! {
         "access" => access: JsonMap,
         /// Communities the record belongs to.
         "communities" => communities: JsonMap,
+        /// The draft's community review, when one is set (`id`, `type`, `receiver`, …).
+        "review" => review: crate::request::Request,
         /// Concept persistent identifiers.
         "pids" => pids: Pids,
     }
