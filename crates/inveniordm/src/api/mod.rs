@@ -1,21 +1,32 @@
 //! The low-level API: one method per REST endpoint, the server's JSON back as a model.
 //!
 //! Sub-APIs mirror the seed: [`Client::query`], [`Client::records`], [`Client::drafts`],
-//! [`RecordsApi::access_links`], plus [`Client::raw`] for endpoints the typed layer lacks.
+//! [`RecordsApi::access_links`], [`RecordsApi::grants`], [`Client::communities`],
+//! [`Client::requests`], [`Client::users`], plus [`Client::raw`] for endpoints the typed layer lacks.
 
+mod access;
+mod communities;
 mod content;
 mod drafts;
 mod exports;
 mod query;
 mod raw;
 mod records;
+mod requests;
+mod review;
+mod users;
 
+pub use access::{GrantsApi, GuestRequest};
+pub use communities::CommunitiesApi;
 pub use content::{Download, UploadBody};
 pub use drafts::DraftsApi;
 pub use exports::{Export, ExportFormat, SITE_FORMATS};
 pub use query::QueryApi;
 pub use raw::RawApi;
 pub use records::{AccessLinksApi, RecordsApi};
+pub use requests::RequestsApi;
+pub use review::Inclusion;
+pub use users::UsersApi;
 
 use crate::Client;
 
@@ -33,6 +44,21 @@ impl Client {
     /// Drafts: create, update, files, publish, edit, new version, DOI.
     pub fn drafts(&self) -> DraftsApi<'_> {
         DraftsApi { client: self }
+    }
+
+    /// Communities: search, create, update, delete, logo, records, members.
+    pub fn communities(&self) -> CommunitiesApi<'_> {
+        CommunitiesApi { client: self }
+    }
+
+    /// Requests: search, actions (accept, decline, cancel, …), comments, timeline.
+    pub fn requests(&self) -> RequestsApi<'_> {
+        RequestsApi { client: self }
+    }
+
+    /// Users: search and get (to name the user of a grant).
+    pub fn users(&self) -> UsersApi<'_> {
+        UsersApi { client: self }
     }
 
     /// JSON in and out on any API path (an escape hatch for endpoints the typed layer lacks).

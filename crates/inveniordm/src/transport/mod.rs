@@ -358,6 +358,21 @@ impl Request {
         self
     }
 
+    /// Bytes in memory as an `application/octet-stream` body (sent again on a retry).
+    pub(crate) fn bytes_body(self, bytes: Bytes) -> Self {
+        let len = bytes.len() as u64;
+        let factory: BodyFactory = Arc::new(move || {
+            let chunk = bytes.clone();
+            Box::pin(async move {
+                let stream: ByteStream = Box::pin(futures_util::stream::once(async move {
+                    Ok::<_, Box<dyn std::error::Error + Send + Sync>>(chunk)
+                }));
+                Ok((stream, Some(len)))
+            })
+        });
+        self.replayable_body(factory)
+    }
+
     pub(crate) fn before_retry(mut self, hook: BeforeRetry) -> Self {
         self.before_retry = Some(hook);
         self

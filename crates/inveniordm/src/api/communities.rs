@@ -1,0 +1,162 @@
+use inveniordm_models::{Community, Member, Record, RecordQuery, Results};
+use reqwest::Method;
+
+use crate::{Client, Result};
+
+/// Communities. See [`Client::communities`].
+#[derive(Debug, Clone, Copy)]
+pub struct CommunitiesApi<'a> {
+    pub(crate) client: &'a Client,
+}
+
+/// Keys of a community the server computes; they are not sent on create or update.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "links",
+    "revision_id",
+    "created",
+    "updated",
+    "deletion_status",
+    "tombstone",
+    "children",
+    "parent",
+    "theme",
+];
+
+/// The body to send for a community: everything but the computed keys.
+fn writable(c: &Community) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(c).map_err(|e| {
+        crate::Error::InvalidArgument(format!("cannot serialise the community: {e}"))
+    })?;
+    if let Some(o) = v.as_object_mut() {
+        for k in READ_ONLY {
+            o.remove(*k);
+        }
+    }
+    Ok(v)
+}
+
+impl CommunitiesApi<'_> {
+    /// `GET /api/communities`: a page of communities matching `query`.
+    pub async fn search(&self, query: &RecordQuery) -> Result<Results<Community>> {
+        self.page(&["communities"], query).await
+    }
+
+    /// `GET /api/user/communities`: the communities the caller is a member of.
+    pub async fn mine(&self, query: &RecordQuery) -> Result<Results<Community>> {
+        self.page(&["user", "communities"], query).await
+    }
+
+    /// `GET /api/communities/{id}`: one community, by id or by slug.
+    pub async fn get(&self, id_or_slug: &str) -> Result<Community> {
+        let url = self.client.url(&["communities", id_or_slug])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
+    }
+
+    /// `POST /api/communities`: creates a community (the caller becomes its owner). Needs at
+    /// least a slug and a title ([`Community::new_with`]).
+    pub async fn create(&self, community: &Community) -> Result<Community> {
+        let url = self.client.url(&["communities"])?;
+        let req = self
+            .client
+            .request(Method::POST, url)
+            .json_body(&writable(community)?)?;
+        self.client.json(req).await
+    }
+
+    /// `PUT /api/communities/{id}`: replaces the community's metadata and access with those of
+    /// `community` (keys this library does not model included). Sends `If-Match` with its
+    /// `revision_id` when set.
+    pub async fn update(&self, id_or_slug: &str, community: &Community) -> Result<Community> {
+        let url = self.client.url(&["communities", id_or_slug])?;
+        let mut req = self
+            .client
+            .request(Method::PUT, url)
+            .json_body(&writable(community)?)?;
+        if let Some(rev) = community.revision_id {
+            req = req.header(
+                reqwest::header::HeaderName::from_static("if-match"),
+                reqwest::header::HeaderValue::from(rev),
+            );
+        }
+        self.client.json(req).await
+    }
+
+    /// `DELETE /api/communities/{id}`.
+    pub async fn delete(&self, id_or_slug: &str) -> Result<()> {
+        let url = self.client.url(&["communities", id_or_slug])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
+    }
+
+    /// `GET /api/communities/{id}/logo`: the logo's bytes.
+    pub async fn logo(&self, id_or_slug: &str) -> Result<Vec<u8>> {
+        let url = self.client.url(&["communities", id_or_slug, "logo"])?;
+        let context = format!("GET {}", url.path());
+        let mut req = self.client.request(Method::GET, url);
+        req.accept = "*/*";
+        let resp = self.client.execute(req).await?;
+        Ok(self.client.read_body(&context, resp).await?.to_vec())
+    }
+
+    /// `PUT /api/communities/{id}/logo`: sets the logo (an image's bytes).
+    pub async fn set_logo(&self, id_or_slug: &str, image: Vec<u8>) -> Result<()> {
+        let url = self.client.url(&["communities", id_or_slug, "logo"])?;
+        let req = self
+            .client
+            .request(Method::PUT, url)
+            .bytes_body(image.into());
+        self.client.json::<serde_json::Value>(req).await.map(|_| ())
+    }
+
+    /// `DELETE /api/communities/{id}/logo`.
+    pub async fn delete_logo(&self, id_or_slug: &str) -> Result<()> {
+        let url = self.client.url(&["communities", id_or_slug, "logo"])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
+    }
+
+    /// `GET /api/communities/{id}/records`: the records the community holds.
+    pub async fn records(&self, id_or_slug: &str, query: &RecordQuery) -> Result<Results<Record>> {
+        let url = self.client.url(&["communities", id_or_slug, "records"])?;
+        let mut req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
+        req.accept = self.client.record_accept();
+        self.client.json(req).await
+    }
+
+    /// `GET /api/communities/{id}/members`: the members (for members of the community).
+    pub async fn members(&self, id_or_slug: &str, query: &RecordQuery) -> Result<Results<Member>> {
+        self.page(&["communities", id_or_slug, "members"], query)
+            .await
+    }
+
+    /// `GET /api/communities/{id}/members/public`: the members anyone may see.
+    pub async fn public_members(
+        &self,
+        id_or_slug: &str,
+        query: &RecordQuery,
+    ) -> Result<Results<Member>> {
+        self.page(&["communities", id_or_slug, "members", "public"], query)
+            .await
+    }
+
+    async fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        segs: &[&str],
+        query: &RecordQuery,
+    ) -> Result<T> {
+        let url = self.client.url(segs)?;
+        let req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
+        self.client.json(req).await
+    }
+}

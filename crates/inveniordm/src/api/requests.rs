@@ -1,0 +1,165 @@
+use inveniordm_models::{EventPayload, RecordQuery, Request, RequestEvent, Results};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::{Client, Error, Result};
+
+/// Requests: community submissions and inclusions, access requests. See
+/// [`Client::requests`].
+#[derive(Debug, Clone, Copy)]
+pub struct RequestsApi<'a> {
+    pub(crate) client: &'a Client,
+}
+
+/// The body of an action or a comment: `{"payload": {"content": …, "format": "html"}}`, or
+/// no body without a message.
+fn message_body(message: Option<&EventPayload>) -> Option<serde_json::Value> {
+    message.map(|m| json!({ "payload": m }))
+}
+
+impl RequestsApi<'_> {
+    /// `GET /api/requests`: the requests the caller may see (those it created and those it
+    /// decides on). `query.filter("is_open", "true")` keeps the open ones.
+    pub async fn search(&self, query: &RecordQuery) -> Result<Results<Request>> {
+        // The server answers `/api/requests` with a redirect to `/api/requests/`.
+        let mut url = self.client.url(&["requests"])?;
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+        let req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
+        self.client.json(req).await
+    }
+
+    /// `GET /api/user/requests`: the requests the caller created or received.
+    pub async fn mine(&self, query: &RecordQuery) -> Result<Results<Request>> {
+        self.page(&["user", "requests"], query).await
+    }
+
+    /// `GET /api/requests/{id}`.
+    pub async fn get(&self, id: &str) -> Result<Request> {
+        let url = self.client.url(&["requests", id])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
+    }
+
+    /// `PUT /api/requests/{id}`: changes the title or description (the rest is the
+    /// server's).
+    pub async fn update(&self, id: &str, request: &Request) -> Result<Request> {
+        let url = self.client.url(&["requests", id])?;
+        let mut body = serde_json::Map::new();
+        if let Some(t) = &request.title {
+            body.insert("title".into(), t.clone().into());
+        }
+        if let Some(d) = &request.description {
+            body.insert("description".into(), d.clone().into());
+        }
+        let req = self.client.request(Method::PUT, url).json_body(&body)?;
+        self.client.json(req).await
+    }
+
+    /// `POST /api/requests/{id}/actions/{action}`: accept, decline, cancel, expire, submit,
+    /// or any other action the request type offers (see [`Request::actions`]), with an
+    /// optional message that joins the timeline.
+    pub async fn action(
+        &self,
+        id: &str,
+        action: &str,
+        message: Option<&EventPayload>,
+    ) -> Result<Request> {
+        if action.is_empty() || action.contains('/') {
+            return Err(Error::InvalidArgument(format!(
+                "{action:?} is not a request action (accept, decline, cancel, …)"
+            )));
+        }
+        let url = self.client.url(&["requests", id, "actions", action])?;
+        let mut req = self.client.request(Method::POST, url);
+        if let Some(b) = message_body(message) {
+            req = req.json_body(&b)?;
+        }
+        self.client.json(req).await
+    }
+
+    /// Accepts a request (its receiver only). Accepting a submission publishes the draft in
+    /// the community.
+    pub async fn accept(&self, id: &str, message: Option<&EventPayload>) -> Result<Request> {
+        self.action(id, "accept", message).await
+    }
+
+    /// Declines a request (its receiver only). A declined submission leaves the draft to its
+    /// owner to change.
+    pub async fn decline(&self, id: &str, message: Option<&EventPayload>) -> Result<Request> {
+        self.action(id, "decline", message).await
+    }
+
+    /// Cancels a request (its creator only).
+    pub async fn cancel(&self, id: &str, message: Option<&EventPayload>) -> Result<Request> {
+        self.action(id, "cancel", message).await
+    }
+
+    /// Expires a request (where the server allows it).
+    pub async fn expire(&self, id: &str) -> Result<Request> {
+        self.action(id, "expire", None).await
+    }
+
+    /// `POST /api/requests/{id}/comments`: adds a comment.
+    pub async fn comment(&self, id: &str, comment: &EventPayload) -> Result<RequestEvent> {
+        let url = self.client.url(&["requests", id, "comments"])?;
+        let req = self
+            .client
+            .request(Method::POST, url)
+            .json_body(&json!({ "payload": comment }))?;
+        self.client.json(req).await
+    }
+
+    /// `GET /api/requests/{id}/comments/{event_id}`.
+    pub async fn get_comment(&self, id: &str, event_id: &str) -> Result<RequestEvent> {
+        let url = self.client.url(&["requests", id, "comments", event_id])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
+    }
+
+    /// `PUT /api/requests/{id}/comments/{event_id}`: changes a comment's text.
+    pub async fn update_comment(
+        &self,
+        id: &str,
+        event_id: &str,
+        comment: &EventPayload,
+    ) -> Result<RequestEvent> {
+        let url = self.client.url(&["requests", id, "comments", event_id])?;
+        let req = self
+            .client
+            .request(Method::PUT, url)
+            .json_body(&json!({ "payload": comment }))?;
+        self.client.json(req).await
+    }
+
+    /// `DELETE /api/requests/{id}/comments/{event_id}`.
+    pub async fn delete_comment(&self, id: &str, event_id: &str) -> Result<()> {
+        let url = self.client.url(&["requests", id, "comments", event_id])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
+    }
+
+    /// `GET /api/requests/{id}/timeline`: comments and events, oldest first.
+    pub async fn timeline(&self, id: &str, query: &RecordQuery) -> Result<Results<RequestEvent>> {
+        self.page(&["requests", id, "timeline"], query).await
+    }
+
+    async fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        segs: &[&str],
+        query: &RecordQuery,
+    ) -> Result<T> {
+        let url = self.client.url(segs)?;
+        let req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
+        self.client.json(req).await
+    }
+}

@@ -1,0 +1,58 @@
+use inveniordm_models::{RecordQuery, Results, User};
+use reqwest::Method;
+
+use crate::{Client, Result};
+
+/// Users. See [`Client::users`].
+#[derive(Debug, Clone, Copy)]
+pub struct UsersApi<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl UsersApi<'_> {
+    /// `GET /api/users`: users matching `query` (by name, username or e-mail).
+    pub async fn search(&self, query: &RecordQuery) -> Result<Results<User>> {
+        let url = self.client.url(&["users"])?;
+        let req = self
+            .client
+            .request(Method::GET, url)
+            .query(&query.to_pairs());
+        self.client.json(req).await
+    }
+
+    /// `GET /api/users/{id}`.
+    pub async fn get(&self, id: &str) -> Result<User> {
+        let url = self.client.url(&["users", id])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
+    }
+
+    /// The one user a username, e-mail address or id names: an id is read directly,
+    /// anything else is looked up and must match exactly one user's username or e-mail.
+    pub async fn resolve(&self, who: &str) -> Result<User> {
+        if !who.is_empty() && who.bytes().all(|b| b.is_ascii_digit()) {
+            return self.get(who).await;
+        }
+        let found = self.search(&RecordQuery::new(who).size(25)).await?;
+        let wanted = who.to_lowercase();
+        let exact: Vec<&User> = found
+            .items()
+            .iter()
+            .filter(|u| {
+                u.username.as_deref().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
+                    || u.email.as_deref().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
+            })
+            .collect();
+        match exact.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(crate::Error::InvalidArgument(format!(
+                "no user has the username or e-mail {who:?} (or the server does not show them to you)"
+            ))),
+            _ => Err(crate::Error::InvalidArgument(format!(
+                "{} users match {who:?}; give the user's id",
+                exact.len()
+            ))),
+        }
+    }
+}
