@@ -27,19 +27,30 @@ pub(crate) fn has_link(ctx: &Ctx, d: &Doc) -> bool {
         .is_some_and(|(parent, _)| *parent == d.parent_id)
 }
 
+/// Whether the caller holds a grant on this record's parent.
+pub(crate) fn has_grant(st: &State, ctx: &Ctx, d: &Doc) -> bool {
+    ctx.user.is_some_and(|u| {
+        st.parents
+            .get(&d.parent_id)
+            .is_some_and(|p| p.granted(u).is_some())
+    })
+}
+
 /// Whether the caller may read a published record.
-pub fn can_read(ctx: &Ctx, d: &Doc) -> bool {
+pub fn can_read(st: &State, ctx: &Ctx, d: &Doc) -> bool {
     d.access.get("record").and_then(Value::as_str) != Some("restricted")
         || ctx.user == Some(d.owner)
         || has_link(ctx, d)
+        || has_grant(st, ctx, d)
 }
 
 /// Whether the caller may read a record's files.
-pub fn can_read_files(ctx: &Ctx, d: &Doc) -> bool {
-    can_read(ctx, d)
+pub fn can_read_files(st: &State, ctx: &Ctx, d: &Doc) -> bool {
+    can_read(st, ctx, d)
         && (d.access.get("files").and_then(Value::as_str) != Some("restricted")
             || ctx.user == Some(d.owner)
-            || has_link(ctx, d))
+            || has_link(ctx, d)
+            || has_grant(st, ctx, d))
 }
 
 /// The published record with this id (404 telling a draft-only id from an unknown one).

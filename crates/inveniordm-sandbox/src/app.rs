@@ -41,7 +41,13 @@ pub struct Limits {
     pub doi_prefix: String,
     /// InvenioRDM major version imitated (13 or 14).
     pub rdm_version: u8,
+    /// Whether a record can only be published through a community
+    /// (`RDM_COMMUNITY_REQUIRED_TO_PUBLISH`).
+    pub community_required: bool,
 }
+
+/// The name of the default user, the instance's administrator.
+pub const ADMIN: &str = "sandbox";
 
 /// Shared server state.
 pub struct App {
@@ -57,6 +63,8 @@ pub struct App {
     pub faults: Faults,
     /// Users by token hash (tokens are fixed at start).
     tokens: HashMap<String, i64>,
+    /// The administrator's user id.
+    admin: Option<i64>,
     /// Downloads dropped so far by `Faults::drop_first`.
     pub dropped: std::sync::atomic::AtomicU32,
     rate: Mutex<HashMap<String, (u64, u32)>>,
@@ -232,6 +240,7 @@ impl App {
             .iter()
             .flat_map(|u| u.tokens.iter().map(move |t| (t.clone(), u.id)))
             .collect();
+        let admin = st.users.iter().find(|u| u.name == ADMIN).map(|u| u.id);
         Arc::new_cyclic(|weak| Self {
             st: Mutex::new(st),
             store: store.clone(),
@@ -239,6 +248,7 @@ impl App {
             limits,
             faults,
             tokens,
+            admin,
             dropped: std::sync::atomic::AtomicU32::new(0),
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
@@ -265,6 +275,11 @@ impl App {
     /// The user a token belongs to.
     pub fn user_of_token(&self, token: &str) -> Option<i64> {
         self.tokens.get(&hash_token(token)).copied()
+    }
+
+    /// Whether a user is the administrator.
+    pub fn is_admin(&self, user: Option<i64>) -> bool {
+        user.is_some() && user == self.admin
     }
 
     /// Locks the state. Changes made through the guard are written to the store in one
@@ -349,6 +364,10 @@ impl App {
 pub struct Ctx {
     /// Authenticated user.
     pub user: Option<i64>,
+    /// Whether that user is the instance's administrator (the default user `sandbox`, as the
+    /// first user of an instance set up by `scripts/inveniordm-up`): it sees administrative
+    /// fields and may act on every request.
+    pub admin: bool,
     /// API root, e.g. `http://127.0.0.1:5000/api`.
     pub api: String,
     /// UI root, e.g. `http://127.0.0.1:5000`.

@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// InvenioRDM major version to behave like (13 or 14).
     #[arg(long, default_value_t = 13, value_parser = clap::value_parser!(u8).range(13..=14))]
     pub rdm_version: u8,
+    /// Publish only through a community (as RDM_COMMUNITY_REQUIRED_TO_PUBLISH): a direct
+    /// publish of a draft in no community is refused.
+    #[arg(long)]
+    pub community_required: bool,
 }
 
 /// `inveniordm-sandbox` arguments.
@@ -116,6 +120,7 @@ impl ServeArgs {
             max_file_size: self.max_file_size,
             rate_limit_per_minute: self.rate_limit,
             rdm_version: self.rdm_version,
+            community_required: self.community_required,
             ..SandboxConfig::default()
         })
     }

@@ -136,11 +136,7 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     while parent_id == id {
         parent_id = st.fresh_id();
     }
-    let parent = Parent {
-        id: parent_id.clone(),
-        owner: user,
-        links: Vec::new(),
-    };
+    let parent = Parent::new(parent_id.clone(), user);
     let d = Doc {
         id: id.clone(),
         parent_id,
@@ -280,7 +276,41 @@ pub(crate) fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     ctx.require_user()?;
     let mut st = app.state();
     let d = draft_for(&st, ctx, id)?.clone();
+    let parent = st.parents.get(&d.parent_id);
+    // A review in progress blocks a direct publish.
+    if parent
+        .and_then(|p| p.review.as_ref())
+        .and_then(|r| st.requests.get(r))
+        .is_some_and(|r| matches!(r.status.as_str(), "created" | "submitted"))
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "You cannot publish a draft with an open review request. Please cancel the review request first.",
+        ));
+    }
+    if app.limits.community_required && parent.is_none_or(|p| p.communities.is_empty()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Cannot publish without selecting a community.",
+        ));
+    }
+    publish_checked(app, &mut st, id)?;
+    let r = &st.records[id];
+    Ok(record_response_with(
+        app,
+        &st,
+        r,
+        false,
+        ctx,
+        StatusCode::ACCEPTED,
+        |b| render::entries_summary(b, true),
+    ))
+}
+
+/// The checks of a publish: the stored draft's metadata and files.
+pub(crate) fn check_publishable(app: &App, st: &State, d: &Doc) -> ApiResult<()> {
     // Strict validation of the stored draft: the same checks as a save, now fatal.
+    let id = d.id.as_str();
     let mut errors = Vec::new();
     let meta = Value::Object(d.metadata.clone());
     validate::metadata(&app.vocab, Some(&meta), &mut errors)?;
@@ -304,6 +334,18 @@ pub(crate) fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    Ok(())
+}
+
+/// Publishes a draft (whoever asked: the caller checked the permission): validates it, makes
+/// it the published record and moves its files.
+pub(crate) fn publish_checked(app: &App, st: &mut State, id: &str) -> ApiResult<()> {
+    let d = st
+        .drafts
+        .get(id)
+        .ok_or_else(ApiError::pid_not_found)?
+        .clone();
+    check_publishable(app, st, &d)?;
     let mut r = d.clone();
     r.status = "published".into();
     r.is_published = true;
@@ -315,10 +357,13 @@ pub(crate) fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         r.created = old.created.clone();
         r.revision_id = r.revision_id.max(old.revision_id + 1);
     }
-    r.pids.insert(
-        "oai".into(),
-        json!({"identifier": format!("oai:inveniordm-sandbox:{id}"), "provider": "oai"}),
-    );
+    if r.access.get("record").and_then(Value::as_str) != Some("restricted") {
+        // Restricted records get no OAI identifier.
+        r.pids.insert(
+            "oai".into(),
+            json!({"identifier": format!("oai:inveniordm-sandbox:{id}"), "provider": "oai"}),
+        );
+    }
     if let Some(doi) = r.pids.get_mut("doi")
         && doi.get("provider").and_then(Value::as_str) == Some("datacite")
     {
@@ -326,23 +371,14 @@ pub(crate) fn publish(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     }
     // Files: the record bucket becomes the draft bucket.
     let rb = bucket(id, false);
-    app.clear_bucket(&mut st, &rb)?;
-    app.copy_bucket(&mut st, &bucket(id, true), &rb)?;
-    app.clear_bucket(&mut st, &bucket(id, true))?;
+    app.clear_bucket(st, &rb)?;
+    app.copy_bucket(st, &bucket(id, true), &rb)?;
+    app.clear_bucket(st, &bucket(id, true))?;
     app.persist("records", id, &r)?;
     app.unpersist("drafts", id)?;
     st.drafts.remove(id);
     st.records.insert(id.to_string(), r);
-    let r = &st.records[id];
-    Ok(record_response_with(
-        app,
-        &st,
-        r,
-        false,
-        ctx,
-        StatusCode::ACCEPTED,
-        |b| render::entries_summary(b, true),
-    ))
+    Ok(())
 }
 
 pub(crate) fn edit(app: &App, ctx: &Ctx, id: &str) -> ApiResult {

@@ -37,7 +37,7 @@ pub fn list(app: &App, ctx: &Ctx, id: &str, draft: bool) -> ApiResult {
         owned_draft(&st, ctx, id)?
     } else {
         let r = record_for(&st, id)?;
-        if !can_read_files(ctx, r) {
+        if !can_read_files(&st, ctx, r) {
             return Err(ApiError::forbidden());
         }
         r
@@ -308,7 +308,7 @@ pub async fn record_file(app: &App, ctx: &Ctx, id: &str, rest: &[&str]) -> ApiRe
     let key = rest.join("/");
     let st = app.state();
     let r = record_for(&st, id)?;
-    if !can_read_files(ctx, r) {
+    if !can_read_files(&st, ctx, r) {
         return Err(ApiError::forbidden());
     }
     let f = st
@@ -329,7 +329,7 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
             owned_draft(&st, ctx, id)?;
         } else {
             let r = record_for(&st, id)?;
-            if !can_read_files(ctx, r) {
+            if !can_read_files(&st, ctx, r) {
                 return Err(ApiError::forbidden());
             }
         }

@@ -1,5 +1,6 @@
 //! A local InvenioRDM-compatible server: the REST API of records, drafts, files, versions,
-//! access links, DOIs and vocabularies, over SQLite and a folder of file blobs.
+//! access links and grants, DOIs, vocabularies, communities and requests (reviews,
+//! inclusions, access requests), over SQLite and a folder of file blobs.
 //!
 //! Point any InvenioRDM client (this project's, the Python ones, curl) at it to develop and
 //! test without a real repository.
@@ -19,15 +20,18 @@ pub mod access;
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod communities;
 pub mod drafts;
 pub mod export;
 pub mod faults;
 pub mod files;
+pub mod grants;
 pub mod links;
 pub mod model;
 pub mod query;
 pub mod records;
 pub mod render;
+pub mod requests;
 pub mod routes;
 pub mod sandbox;
 pub mod search;

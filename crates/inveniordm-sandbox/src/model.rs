@@ -19,6 +19,13 @@ pub struct User {
     pub tokens: Vec<String>,
 }
 
+impl User {
+    /// The user's e-mail address: `NAME@sandbox.invalid`.
+    pub fn email(&self) -> String {
+        format!("{}@sandbox.invalid", self.name)
+    }
+}
+
 /// A draft or a published record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Doc {
@@ -83,6 +90,19 @@ pub struct Link {
     pub token: String,
 }
 
+/// An access grant to a user or role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Grant {
+    /// `user`, `role` or `system_role`.
+    pub subject_type: String,
+    /// The user's or role's id.
+    pub subject_id: String,
+    /// `view`, `preview`, `edit` or `manage`.
+    pub permission: String,
+    /// `api:<user>` or `request:<id>`.
+    pub origin: String,
+}
+
 /// The parent (concept) of all versions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Parent {
@@ -93,6 +113,202 @@ pub struct Parent {
     /// Access links.
     #[serde(default)]
     pub links: Vec<Link>,
+    /// Access grants, in the order made (a grant's id is its index).
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+    /// Access settings (`allow_user_requests`, …); `None` for the defaults.
+    #[serde(default)]
+    pub settings: Option<Map<String, Value>>,
+    /// The draft's review request, when one is set.
+    #[serde(default)]
+    pub review: Option<String>,
+    /// Communities the record is in, in the order added.
+    #[serde(default)]
+    pub communities: Vec<String>,
+    /// The default community.
+    #[serde(default)]
+    pub default_community: Option<String>,
+}
+
+impl Parent {
+    /// A parent with no links, grants, review or communities.
+    pub fn new(id: String, owner: i64) -> Self {
+        Parent {
+            id,
+            owner,
+            links: Vec::new(),
+            grants: Vec::new(),
+            settings: None,
+            review: None,
+            communities: Vec::new(),
+            default_community: None,
+        }
+    }
+
+    /// The access settings with the defaults filled in.
+    pub fn settings(&self) -> Map<String, Value> {
+        let mut s = Map::new();
+        s.insert("allow_user_requests".into(), Value::Bool(false));
+        s.insert("allow_guest_requests".into(), Value::Bool(false));
+        s.insert("accept_conditions_text".into(), Value::Null);
+        s.insert("secret_link_expiration".into(), Value::from(0));
+        if let Some(set) = &self.settings {
+            for (k, v) in set {
+                s.insert(k.clone(), v.clone());
+            }
+        }
+        s
+    }
+
+    /// The strongest permission a user holds through grants, if any.
+    pub fn granted(&self, user: i64) -> Option<&str> {
+        const ORDER: &[&str] = &["view", "preview", "edit", "manage"];
+        self.grants
+            .iter()
+            .filter(|g| g.subject_type == "user" && g.subject_id == user.to_string())
+            .map(|g| g.permission.as_str())
+            .max_by_key(|p| ORDER.iter().position(|o| o == p))
+    }
+}
+
+/// A member of a community.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Membership {
+    /// Membership id.
+    pub id: String,
+    /// The user.
+    pub user: i64,
+    /// `owner`, `manager`, `curator` or `reader`.
+    pub role: String,
+    /// Shown publicly.
+    pub visible: bool,
+    /// Creation time.
+    pub created: String,
+}
+
+/// A community.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Community {
+    /// Id (a UUID).
+    pub id: String,
+    /// Slug.
+    pub slug: String,
+    /// Metadata as given.
+    pub metadata: Map<String, Value>,
+    /// Access settings with the defaults filled in.
+    pub access: Map<String, Value>,
+    /// Custom fields.
+    #[serde(default)]
+    pub custom_fields: Map<String, Value>,
+    /// Members (the creator is the owner).
+    pub members: Vec<Membership>,
+    /// The logo's bytes in hexadecimal (logos are small: at most 1 MB).
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// Creation time.
+    pub created: String,
+    /// Update time.
+    pub updated: String,
+    /// Revision.
+    pub revision_id: u64,
+}
+
+impl Community {
+    /// The role of a user in the community.
+    pub fn role_of(&self, user: Option<i64>) -> Option<&str> {
+        let user = user?;
+        self.members
+            .iter()
+            .find(|m| m.user == user)
+            .map(|m| m.role.as_str())
+    }
+
+    /// Whether the user may decide on the community's requests (curator, manager, owner).
+    pub fn curates(&self, user: Option<i64>) -> bool {
+        matches!(self.role_of(user), Some("owner" | "manager" | "curator"))
+    }
+
+    /// Whether the user's submissions are accepted without review (the review policy).
+    pub fn publishes_directly(&self, user: Option<i64>) -> bool {
+        match self.access.get("review_policy").and_then(Value::as_str) {
+            Some("open") => self.curates(user),
+            Some("members") => self.role_of(user).is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// A request: a community submission or inclusion, or an access request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Request {
+    /// Id (a UUID).
+    pub id: String,
+    /// Sequence number (shown in hexadecimal).
+    pub number: u64,
+    /// `community-submission`, `community-inclusion`, `user-access-request`.
+    pub kind: String,
+    /// Title (the record's title once submitted).
+    pub title: String,
+    /// `created`, `submitted`, `accepted`, `declined`, `cancelled`, `expired`.
+    pub status: String,
+    /// Creator.
+    pub created_by: i64,
+    /// Receiver: `{"community": id}` or `{"user": id}`.
+    pub receiver: Map<String, Value>,
+    /// The record or draft it is about.
+    pub topic: String,
+    /// Type-specific payload (access requests: message and permission).
+    #[serde(default)]
+    pub payload: Option<Map<String, Value>>,
+    /// Creation time.
+    pub created: String,
+    /// Update time.
+    pub updated: String,
+    /// Revision.
+    pub revision_id: u64,
+}
+
+impl Request {
+    /// The community that receives it, if any.
+    pub fn community(&self) -> Option<&str> {
+        self.receiver.get("community").and_then(Value::as_str)
+    }
+
+    /// The user that receives it, if any.
+    pub fn receiving_user(&self) -> Option<i64> {
+        self.receiver
+            .get("user")
+            .and_then(Value::as_str)
+            .and_then(|u| u.parse().ok())
+    }
+
+    /// Whether the request is submitted and waiting.
+    pub fn is_open(&self) -> bool {
+        self.status == "submitted"
+    }
+}
+
+/// An event of a request's timeline: a comment (`C`) or a log entry (`L`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    /// Id (a UUID).
+    pub id: String,
+    /// The request.
+    pub request: String,
+    /// `C` or `L`.
+    pub kind: String,
+    /// `{"content", "format"}` or `{"event", "format"}`.
+    pub payload: Map<String, Value>,
+    /// Author.
+    pub created_by: i64,
+    /// Creation time.
+    pub created: String,
+    /// Update time.
+    pub updated: String,
+    /// Revision.
+    pub revision_id: u64,
+    /// Order of creation (ties of equal timestamps).
+    pub seq: u64,
 }
 
 /// One file of a draft or record bucket.
@@ -154,6 +370,12 @@ pub struct State {
     pub records: BTreeMap<String, Doc>,
     /// Files by (bucket, key).
     pub files: BTreeMap<(String, String), FileRow>,
+    /// Communities by id.
+    pub communities: BTreeMap<String, Community>,
+    /// Requests by id.
+    pub requests: BTreeMap<String, Request>,
+    /// Timeline events by id.
+    pub events: BTreeMap<String, Event>,
     /// Parent ids by secret-link token (derived; entries of deleted links are ignored).
     link_tokens: std::collections::HashMap<String, String>,
 }
@@ -179,6 +401,15 @@ impl State {
         }
         for f in store.all::<FileRow>("files")? {
             st.files.insert((f.bucket.clone(), f.key.clone()), f);
+        }
+        for c in store.all::<Community>("communities")? {
+            st.communities.insert(c.id.clone(), c);
+        }
+        for r in store.all::<Request>("requests")? {
+            st.requests.insert(r.id.clone(), r);
+        }
+        for e in store.all::<Event>("events")? {
+            st.events.insert(e.id.clone(), e);
         }
         Ok(st)
     }
@@ -237,6 +468,50 @@ impl State {
     /// Whether any blob is still referenced by a file row.
     pub fn blob_in_use(&self, blob: &str) -> bool {
         self.files.values().any(|f| f.blob.as_deref() == Some(blob))
+    }
+
+    /// A community by id or slug.
+    pub fn community(&self, id_or_slug: &str) -> Option<&Community> {
+        self.communities
+            .get(id_or_slug)
+            .or_else(|| self.communities.values().find(|c| c.slug == id_or_slug))
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: i64) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The status a draft shows: its review's, when one is set.
+    pub fn draft_status(&self, d: &Doc) -> String {
+        let review = self
+            .parents
+            .get(&d.parent_id)
+            .and_then(|p| p.review.as_ref())
+            .and_then(|r| self.requests.get(r));
+        match review.map(|r| r.status.as_str()) {
+            Some("created") => "draft_with_review".into(),
+            Some("submitted") => "in_review".into(),
+            Some("declined") => "declined".into(),
+            Some("expired") => "expired".into(),
+            _ => d.status.clone(),
+        }
+    }
+
+    /// The next request number.
+    pub fn next_request_number(&self) -> u64 {
+        self.requests.values().map(|r| r.number).max().unwrap_or(0) + 1
+    }
+
+    /// The timeline of a request, in order of creation.
+    pub fn timeline(&self, request: &str) -> Vec<&Event> {
+        let mut v: Vec<&Event> = self
+            .events
+            .values()
+            .filter(|e| e.request == request)
+            .collect();
+        v.sort_by_key(|e| e.seq);
+        v
     }
 }
 

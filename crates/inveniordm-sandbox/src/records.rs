@@ -31,7 +31,7 @@ pub(crate) fn record_as(
 ) -> ApiResult {
     let st = app.state();
     if let Some(d) = st.records.get(id) {
-        if !can_read(ctx, d) {
+        if !can_read(&st, ctx, d) {
             return Err(ApiError::forbidden());
         }
         if let Some(x) = export {
@@ -73,7 +73,7 @@ pub(crate) fn latest(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         return Err(ApiError::pid_not_found());
     };
     match st.latest_of(&parent) {
-        Some(l) if can_read(ctx, l) => Ok(redirect(
+        Some(l) if can_read(&st, ctx, l) => Ok(redirect(
             StatusCode::MOVED_PERMANENTLY,
             &format!("{}/records/{}", ctx.api, l.id),
         )),

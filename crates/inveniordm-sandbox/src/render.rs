@@ -354,6 +354,9 @@ pub fn record_with(
         links["record_html"] = json!(format!("{ui}/records/{id}"));
         links["publish"] = json!(rec("/draft/actions/publish"));
         links["review"] = json!(rec("/draft/review"));
+        if parent.is_some_and(|p| p.review.is_some()) {
+            links["submit-review"] = json!(rec("/draft/actions/submit-review"));
+        }
     } else {
         links["draft"] = json!(rec("/draft"));
         links["latest"] = json!(rec("/versions/latest"));
@@ -394,7 +397,7 @@ pub fn record_with(
         "revision_id": d.revision_id,
         "is_draft": draft,
         "is_published": d.is_published,
-        "status": if draft { d.status.as_str() } else { "published" },
+        "status": if draft { st.draft_status(d) } else { "published".to_string() },
         "metadata": expand_metadata(v, &d.metadata),
         "custom_fields": d.custom_fields,
         "pids": d.pids,
@@ -405,10 +408,9 @@ pub fn record_with(
             "id": d.parent_id,
             "access": {
                 "owned_by": {"user": d.owner.to_string()},
-                "settings": {"allow_user_requests": false, "allow_guest_requests": false, "accept_conditions_text": null, "secret_link_expiration": 0},
-
+                "settings": parent.map(|p| p.settings()).unwrap_or_else(|| crate::model::Parent::new(String::new(), 0).settings()),
             },
-            "communities": {},
+            "communities": parent.map(|p| parent_communities(st, p, ctx)).unwrap_or_else(|| json!({})),
             "pids": {},
         },
         "versions": {"index": d.index, "is_latest": is_latest, "is_latest_draft": is_latest_draft},
@@ -421,7 +423,11 @@ pub fn record_with(
     }
     if owner {
         // Managers also see grants, links, notes and the verification flag.
-        out["parent"]["access"]["grants"] = json!([]);
+        out["parent"]["access"]["grants"] = json!(
+            parent
+                .map(|p| p.grants.iter().map(grant_body).collect::<Vec<_>>())
+                .unwrap_or_default()
+        );
         out["parent"]["access"]["links"] = json!(
             parent
                 .map(|p| p
@@ -431,8 +437,25 @@ pub fn record_with(
                     .collect::<Vec<_>>())
                 .unwrap_or_default()
         );
+    }
+    if owner && ctx.admin {
+        // Administrative fields.
         out["parent"]["is_verified"] = json!(false);
         out["internal_notes"] = json!([]);
+    }
+    if draft
+        && let Some(r) = parent
+            .and_then(|p| p.review.as_ref())
+            .and_then(|r| st.requests.get(r))
+    {
+        out["parent"]["review"] = json!({
+            "id": r.id,
+            "links": {},
+            "type": r.kind,
+            "title": r.title,
+            "status": r.status,
+            "receiver": r.receiver,
+        });
     }
     if draft {
         out["expires_at"] = json!(d.expires_at);
@@ -685,4 +708,192 @@ pub fn redirect(status: StatusCode, location: &str) -> Response {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+/// A record's `parent.communities`: `{}`, or the ids, the default and the communities.
+fn parent_communities(st: &State, p: &crate::model::Parent, ctx: &Ctx) -> Value {
+    if p.communities.is_empty() {
+        return json!({});
+    }
+    let entries: Vec<Value> = p
+        .communities
+        .iter()
+        .filter_map(|c| st.communities.get(c))
+        .map(|c| {
+            let mut v = community(st, c, ctx);
+            v["links"] = json!({});
+            if let Some(o) = v.as_object_mut() {
+                o.remove("is_verified");
+            }
+            v
+        })
+        .collect();
+    json!({"ids": p.communities, "default": p.default_community, "entries": entries})
+}
+
+/// A grant as the API serves it (without its index).
+pub fn grant_body(g: &crate::model::Grant) -> Value {
+    json!({
+        "permission": g.permission,
+        "subject": {"id": g.subject_id, "type": g.subject_type},
+        "origin": g.origin,
+    })
+}
+
+/// A community as the API serves it.
+pub fn community(_st: &State, c: &crate::model::Community, ctx: &Ctx) -> Value {
+    let api = format!("{}/communities/{}", ctx.api, c.id);
+    let html = format!("{}/communities/{}", ctx.ui, c.slug);
+    json!({
+        "id": c.id,
+        "created": c.created,
+        "updated": c.updated,
+        "links": {
+            "featured": format!("{api}/featured"),
+            "self": api,
+            "self_html": format!("{html}/"),
+            "settings_html": format!("{html}/settings"),
+            "logo": format!("{api}/logo"),
+            "rename": format!("{api}/rename"),
+            "members": format!("{api}/members"),
+            "public_members": format!("{api}/members/public"),
+            "invitations": format!("{api}/invitations"),
+            "requests": format!("{api}/requests"),
+            "records": format!("{api}/records"),
+            "membership_requests": format!("{api}/membership-requests"),
+        },
+        "revision_id": c.revision_id,
+        "slug": c.slug,
+        "metadata": c.metadata,
+        "access": c.access,
+        "custom_fields": c.custom_fields,
+        "is_verified": false,
+        "deletion_status": {"is_deleted": false, "status": "P"},
+        "children": {"allow": false},
+    })
+}
+
+/// The actions a user may take on a request now.
+pub fn request_actions(
+    st: &State,
+    r: &crate::model::Request,
+    user: Option<i64>,
+    admin: bool,
+) -> Vec<&'static str> {
+    let creator = user.is_some() && user == Some(r.created_by) || admin;
+    let receiver = admin
+        || match r.community() {
+            Some(c) => st.communities.get(c).is_some_and(|c| c.curates(user)),
+            None => user.is_some() && r.receiving_user() == user,
+        };
+    match r.status.as_str() {
+        "created" if creator => vec!["submit"],
+        "submitted" => {
+            let mut a = Vec::new();
+            if receiver {
+                a.push("accept");
+                a.push("decline");
+            }
+            if creator {
+                a.push("cancel");
+            }
+            a
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A request as the API serves it to `ctx`'s user.
+pub fn request(st: &State, r: &crate::model::Request, ctx: &Ctx) -> Value {
+    let api = format!("{}/requests/{}", ctx.api, r.id);
+    let mut actions = Map::new();
+    for a in request_actions(st, r, ctx.user, ctx.admin) {
+        actions.insert(a.into(), json!(format!("{api}/actions/{a}")));
+    }
+    let html = if r.kind == "user-access-request" {
+        format!("{}/access/requests/{}", ctx.ui, r.id)
+    } else {
+        format!("{}/requests/{}", ctx.ui, r.id)
+    };
+    let links = json!({
+        "actions": actions,
+        "comments": format!("{api}/comments"),
+        "self": api,
+        "self_html": html,
+        "timeline": format!("{api}/timeline"),
+    });
+    let closed = matches!(
+        r.status.as_str(),
+        "accepted" | "declined" | "cancelled" | "expired"
+    );
+    let mut out = json!({
+        "created": r.created,
+        "created_by": {"user": r.created_by.to_string()},
+        "expires_at": null,
+        "id": r.id,
+        "is_closed": closed,
+        "is_expired": r.status == "expired",
+        "is_open": r.is_open(),
+        "links": links,
+        "number": format!("{:x}", r.number),
+        "receiver": r.receiver,
+        "reviewers": [],
+        "revision_id": r.revision_id,
+        "status": r.status,
+        "title": r.title,
+        "topic": {"record": r.topic},
+        "type": r.kind,
+        "updated": r.updated,
+    });
+    if let Some(p) = &r.payload {
+        out["payload"] = json!(p);
+    }
+    out
+}
+
+/// A timeline event or comment as the API serves it to `ctx`'s user.
+pub fn event(e: &crate::model::Event, ctx: &Ctx) -> Value {
+    let mine = ctx.user == Some(e.created_by);
+    let mut out = json!({
+        "id": e.id,
+        "created": e.created,
+        "updated": e.updated,
+        "links": {"self": format!("{}/requests/{}/comments/{}", ctx.api, e.request, e.id)},
+        "revision_id": e.revision_id,
+        "type": e.kind,
+        "created_by": if e.created_by < 0 { json!({"user": "system"}) } else { json!({"user": e.created_by.to_string()}) },
+        "payload": e.payload,
+    });
+    if e.kind == "C" {
+        out["permissions"] = json!({"can_update_comment": mine, "can_delete_comment": mine});
+    }
+    out
+}
+
+/// A community member as the API serves it.
+pub fn member(st: &State, m: &crate::model::Membership, ctx: &Ctx) -> Value {
+    let name = st.user(m.user).map(|u| u.name.clone()).unwrap_or_default();
+    let me = ctx.user == Some(m.user);
+    json!({
+        "id": m.id,
+        "member": {
+            "type": "user",
+            "id": m.user.to_string(),
+            "name": name,
+            "description": "",
+            "avatar": format!("{}/users/{}/avatar.svg", ctx.api, m.user),
+        },
+        "role": m.role,
+        "visible": m.visible,
+        "is_current_user": me,
+        "permissions": {
+            "can_leave": me,
+            "can_delete": !me && m.role != "owner",
+            "can_update_role": !me && m.role != "owner",
+            "can_update_visible": me,
+        },
+        "created": m.created,
+        "updated": m.created,
+        "revision_id": 1,
+    })
 }

@@ -5,7 +5,7 @@ use axum::http::Method;
 
 use crate::app::{App, Ctx};
 use crate::util::{ApiError, ApiResult, not_allowed};
-use crate::{drafts, links, records};
+use crate::{communities as c, drafts, grants as g, links, records, requests as rq};
 
 /// Routes a request.
 pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) -> ApiResult {
@@ -67,6 +67,95 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             Method::DELETE => links::delete_link(app, ctx, id, link_id),
             _ => not_allowed(),
         },
+        ["api", "records", id, "draft", "review"] => match *m {
+            Method::GET | Method::HEAD => rq::get_review(app, ctx, id),
+            Method::PUT => rq::set_review(app, ctx, id, body).await,
+            Method::DELETE => rq::delete_review(app, ctx, id),
+            _ => not_allowed(),
+        },
+        ["api", "records", id, "draft", "actions", "submit-review"] if *m == Method::POST => {
+            rq::submit_review(app, ctx, id, body).await
+        }
+        ["api", "records", id, "communities"] => match *m {
+            Method::GET | Method::HEAD => rq::record_communities(app, ctx, id),
+            Method::POST => rq::add_communities(app, ctx, id, body).await,
+            Method::DELETE => rq::remove_communities(app, ctx, id, body).await,
+            _ => not_allowed(),
+        },
+        ["api", "records", id, "requests"] if get => rq::record_requests(app, ctx, id),
+        ["api", "records", id, "access"] if *m == Method::PUT => {
+            g::settings(app, ctx, id, body).await
+        }
+        ["api", "records", id, "access", "request"] if *m == Method::POST => {
+            g::request_access(app, ctx, id, body).await
+        }
+        ["api", "records", id, "access", kind @ ("grants" | "users")] => match *m {
+            Method::GET => g::list(app, ctx, id, *kind == "users"),
+            Method::POST if *kind == "grants" => g::create(app, ctx, id, body).await,
+            _ => not_allowed(),
+        },
+        [
+            "api",
+            "records",
+            id,
+            "access",
+            kind @ ("grants" | "users"),
+            key,
+        ] => {
+            let by_user = *kind == "users";
+            match *m {
+                Method::GET => g::get(app, ctx, id, key, by_user),
+                Method::PATCH => g::update(app, ctx, id, key, by_user, body).await,
+                Method::PUT if !by_user => g::update(app, ctx, id, key, by_user, body).await,
+                Method::DELETE => g::delete(app, ctx, id, key, by_user),
+                _ => not_allowed(),
+            }
+        }
+        ["api", "communities"] => match *m {
+            Method::GET | Method::HEAD => c::search(app, ctx, false),
+            Method::POST => c::create(app, ctx, body).await,
+            _ => not_allowed(),
+        },
+        ["api", "user", "communities"] if get => c::search(app, ctx, true),
+        ["api", "communities", id] => match *m {
+            Method::GET | Method::HEAD => c::get(app, ctx, id),
+            Method::PUT => c::update(app, ctx, id, body).await,
+            Method::DELETE => c::delete(app, ctx, id),
+            _ => not_allowed(),
+        },
+        ["api", "communities", id, "logo"] => match *m {
+            Method::GET | Method::HEAD => c::logo(app, ctx, id),
+            Method::PUT => c::set_logo(app, ctx, id, body).await,
+            Method::DELETE => c::delete_logo(app, ctx, id),
+            _ => not_allowed(),
+        },
+        ["api", "communities", id, "records"] if get => {
+            crate::search::community_records(app, ctx, id)
+        }
+        ["api", "communities", id, "members"] if get => c::members(app, ctx, id, false),
+        ["api", "communities", id, "members", "public"] if get => c::members(app, ctx, id, true),
+        ["api", "requests"] | ["api", "requests", ""] if get => rq::search(app, ctx, false),
+        ["api", "user", "requests"] if get => rq::search(app, ctx, true),
+        ["api", "requests", id] => match *m {
+            Method::GET | Method::HEAD => rq::get(app, ctx, id),
+            Method::PUT => rq::update(app, ctx, id, body).await,
+            _ => not_allowed(),
+        },
+        ["api", "requests", id, "actions", action] if *m == Method::POST => {
+            rq::action(app, ctx, id, action, body).await
+        }
+        ["api", "requests", id, "comments"] if *m == Method::POST => {
+            rq::comment(app, ctx, id, body).await
+        }
+        ["api", "requests", id, "comments", event] => match *m {
+            Method::GET | Method::HEAD => rq::get_comment(app, ctx, id, event),
+            Method::PUT => rq::update_comment(app, ctx, id, event, body).await,
+            Method::DELETE => rq::delete_comment(app, ctx, id, event),
+            _ => not_allowed(),
+        },
+        ["api", "requests", id, "timeline"] if get => rq::timeline(app, ctx, id),
+        ["api", "users"] if get => g::users(app, ctx),
+        ["api", "users", id] if get => g::user(app, ctx, id),
         ["api", "vocabularies", t] if get => crate::vocabularies::vocabulary(app, ctx, t),
         ["api", "vocabularies", t, id] if get => crate::vocabularies::term(app, ctx, t, id),
         ["api", t] if get && crate::vocab::SPECIAL.contains(t) => {

@@ -38,6 +38,10 @@ pub struct SandboxConfig {
     /// keep `publication_date`; records get `quota_increase`, `file_modification` and
     /// `request_deletion` links).
     pub rdm_version: u8,
+    /// Publish only through a community, as an instance with
+    /// `RDM_COMMUNITY_REQUIRED_TO_PUBLISH = True`: a direct publish of a draft in no
+    /// community answers 400 "Cannot publish without selecting a community.".
+    pub community_required: bool,
 }
 
 impl Default for SandboxConfig {
@@ -54,6 +58,7 @@ impl Default for SandboxConfig {
             rate_window_secs: 60,
             doi_prefix: "10.1234".into(),
             rdm_version: 13,
+            community_required: false,
         }
     }
 }
@@ -68,6 +73,7 @@ impl SandboxConfig {
             rate_window_secs: self.rate_window_secs.max(1),
             doi_prefix: self.doi_prefix.clone(),
             rdm_version: self.rdm_version,
+            community_required: self.community_required,
         }
     }
 }

@@ -296,6 +296,22 @@ fn updated(d: &Value) -> &str {
 
 /// `GET /api/records` (`user = false`) and `GET /api/user/records` (`user = true`).
 pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
+    records_in(app, ctx, user, None)
+}
+
+/// `GET /api/communities/{id}/records`: the published records of a community.
+pub fn community_records(app: &App, ctx: &Ctx, id_or_slug: &str) -> ApiResult {
+    let id = {
+        let st = app.state();
+        match st.community(id_or_slug) {
+            Some(c) => c.id.clone(),
+            None => return Err(ApiError::pid_not_found()),
+        }
+    };
+    records_in(app, ctx, false, Some(&id))
+}
+
+fn records_in(app: &App, ctx: &Ctx, user: bool, community: Option<&str>) -> ApiResult {
     check_accept(ctx)?;
     let me = if user {
         Some(ctx.require_user()?)
@@ -376,7 +392,15 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
         }
     } else {
         for r in st.records.values() {
-            if !can_read(ctx, r) {
+            if !can_read(&st, ctx, r) {
+                continue;
+            }
+            if let Some(c) = community
+                && !st
+                    .parents
+                    .get(&r.parent_id)
+                    .is_some_and(|p| p.communities.iter().any(|x| x == c))
+            {
                 continue;
             }
             if !all_versions && idx.latest(&r.parent_id) != r.index {
@@ -436,7 +460,9 @@ pub fn records(app: &App, ctx: &Ctx, user: bool) -> ApiResult {
     if all_versions {
         params.insert("allversions".into(), vec!["True".into()]);
     }
-    let base = if user {
+    let base = if let Some(c) = community {
+        format!("{}/communities/{c}/records", ctx.api)
+    } else if user {
         format!("{}/user/records", ctx.api)
     } else {
         format!("{}/records", ctx.api)
@@ -480,7 +506,7 @@ pub fn versions(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let all: Vec<&Doc> = st
         .versions_of(&parent)
         .into_iter()
-        .filter(|r| can_read(ctx, r))
+        .filter(|r| can_read(&st, ctx, r))
         .collect();
     let total = all.len() as u64;
     let hits: Vec<Value> = all
@@ -522,5 +548,89 @@ fn query_encode(s: &str) -> String {
 /// A search hit: record entries without per-file links or storage class.
 fn hit(mut doc: Value) -> Value {
     render::entries_summary(&mut doc, false);
+    // The search index keeps less of a record's communities than the record itself.
+    if let Some(entries) = doc
+        .pointer_mut("/parent/communities/entries")
+        .and_then(Value::as_array_mut)
+    {
+        for e in entries {
+            if let Some(o) = e.as_object_mut() {
+                o.remove("custom_fields");
+            }
+            if let Some(m) = e.get_mut("metadata").and_then(Value::as_object_mut) {
+                m.remove("description");
+            }
+        }
+    }
     doc
+}
+
+/// A search over documents other than records (communities, requests, members, users): `q`
+/// over every field, one of `sorts` (the first is the default without `q`; `bestmatch` is the
+/// default with one), paging and links. `sort_key` gives a document's key for the `name`
+/// and `title` sorts.
+pub(crate) fn list(
+    ctx: &Ctx,
+    docs: Vec<Value>,
+    base: &str,
+    sorts: &[&str],
+    sort_key: fn(&Value) -> String,
+) -> ApiResult<Value> {
+    let (q, suggest) = query_text(ctx)?;
+    let text = q.or(suggest);
+    let query = Lenient::parse(text.unwrap_or(""));
+    let p = paging(ctx, 25)?;
+    let sort = match ctx.q("sort").filter(|s| !s.is_empty()) {
+        Some(s) if sorts.contains(&s) || s == "bestmatch" => s.to_string(),
+        Some(s) => {
+            return Err(ApiError::validation(vec![(
+                "_schema".into(),
+                format!("Invalid sort option '{s}'."),
+            )]));
+        }
+        None if text.is_some() => "bestmatch".into(),
+        None => sorts.first().copied().unwrap_or("newest").to_string(),
+    };
+    let mut hits: Vec<Value> = if text.is_some() {
+        docs.into_iter().filter(|d| query.matches(d)).collect()
+    } else {
+        docs
+    };
+    match sort.as_str() {
+        "bestmatch" if text.is_some() => {
+            let mut scored: Vec<(f64, Value)> =
+                hits.into_iter().map(|d| (query.score(&d), d)).collect();
+            scored.sort_by(|a, b| {
+                b.0.partial_cmp(&a.0)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(created(&b.1).cmp(created(&a.1)))
+            });
+            hits = scored.into_iter().map(|(_, d)| d).collect();
+        }
+        "oldest" => hits.sort_by(|a, b| created(a).cmp(created(b))),
+        "name" | "title" => hits.sort_by_key(|d| sort_key(d).to_lowercase()),
+        "updated-desc" => hits.sort_by(|a, b| updated(b).cmp(updated(a))),
+        _ => hits.sort_by(|a, b| created(b).cmp(created(a))),
+    }
+    let total = hits.len() as u64;
+    let page: Vec<Value> = hits
+        .into_iter()
+        .skip(((p.page - 1) * p.size) as usize)
+        .take(p.size as usize)
+        .collect();
+    let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    params.insert("sort".into(), vec![sort.clone()]);
+    if let Some(q) = q {
+        params.insert("q".into(), vec![q.to_string()]);
+    }
+    if let Some(s) = suggest {
+        params.insert("suggest".into(), vec![s.to_string()]);
+    }
+    Ok(json!({
+        "hits": {"hits": page, "total": total},
+        "aggregations": {},
+        "sortBy": sort,
+        "page": p.page,
+        "links": links(base, &params, &p, total),
+    }))
 }

@@ -59,6 +59,7 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         .to_string();
     let ctx = Ctx {
         user,
+        admin: app.is_admin(user),
         api: format!("http://{host}/api"),
         ui: format!("http://{host}"),
         query,

@@ -12,7 +12,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Document tables.
-pub const TABLES: &[&str] = &["users", "parents", "drafts", "records", "files", "links"];
+pub const TABLES: &[&str] = &[
+    "users",
+    "parents",
+    "drafts",
+    "records",
+    "files",
+    "links",
+    "communities",
+    "requests",
+    "events",
+];
 
 /// A change to apply to the store.
 #[derive(Debug, Clone)]
