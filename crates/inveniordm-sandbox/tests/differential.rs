@@ -58,6 +58,10 @@ struct Step {
     path: String,
     body: Body,
     auth: bool,
+    /// Sent with the second (non-curator) user's token.
+    second: bool,
+    /// Why only the status, content type and message are compared, not the shape.
+    loose: Option<&'static str>,
     headers: Vec<(&'static str, String)>,
     capture: Vec<(&'static str, &'static str)>,
 }
@@ -69,6 +73,8 @@ fn step(name: &'static str, method: &'static str, path: &str) -> Step {
         path: path.to_string(),
         body: Body::None,
         auth: true,
+        second: false,
+        loose: None,
         headers: Vec::new(),
         capture: Vec::new(),
     }
@@ -83,6 +89,16 @@ impl Step {
         self.body = Body::Raw(b, ct);
         self
     }
+    fn second(mut self) -> Self {
+        self.second = true;
+        self
+    }
+
+    fn loose(mut self, why: &'static str) -> Self {
+        self.loose = Some(why);
+        self
+    }
+
     fn anon(mut self) -> Self {
         self.auth = false;
         self
@@ -106,12 +122,13 @@ struct Outcome {
 struct Target {
     api: String,
     token: String,
+    second_token: String,
     http: reqwest::Client,
     vars: BTreeMap<String, String>,
 }
 
 impl Target {
-    fn new(site: &str, token: &str) -> Target {
+    fn new(site: &str, token: &str, second_token: &str) -> Target {
         let _ = rustls::crypto::ring::default_provider().install_default();
         Target {
             api: format!(
@@ -119,6 +136,7 @@ impl Target {
                 site.trim_end_matches('/').trim_end_matches("/api")
             ),
             token: token.to_string(),
+            second_token: second_token.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -164,7 +182,11 @@ impl Target {
         let method = reqwest::Method::from_bytes(s.method.as_bytes()).expect("method");
         let mut r = self.http.request(method, &url);
         if s.auth {
-            r = r.bearer_auth(&self.token);
+            r = r.bearer_auth(if s.second {
+                &self.second_token
+            } else {
+                &self.token
+            });
         }
         for (k, v) in &s.headers {
             r = r.header(*k, self.fill(v));
@@ -411,36 +433,225 @@ fn sequence() -> Vec<Step> {
         step("affiliations", "GET", "/affiliations?size=2"),
         step("funders", "GET", "/funders?size=2"),
         step("delete a never-published draft", "POST", "/records")
-            .json(meta)
+            .json(meta.clone())
             .capture("gone", "/id"),
         step("discard it", "DELETE", "/records/{gone}/draft"),
         step("get it", "GET", "/records/{gone}/draft"),
+    ]
+    .into_iter()
+    .chain(communities_and_sharing(&meta))
+    .collect()
+}
+
+/// Communities, reviews, requests, grants and access requests: the curator is the main user,
+/// the submitter the second user.
+fn communities_and_sharing(meta: &Value) -> Vec<Step> {
+    let admin_view = "an administrator sees more of a user than the sandbox shows";
+    let review = json!({"receiver": {"community": "{c1}"}, "type": "community-submission"});
+    let mut restricted = meta.clone();
+    restricted["access"] = json!({"record": "restricted", "files": "restricted"});
+    restricted["files"] = json!({"enabled": false});
+    restricted["metadata"]["title"] = json!("Differential restricted");
+    let mut files_restricted = restricted.clone();
+    files_restricted["access"] = json!({"record": "public", "files": "restricted"});
+    let mut metadata_only = meta.clone();
+    metadata_only["files"] = json!({"enabled": false});
+    vec![
+        step("create community", "POST", "/communities")
+            .json(json!({"slug": "diff-{run}", "metadata": {"title": "Differential {run}"}, "access": {"visibility": "public"}}))
+            .capture("c1", "/id"),
+        step("create community with a taken slug", "POST", "/communities")
+            .json(json!({"slug": "diff-{run}", "metadata": {"title": "Again"}, "access": {"visibility": "public"}})),
+        step("create community without metadata", "POST", "/communities")
+            .json(json!({"slug": "diff-x-{run}", "access": {"visibility": "public"}})),
+        step("create community anonymously", "POST", "/communities")
+            .json(json!({"slug": "diff-y-{run}", "metadata": {"title": "Anon"}, "access": {}}))
+            .anon(),
+        step("get community", "GET", "/communities/{c1}"),
+        step("get community by slug", "GET", "/communities/diff-{run}"),
+        step("unknown community", "GET", "/communities/no-such-community-{run}"),
+        step("search communities", "GET", "/communities?q=slug:diff-{run}"),
+        step("user communities", "GET", "/user/communities?q=slug:diff-{run}"),
+        step("community members", "GET", "/communities/{c1}/members"),
+        step("community without logo", "GET", "/communities/{c1}/logo"),
+        step("update community", "PUT", "/communities/{c1}")
+            .json(json!({"slug": "diff-{run}", "metadata": {"title": "Differential {run}", "description": "Changed."}, "access": {"visibility": "public"}})),
+        step("second user updates community", "PUT", "/communities/{c1}")
+            .json(json!({"slug": "diff-{run}", "metadata": {"title": "Hijacked"}, "access": {"visibility": "public"}}))
+            .second(),
+        step("second user creates draft", "POST", "/records")
+            .json(metadata_only.clone())
+            .second()
+            .capture("sd", "/id"),
+        step("get review before one is set", "GET", "/records/{sd}/draft/review").second(),
+        step("set review", "PUT", "/records/{sd}/draft/review")
+            .json(review.clone())
+            .second(),
+        step("set review of unknown type", "PUT", "/records/{sd}/draft/review")
+            .json(json!({"receiver": {"community": "{c1}"}, "type": "no-such-type"}))
+            .second(),
+        step("get review", "GET", "/records/{sd}/draft/review").second(),
+        step("draft with review", "GET", "/records/{sd}/draft").second(),
+        step("publish a draft with a review", "POST", "/records/{sd}/draft/actions/publish")
+            .second(),
+        step("submit review", "POST", "/records/{sd}/draft/actions/submit-review")
+            .json(json!({"payload": {"content": "Please include it.", "format": "html"}}))
+            .second()
+            .capture("req", "/id"),
+        step("draft in review", "GET", "/records/{sd}/draft").second(),
+        step("delete an open review", "DELETE", "/records/{sd}/draft/review").second(),
+        step("curator reads the request", "GET", "/requests/{req}"),
+        step("submitter reads the request", "GET", "/requests/{req}").second(),
+        step("curator comments", "POST", "/requests/{req}/comments")
+            .json(json!({"payload": {"content": "Looks good.", "format": "html"}}))
+            .capture("cm", "/id"),
+        step("comment without payload", "POST", "/requests/{req}/comments").json(json!({})),
+        step("read the comment", "GET", "/requests/{req}/comments/{cm}"),
+        step("update the comment", "PUT", "/requests/{req}/comments/{cm}")
+            .json(json!({"payload": {"content": "Looks very good.", "format": "html"}})),
+        step("timeline", "GET", "/requests/{req}/timeline"),
+        step("unknown action", "POST", "/requests/{req}/actions/approve"),
+        step("submitter accepts", "POST", "/requests/{req}/actions/accept").second(),
+        step("curator accepts", "POST", "/requests/{req}/actions/accept")
+            .json(json!({"payload": {"content": "Welcome.", "format": "html"}})),
+        step("accept again", "POST", "/requests/{req}/actions/accept"),
+        step("timeline after accept", "GET", "/requests/{req}/timeline"),
+        step("accepted record", "GET", "/records/{sd}").anon(),
+        step("draft after accept", "GET", "/records/{sd}/draft").second(),
+        step("record communities", "GET", "/records/{sd}/communities").anon(),
+        step("community records", "GET", "/communities/{c1}/records?q=id:{sd}").anon(),
+        step("second user creates a draft to decline", "POST", "/records")
+            .json(metadata_only.clone())
+            .second()
+            .capture("dd", "/id"),
+        step("set review to decline", "PUT", "/records/{dd}/draft/review")
+            .json(review.clone())
+            .second(),
+        step("submit without message", "POST", "/records/{dd}/draft/actions/submit-review")
+            .second()
+            .capture("dreq", "/id"),
+        step("curator declines", "POST", "/requests/{dreq}/actions/decline"),
+        step("declined draft", "GET", "/records/{dd}/draft").second(),
+        step("delete the declined review", "DELETE", "/records/{dd}/draft/review").second(),
+        step("review after delete", "GET", "/records/{dd}/draft/review").second(),
+        step("second user creates a draft to cancel", "POST", "/records")
+            .json(metadata_only.clone())
+            .second()
+            .capture("cd", "/id"),
+        step("set review to cancel", "PUT", "/records/{cd}/draft/review")
+            .json(review.clone())
+            .second(),
+        step("submit to cancel", "POST", "/records/{cd}/draft/actions/submit-review")
+            .json(json!({}))
+            .second()
+            .capture("creq", "/id"),
+        step("submitter cancels", "POST", "/requests/{creq}/actions/cancel").second(),
+        step("cancel again", "POST", "/requests/{creq}/actions/cancel").second(),
+        step("cancelled draft", "GET", "/records/{cd}/draft").second(),
+        step("submitter's requests", "GET", "/requests/?size=2").second(),
+        step("submitter's own requests", "GET", "/user/requests?size=2").second(),
+        step("create an open community", "POST", "/communities")
+            .json(json!({"slug": "diff-open-{run}", "metadata": {"title": "Open {run}"}, "access": {"visibility": "public", "review_policy": "open"}}))
+            .capture("c2", "/id"),
+        step("add record to a second community", "POST", "/records/{sd}/communities")
+            .json(json!({"communities": [{"id": "{c2}"}]}))
+            .second()
+            .capture("ireq", "/processed/0/request_id"),
+        step("add it again", "POST", "/records/{sd}/communities")
+            .json(json!({"communities": [{"id": "{c2}"}]}))
+            .second(),
+        step("record requests", "GET", "/records/{sd}/requests").second(),
+        step("remove record from a community", "DELETE", "/records/{sd}/communities")
+            .json(json!({"communities": [{"id": "{c1}"}]})),
+        step("communities after removal", "GET", "/records/{sd}/communities").anon(),
+        step("find the second user", "GET", "/users?q=ci-second")
+            .loose(admin_view)
+            .capture("uid2", "/hits/hits/0/id"),
+        step("create restricted record", "POST", "/records")
+            .json(restricted)
+            .capture("rr", "/id"),
+        step("publish restricted record", "POST", "/records/{rr}/draft/actions/publish"),
+        step("second user reads it", "GET", "/records/{rr}").second(),
+        step("grant to the second user", "POST", "/records/{rr}/access/grants")
+            .json(json!({"grants": [{"subject": {"type": "user", "id": "{uid2}"}, "permission": "view"}]})),
+        step("grant to nobody", "POST", "/records/{rr}/access/grants")
+            .json(json!({"grants": [{"subject": {"type": "user", "id": "999999"}, "permission": "view"}]})),
+        step("grant twice", "POST", "/records/{rr}/access/grants")
+            .json(json!({"grants": [{"subject": {"type": "user", "id": "{uid2}"}, "permission": "edit"}]})),
+        step("second user reads it now", "GET", "/records/{rr}").second(),
+        step("list grants", "GET", "/records/{rr}/access/grants"),
+        step("get grant", "GET", "/records/{rr}/access/grants/0"),
+        step("unknown grant", "GET", "/records/{rr}/access/grants/7"),
+        step("change grant", "PATCH", "/records/{rr}/access/grants/0")
+            .json(json!({"permission": "preview"})),
+        step("user grants", "GET", "/records/{rr}/access/users"),
+        step("second user lists grants", "GET", "/records/{rr}/access/grants").second(),
+        step("revoke grant", "DELETE", "/records/{rr}/access/grants/0"),
+        step("second user reads it after revoke", "GET", "/records/{rr}").second(),
+        step("create record with restricted files", "POST", "/records")
+            .json(files_restricted)
+            .capture("fr", "/id"),
+        step("publish it", "POST", "/records/{fr}/draft/actions/publish"),
+        step("access settings", "PUT", "/records/{fr}/access")
+            .json(json!({"allow_user_requests": true})),
+        step("second user reads its files", "GET", "/records/{fr}/files").second(),
+        step("request access", "POST", "/records/{fr}/access/request")
+            .json(json!({"email": "{email2}", "message": "May I see the files?"}))
+            .second()
+            .capture("ar", "/id"),
+        step("request access again", "POST", "/records/{fr}/access/request")
+            .json(json!({"email": "{email2}", "message": "Again?"}))
+            .second(),
+        step("owner reads the access request", "GET", "/requests/{ar}"),
+        step("owner accepts it", "POST", "/requests/{ar}/actions/accept"),
+        step("second user reads the files now", "GET", "/records/{fr}/files").second(),
     ]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_answers_like_a_real_server() {
-    let (Ok(url), Ok(token)) = (
+    let (Ok(url), Ok(token), Ok(second)) = (
         std::env::var("INVENIORDM_URL"),
         std::env::var("INVENIORDM_TOKEN"),
+        std::env::var("INVENIORDM_SECOND_TOKEN"),
     ) else {
         panic!(
-            "no real server: set INVENIORDM_URL and INVENIORDM_TOKEN to compare the sandbox with a real InvenioRDM"
+            "no real server: set INVENIORDM_URL, INVENIORDM_TOKEN and INVENIORDM_SECOND_TOKEN (a second user, no admin) to compare the sandbox with a real InvenioRDM"
         );
     };
+    // The second user's e-mail address on the real server (scripts/inveniordm-up).
+    let second_email =
+        std::env::var("INVENIORDM_SECOND_EMAIL").unwrap_or_else(|_| "second@example.org".into());
     // The sandbox imitates the server's major version (INVENIORDM_SANDBOX_VERSION, default 13).
     let rdm_version = std::env::var("INVENIORDM_SANDBOX_VERSION")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(13);
+    let sandbox_second = "second-user-token-0123456789";
     let sandbox = Sandbox::start(SandboxConfig {
         rdm_version,
+        users: vec![("ci-second".into(), sandbox_second.into())],
         ..SandboxConfig::default()
     })
     .await
     .expect("sandbox");
-    let mut real = Target::new(&url, &token);
-    let mut sbx = Target::new(sandbox.url(), sandbox.token());
+    let mut real = Target::new(&url, &token, &second);
+    let mut sbx = Target::new(sandbox.url(), sandbox.token(), sandbox_second);
+    // A word unique to this run (community slugs are unique on a server), and the second
+    // user's e-mail on each side.
+    let run = format!(
+        "{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() % 1_000_000_000)
+            .unwrap_or(0)
+    );
+    for t in [&mut real, &mut sbx] {
+        t.vars.insert("run".into(), run.clone());
+    }
+    real.vars.insert("email2".into(), second_email);
+    sbx.vars
+        .insert("email2".into(), "ci-second@sandbox.invalid".into());
     let mut problems = Vec::new();
     let steps = sequence();
     for s in &steps {
@@ -456,7 +667,7 @@ async fn the_sandbox_answers_like_a_real_server() {
                 r.content_type, x.content_type
             ));
         }
-        if let (Some(rb), Some(xb)) = (&r.body, &x.body) {
+        if let (Some(rb), Some(xb), None) = (&r.body, &x.body, s.loose) {
             let (rm, xm) = (
                 real.normalize(&rb["message"]),
                 sbx.normalize(&xb["message"]),
@@ -482,6 +693,14 @@ async fn the_sandbox_answers_like_a_real_server() {
             }
             if !extra.is_empty() {
                 diffs.push(format!("keys only in the sandbox: {extra:?}"));
+            }
+        } else if let (Some(rb), Some(xb)) = (&r.body, &x.body) {
+            let (rm, xm) = (
+                real.normalize(&rb["message"]),
+                sbx.normalize(&xb["message"]),
+            );
+            if r.status >= 400 && r.status < 500 && rm != xm {
+                diffs.push(format!("message: real {rm:?} sandbox {xm:?}"));
             }
         } else if r.body.is_some() != x.body.is_some() && r.status != 204 {
             diffs.push(format!(
