@@ -80,8 +80,8 @@ json_object! {
     /// );
     /// ```
     pub struct AccessGrant {
-        /// The grant's id, where the server gives one.
-        "id" => id: String,
+        /// The grant's id: its index in the record's list of grants (in lists only).
+        "id" => id: u64,
         /// Who it is for.
         "subject" => subject: GrantSubject,
         /// What it allows.

@@ -27,6 +27,12 @@ fn visible<'a>(st: &'a State, ctx: &Ctx, id_or_slug: &str) -> ApiResult<&'a Comm
     let c = st
         .community(id_or_slug)
         .ok_or_else(ApiError::pid_not_found)?;
+    if c.deleted {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "The record has been deleted.",
+        ));
+    }
     let restricted = c.access.get("visibility").and_then(Value::as_str) == Some("restricted");
     if restricted && c.role_of(ctx.user).is_none() {
         return Err(ApiError::forbidden());
@@ -38,11 +44,7 @@ fn visible<'a>(st: &'a State, ctx: &Ctx, id_or_slug: &str) -> ApiResult<&'a Comm
 type Fields = (String, Map<String, Value>, Map<String, Value>);
 
 /// Checks a community body; the slug, metadata and access to store.
-fn fields(
-    st: &State,
-    input: &Value,
-    current: Option<&Community>,
-) -> ApiResult<Fields> {
+fn fields(st: &State, input: &Value, current: Option<&Community>) -> ApiResult<Fields> {
     let Some(o) = input.as_object() else {
         return Err(ApiError::invalid_input());
     };
@@ -174,6 +176,7 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
         created: now.clone(),
         updated: now,
         revision_id: 2,
+        deleted: false,
     };
     app.persist("communities", &c.id, &c)?;
     let out = render::community(&st, &c, ctx);
@@ -242,8 +245,12 @@ pub(crate) fn delete(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
             ),
         ));
     }
-    st.communities.remove(&c.id);
-    app.unpersist("communities", &c.id)?;
+    let mut gone = c.clone();
+    gone.deleted = true;
+    gone.updated = util::now();
+    gone.revision_id += 1;
+    app.persist("communities", &gone.id, &gone)?;
+    st.communities.insert(gone.id.clone(), gone);
     let parents: Vec<String> = st
         .parents
         .values()
@@ -274,6 +281,7 @@ pub(crate) fn search(app: &App, ctx: &Ctx, mine: bool) -> ApiResult {
     let docs: Vec<Value> = st
         .communities
         .values()
+        .filter(|c| !c.deleted)
         .filter(|c| {
             if mine {
                 c.role_of(me).is_some()

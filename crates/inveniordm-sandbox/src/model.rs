@@ -211,6 +211,9 @@ pub struct Community {
     pub updated: String,
     /// Revision.
     pub revision_id: u64,
+    /// Deleted (a tombstone: reading it answers 410).
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 impl Community {

@@ -352,6 +352,7 @@ pub(crate) async fn set_review(app: &App, ctx: &Ctx, id: &str, body: Body) -> Ap
     }
     let c = st
         .community(community.as_deref().unwrap_or(""))
+        .filter(|c| !c.deleted)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found."))?
         .clone();
     unlink_review(app, &mut st, &d.parent_id)?;
@@ -823,7 +824,7 @@ pub(crate) async fn add_communities(app: &App, ctx: &Ctx, id: &str, body: Body) 
             .unwrap_or("")
             .to_string();
         let require_review = entry.get("require_review").and_then(Value::as_bool) == Some(true);
-        let Some(c) = st.community(&given).cloned() else {
+        let Some(c) = st.community(&given).filter(|c| !c.deleted).cloned() else {
             errors.push(json!({"community_id": given, "message": "Community not found."}));
             continue;
         };

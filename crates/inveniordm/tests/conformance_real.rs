@@ -24,8 +24,14 @@ async fn conformance_against_a_real_server() {
         probe.connected().await,
         "the real server at {url} does not answer a record search"
     );
+    let Ok(second_token) = std::env::var("INVENIORDM_SECOND_TOKEN") else {
+        panic!(
+            "no second user: set INVENIORDM_SECOND_TOKEN to the token of a user who is no administrator (scripts/inveniordm-up makes one)"
+        );
+    };
     let client = Client::new(&url, Some(&token)).expect("client");
     let anon = Client::new(&url, None).expect("client");
+    let second = Client::new(&url, Some(&second_token)).expect("client");
     let dir = tempfile::tempdir().expect("tempdir");
     let tag: String = format!(
         "Run{}",
@@ -37,12 +43,31 @@ async fn conformance_against_a_real_server() {
     let env = Env {
         client,
         anon,
+        second,
+        second_username: std::env::var("INVENIORDM_SECOND_USERNAME")
+            .unwrap_or_else(|_| "ci-second".into()),
+        second_email: std::env::var("INVENIORDM_SECOND_EMAIL")
+            .unwrap_or_else(|_| "second@example.org".into()),
         dir: dir.path().to_path_buf(),
         tag,
         real: true,
     };
-    eprintln!("conformance against {url}");
-    let (passed, failed) = conformance::run_all(&env).await;
+    // An instance brought up with COMMUNITY_REQUIRED=1 runs the scenarios of that setting.
+    let required = std::env::var("INVENIORDM_COMMUNITY_REQUIRED").as_deref() == Ok("1");
+    let scenarios = if required {
+        conformance::community_required()
+    } else {
+        conformance::all()
+    };
+    eprintln!(
+        "conformance against {url}{}",
+        if required {
+            " (community required to publish)"
+        } else {
+            ""
+        }
+    );
+    let (passed, failed) = conformance::run(&env, scenarios).await;
     eprintln!(
         "conformance {url}: {passed} passed, {} failed",
         failed.len()

@@ -7,16 +7,29 @@ use conformance::Env;
 use inveniordm::Client;
 use inveniordm_sandbox::{Sandbox, SandboxConfig};
 
+const SECOND_TOKEN: &str = "second-user-token-0123456789";
+
 async fn env() -> (Sandbox, Env, tempfile::TempDir) {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts");
+    env_with(SandboxConfig::default()).await
+}
+
+async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
+    let sandbox = Sandbox::start(SandboxConfig {
+        users: vec![("ci-second".into(), SECOND_TOKEN.into())],
+        ..config
+    })
+    .await
+    .expect("sandbox starts");
     let client = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
     let anon = Client::new(sandbox.url(), None).expect("client");
+    let second = Client::new(sandbox.url(), Some(SECOND_TOKEN)).expect("client");
     let dir = tempfile::tempdir().expect("tempdir");
     let env = Env {
         client,
         anon,
+        second,
+        second_username: "ci-second".into(),
+        second_email: "ci-second@sandbox.invalid".into(),
         dir: dir.path().to_path_buf(),
         tag: "Sbx1".into(),
         real: false,
@@ -36,3 +49,15 @@ macro_rules! sandbox_tests {
 }
 
 for_each_scenario!(sandbox_tests);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn community_required_to_publish() {
+    let (_sandbox, env, _dir) = env_with(SandboxConfig {
+        community_required: true,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (passed, failed) = conformance::run(&env, conformance::community_required()).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(passed, 1);
+}

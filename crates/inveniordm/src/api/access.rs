@@ -37,26 +37,24 @@ impl GrantsApi<'_> {
         self.client.json(req).await
     }
 
-    /// `GET /api/records/{id}/access/grants/{grant_id}`.
-    pub async fn get(&self, id: &str, grant_id: &str) -> Result<AccessGrant> {
+    /// `GET /api/records/{id}/access/grants/{index}` (a grant's id is its index in the
+    /// list; deleting one renumbers those after it).
+    pub async fn get(&self, id: &str, index: u64) -> Result<AccessGrant> {
+        let index = index.to_string();
         let url = self
             .client
-            .url(&["records", id, "access", "grants", grant_id])?;
+            .url(&["records", id, "access", "grants", &index])?;
         self.client
             .json(self.client.request(Method::GET, url))
             .await
     }
 
-    /// `PATCH /api/records/{id}/access/grants/{grant_id}`: changes the permission.
-    pub async fn update(
-        &self,
-        id: &str,
-        grant_id: &str,
-        grant: &AccessGrant,
-    ) -> Result<AccessGrant> {
+    /// `PATCH /api/records/{id}/access/grants/{index}`: changes the permission.
+    pub async fn update(&self, id: &str, index: u64, grant: &AccessGrant) -> Result<AccessGrant> {
+        let index = index.to_string();
         let url = self
             .client
-            .url(&["records", id, "access", "grants", grant_id])?;
+            .url(&["records", id, "access", "grants", &index])?;
         let req = self
             .client
             .request(Method::PATCH, url)
@@ -64,11 +62,12 @@ impl GrantsApi<'_> {
         self.client.json(req).await
     }
 
-    /// `DELETE /api/records/{id}/access/grants/{grant_id}`.
-    pub async fn delete(&self, id: &str, grant_id: &str) -> Result<()> {
+    /// `DELETE /api/records/{id}/access/grants/{index}`.
+    pub async fn delete(&self, id: &str, index: u64) -> Result<()> {
+        let index = index.to_string();
         let url = self
             .client
-            .url(&["records", id, "access", "grants", grant_id])?;
+            .url(&["records", id, "access", "grants", &index])?;
         self.client
             .empty(self.client.request(Method::DELETE, url))
             .await
@@ -131,13 +130,15 @@ impl super::RecordsApi<'_> {
     }
 
     /// `POST /api/records/{id}/access/request` as a signed-in user: asks the owner for access
-    /// (the record must allow user requests). The answer is the request made.
-    pub async fn request_access(&self, id: &str, message: &str) -> Result<Request> {
+    /// to a record whose files the caller cannot read. `email` must be the caller's own
+    /// address (the server treats any other request as a guest's). The answer is the request
+    /// made, which the owner accepts or declines through [`Client::requests`].
+    pub async fn request_access(&self, id: &str, email: &str, message: &str) -> Result<Request> {
         let url = self.client.url(&["records", id, "access", "request"])?;
         let req = self
             .client
             .request(Method::POST, url)
-            .json_body(&json!({ "message": message }))?;
+            .json_body(&json!({ "email": email, "message": message }))?;
         self.client.json(req).await
     }
 

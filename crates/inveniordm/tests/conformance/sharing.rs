@@ -1,0 +1,818 @@
+//! Scenarios of communities, reviews, requests and sharing: the main client is the curator
+//! (it creates the communities), the second client a depositor with no rights of its own.
+
+use inveniordm::Error;
+use inveniordm::api::Inclusion;
+use inveniordm::models::*;
+
+use super::{Env, api_status, id, new_draft};
+
+/// A community of this run, created by the curator.
+async fn community(env: &Env, name: &str, review_policy: Option<ReviewPolicy>) -> Community {
+    let slug = format!("{}-{name}", env.tag.to_lowercase());
+    let mut c = Community::new_with(&slug, format!("{name} {}", env.tag));
+    if let Some(p) = review_policy {
+        c.access.get_or_insert_with(Default::default).review_policy = Some(p);
+    }
+    let made = env
+        .client
+        .communities()
+        .create(&c)
+        .await
+        .expect("create community");
+    assert_eq!(made.slug.as_deref(), Some(slug.as_str()));
+    assert!(made.id.is_some(), "the community has an id");
+    made
+}
+
+fn cid(c: &Community) -> String {
+    c.id.clone().expect("community id")
+}
+
+fn req_id(r: &Request) -> String {
+    r.id.clone().expect("request id")
+}
+
+/// A metadata-only draft of `client`'s.
+async fn draft_of(client: &inveniordm::Client, title: &str) -> Record {
+    let mut d = new_draft(title);
+    d.files = Some(Files::disabled());
+    client.drafts().create(&d).await.expect("create draft")
+}
+
+async fn draft_status(client: &inveniordm::Client, id: &str) -> RecordStatus {
+    client
+        .drafts()
+        .get(id)
+        .await
+        .expect("get draft")
+        .status
+        .expect("a draft has a status")
+}
+
+/// Polls (bounded) until `f` holds: searches follow writes after an index refresh.
+async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..40 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("{what}: not seen within 10 s");
+}
+
+pub async fn community_lifecycle(env: &Env) {
+    let c = &env.client;
+    let made = community(env, "life", None).await;
+    let id = cid(&made);
+    let slug = made.slug.clone().expect("slug");
+    let by_slug = c.communities().get(&slug).await.expect("get by slug");
+    assert_eq!(by_slug.id.as_deref(), Some(id.as_str()));
+    let access = by_slug.access.clone().expect("access");
+    assert_eq!(
+        access.review_policy,
+        Some(ReviewPolicy::Closed),
+        "the default review policy"
+    );
+    assert_eq!(access.visibility, Some(CommunityVisibility::Public));
+
+    let mut changed = by_slug.clone();
+    changed
+        .metadata
+        .get_or_insert_with(Default::default)
+        .description = Some("Changed by the conformance suite.".into());
+    let updated = c
+        .communities()
+        .update(&id, &changed)
+        .await
+        .expect("update with the current revision");
+    assert_eq!(
+        updated
+            .metadata
+            .as_ref()
+            .and_then(|m| m.description.as_deref()),
+        Some("Changed by the conformance suite.")
+    );
+    let stale = c
+        .communities()
+        .update(&id, &changed)
+        .await
+        .expect_err("update with a stale revision");
+    assert_eq!(api_status(&stale), 412, "{stale}");
+    let err = env
+        .second
+        .communities()
+        .update(&id, &updated)
+        .await
+        .expect_err("a stranger updates");
+    assert!(err.is_permission_denied(), "{err}");
+
+    let dup = c
+        .communities()
+        .create(&Community::new_with(&slug, "Again"))
+        .await
+        .expect_err("a taken slug");
+    assert_eq!(api_status(&dup), 400);
+    assert!(dup.to_string().contains("slug"), "{dup}");
+
+    let q = RecordQuery::new(format!("slug:{slug}"));
+    eventually("the community in a search", || async {
+        c.communities().search(&q).await.expect("search").total() == 1
+    })
+    .await;
+    let mine = c.communities().mine(&q).await.expect("user communities");
+    assert_eq!(mine.total(), 1);
+    let members = c
+        .communities()
+        .members(&id, &RecordQuery::all())
+        .await
+        .expect("members");
+    assert_eq!(members.total(), 1);
+    assert_eq!(
+        members.items()[0].role,
+        Some(MemberRole::Owner),
+        "the creator owns it"
+    );
+    let no_logo = c.communities().logo(&id).await.expect_err("no logo yet");
+    assert_eq!(api_status(&no_logo), 404);
+
+    c.communities().delete(&id).await.expect("delete");
+    let gone = c.communities().get(&id).await.expect_err("deleted");
+    assert!(
+        [404, 410].contains(&api_status(&gone)),
+        "a deleted community is gone: {gone}"
+    );
+}
+
+pub async fn community_review_accept(env: &Env) {
+    let com = community(env, "accept", None).await;
+    let title = format!("Submitted {}", env.tag);
+    let d = draft_of(&env.second, &title).await;
+    let did = id(&d);
+    let none = env
+        .second
+        .drafts()
+        .review(&did)
+        .await
+        .expect_err("no review yet");
+    assert_eq!(api_status(&none), 404);
+
+    let review = env
+        .second
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    assert_eq!(review.status, Some(RequestStatus::Created));
+    assert_eq!(review.kind.as_deref(), Some(request::COMMUNITY_SUBMISSION));
+    assert!(
+        review.actions().contains_key("submit"),
+        "{:?}",
+        review.actions()
+    );
+    assert_eq!(
+        draft_status(&env.second, &did).await,
+        RecordStatus::DraftWithReview
+    );
+    let blocked = env
+        .second
+        .drafts()
+        .publish(&did)
+        .await
+        .expect_err("publish past the review");
+    assert_eq!(api_status(&blocked), 400);
+
+    let submitted = env
+        .second
+        .drafts()
+        .submit_review(&did, Some(&EventPayload::text("Please include it.")), false)
+        .await
+        .expect("submit review");
+    assert_eq!(submitted.status, Some(RequestStatus::Submitted));
+    assert_eq!(submitted.is_open, Some(true));
+    assert_eq!(
+        draft_status(&env.second, &did).await,
+        RecordStatus::InReview
+    );
+    let req = req_id(&submitted);
+    let open = env
+        .second
+        .drafts()
+        .delete_review(&did)
+        .await
+        .expect_err("delete an open review");
+    assert_eq!(api_status(&open), 400);
+
+    let seen = env
+        .client
+        .requests()
+        .get(&req)
+        .await
+        .expect("curator reads");
+    assert!(
+        seen.actions().contains_key("accept"),
+        "{:?}",
+        seen.actions()
+    );
+    assert_eq!(seen.title.as_deref(), Some(title.as_str()));
+    let comment = env
+        .client
+        .requests()
+        .comment(&req, &EventPayload::text("Looks good <really>."))
+        .await
+        .expect("comment");
+    let cm = comment.id.clone().expect("comment id");
+    assert_eq!(comment.kind.as_deref(), Some("C"));
+    let edited = env
+        .client
+        .requests()
+        .update_comment(&req, &cm, &EventPayload::text("Looks very good."))
+        .await
+        .expect("edit the comment");
+    assert_eq!(
+        edited.payload.as_ref().and_then(|p| p.content.as_deref()),
+        Some("Looks very good.")
+    );
+    let err = env
+        .second
+        .requests()
+        .accept(&req, None)
+        .await
+        .expect_err("the submitter accepts");
+    assert!(err.is_permission_denied(), "{err}");
+    let unknown = env
+        .client
+        .requests()
+        .action(&req, "approve", None)
+        .await
+        .expect_err("an action the request has not");
+    assert_eq!(api_status(&unknown), 400);
+
+    let accepted = env
+        .client
+        .requests()
+        .accept(&req, Some(&EventPayload::text("Welcome.")))
+        .await
+        .expect("accept");
+    assert_eq!(accepted.status, Some(RequestStatus::Accepted));
+    assert_eq!(accepted.is_closed, Some(true));
+    let again = env
+        .client
+        .requests()
+        .accept(&req, None)
+        .await
+        .expect_err("accept twice");
+    assert_eq!(api_status(&again), 400);
+
+    let timeline = env
+        .client
+        .requests()
+        .timeline(&req, &RecordQuery::all())
+        .await
+        .expect("timeline");
+    let comments: Vec<&str> = timeline
+        .items()
+        .iter()
+        .filter(|e| e.kind.as_deref() == Some("C"))
+        .filter_map(|e| e.payload.as_ref()?.content.as_deref())
+        .collect();
+    assert_eq!(
+        comments,
+        ["Please include it.", "Looks very good.", "Welcome."],
+        "the submit message, the edited comment and the accept message, oldest first"
+    );
+    assert!(
+        timeline
+            .items()
+            .iter()
+            .any(|e| e.kind.as_deref() == Some("L")
+                && e.payload.as_ref().and_then(|p| p.event.as_deref()) == Some("accepted")),
+        "the acceptance is logged"
+    );
+
+    // Accepting published the record in the community.
+    let rec = env.anon.records().get(&did).await.expect("published");
+    assert_eq!(rec.is_published, Some(true));
+    let parent = rec.parent.as_ref().expect("parent");
+    let ids = parent
+        .communities
+        .as_ref()
+        .and_then(|c| c.get("ids"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ids, serde_json::json!([cid(&com)]));
+    let of_record = env
+        .anon
+        .records()
+        .communities(&did, &RecordQuery::all())
+        .await
+        .expect("record communities");
+    assert_eq!(of_record.total(), 1);
+    let q = RecordQuery::new(format!("id:{did}"));
+    eventually("the record among the community's records", || async {
+        env.anon
+            .communities()
+            .records(&cid(&com), &q)
+            .await
+            .expect("community records")
+            .total()
+            == 1
+    })
+    .await;
+}
+
+pub async fn community_review_decline_and_cancel(env: &Env) {
+    let com = community(env, "decline", None).await;
+    // Declined: the draft comes back to its owner to change.
+    let d = draft_of(&env.second, &format!("Declined {}", env.tag)).await;
+    let did = id(&d);
+    env.second
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    let r = env
+        .second
+        .drafts()
+        .submit_review(&did, None, false)
+        .await
+        .expect("submit");
+    let declined = env
+        .client
+        .requests()
+        .decline(&req_id(&r), Some(&EventPayload::text("Out of scope.")))
+        .await
+        .expect("decline");
+    assert_eq!(declined.status, Some(RequestStatus::Declined));
+    assert_eq!(
+        draft_status(&env.second, &did).await,
+        RecordStatus::Declined
+    );
+    let err = env
+        .anon
+        .records()
+        .get(&did)
+        .await
+        .expect_err("not published");
+    assert_eq!(api_status(&err), 404);
+    env.second
+        .drafts()
+        .delete_review(&did)
+        .await
+        .expect("delete the declined review");
+    assert_eq!(draft_status(&env.second, &did).await, RecordStatus::Draft);
+
+    // Cancelled by the submitter: the draft is a plain draft again.
+    let d = draft_of(&env.second, &format!("Cancelled {}", env.tag)).await;
+    let did = id(&d);
+    env.second
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    let r = env
+        .second
+        .drafts()
+        .submit_review(&did, Some(&EventPayload::text("On second thought…")), false)
+        .await
+        .expect("submit");
+    let req = req_id(&r);
+    let cancelled = env
+        .second
+        .requests()
+        .cancel(&req, None)
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled.status, Some(RequestStatus::Cancelled));
+    assert_eq!(draft_status(&env.second, &did).await, RecordStatus::Draft);
+    let again = env
+        .second
+        .requests()
+        .cancel(&req, None)
+        .await
+        .expect_err("cancel twice");
+    assert_eq!(api_status(&again), 400);
+    let mine = env
+        .second
+        .requests()
+        .mine(&RecordQuery::all().size(100))
+        .await
+        .expect("the submitter's requests");
+    assert!(mine.total() >= 2, "the submitter sees its requests");
+}
+
+pub async fn curator_submission_with_and_without_review(env: &Env) {
+    let com = community(env, "direct", Some(ReviewPolicy::Open)).await;
+    // A curator of a community whose review policy is open publishes directly...
+    let d = draft_of(&env.client, &format!("Direct {}", env.tag)).await;
+    let did = id(&d);
+    env.client
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    let r = env
+        .client
+        .drafts()
+        .submit_review(&did, Some(&EventPayload::text("Mine.")), false)
+        .await
+        .expect("submit");
+    assert_eq!(r.status, Some(RequestStatus::Accepted), "accepted at once");
+    let rec = env
+        .anon
+        .records()
+        .get(&did)
+        .await
+        .expect("published at once");
+    assert_eq!(rec.is_published, Some(true));
+
+    // ...unless they ask for a review.
+    let d = draft_of(&env.client, &format!("Reviewed {}", env.tag)).await;
+    let did = id(&d);
+    env.client
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    let r = env
+        .client
+        .drafts()
+        .submit_review(&did, None, true)
+        .await
+        .expect("submit with review");
+    assert_eq!(r.status, Some(RequestStatus::Submitted));
+    assert_eq!(
+        draft_status(&env.client, &did).await,
+        RecordStatus::InReview
+    );
+    let accepted = env
+        .client
+        .requests()
+        .accept(&req_id(&r), None)
+        .await
+        .expect("accept");
+    assert_eq!(accepted.status, Some(RequestStatus::Accepted));
+    env.anon
+        .records()
+        .get(&did)
+        .await
+        .expect("published after review");
+
+    // A depositor of no role is reviewed even there.
+    let d = draft_of(&env.second, &format!("Outsider {}", env.tag)).await;
+    let did = id(&d);
+    env.second
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    let r = env
+        .second
+        .drafts()
+        .submit_review(&did, None, false)
+        .await
+        .expect("submit");
+    assert_eq!(r.status, Some(RequestStatus::Submitted));
+    env.second
+        .requests()
+        .cancel(&req_id(&r), None)
+        .await
+        .expect("cancel");
+}
+
+pub async fn record_added_to_a_second_community(env: &Env) {
+    let first = community(env, "first", None).await;
+    let second = community(env, "second", None).await;
+    let d = draft_of(&env.second, &format!("Included {}", env.tag)).await;
+    let did = id(&d);
+    env.second
+        .drafts()
+        .set_review(&did, &cid(&first))
+        .await
+        .expect("set review");
+    let r = env
+        .second
+        .drafts()
+        .submit_review(&did, None, false)
+        .await
+        .expect("submit");
+    env.client
+        .requests()
+        .accept(&req_id(&r), None)
+        .await
+        .expect("accept");
+
+    let result = env
+        .second
+        .records()
+        .add_to_communities(&did, &[Inclusion::of(cid(&second))])
+        .await
+        .expect("add to a second community");
+    let processed = result.processed.clone().unwrap_or_default();
+    assert_eq!(processed.len(), 1, "{result:?}");
+    let req = processed[0]["request_id"]
+        .as_str()
+        .expect("an inclusion request")
+        .to_string();
+    let inclusion = env
+        .client
+        .requests()
+        .get(&req)
+        .await
+        .expect("read the inclusion");
+    assert_eq!(
+        inclusion.kind.as_deref(),
+        Some(request::COMMUNITY_INCLUSION)
+    );
+    assert_eq!(inclusion.status, Some(RequestStatus::Submitted));
+    let twice = env
+        .second
+        .records()
+        .add_to_communities(&did, &[Inclusion::of(cid(&second))])
+        .await
+        .expect_err("an open inclusion exists");
+    assert_eq!(api_status(&twice), 400);
+    let about = env
+        .second
+        .records()
+        .requests(&did, &RecordQuery::all())
+        .await
+        .expect("the record's requests");
+    assert!(
+        about
+            .items()
+            .iter()
+            .any(|r| r.id.as_deref() == Some(req.as_str())),
+        "the inclusion is among the record's requests"
+    );
+    env.client
+        .requests()
+        .accept(&req, None)
+        .await
+        .expect("accept the inclusion");
+    let of_record = env
+        .anon
+        .records()
+        .communities(&did, &RecordQuery::all())
+        .await
+        .expect("record communities");
+    assert_eq!(of_record.total(), 2);
+
+    env.client
+        .records()
+        .remove_from_communities(&did, &[cid(&first).as_str()])
+        .await
+        .expect("remove from the first");
+    let of_record = env
+        .anon
+        .records()
+        .communities(&did, &RecordQuery::all())
+        .await
+        .expect("record communities");
+    let left: Vec<_> = of_record
+        .items()
+        .iter()
+        .filter_map(|c| c.id.clone())
+        .collect();
+    assert_eq!(left, [cid(&second)]);
+}
+
+pub async fn grants_share_a_restricted_record(env: &Env) {
+    let mut d = new_draft(&format!("Shared {}", env.tag));
+    d.access = Some(Access {
+        record: Some(AccessPolicy::Restricted),
+        files: Some(AccessPolicy::Restricted),
+        ..Access::default()
+    });
+    d.files = Some(Files::disabled());
+    let d = env.client.drafts().create(&d).await.expect("create");
+    let rid = id(&d);
+    env.client.drafts().publish(&rid).await.expect("publish");
+    let before = env
+        .second
+        .records()
+        .get(&rid)
+        .await
+        .expect_err("before the grant");
+    assert!(before.is_permission_denied(), "{before}");
+
+    let user = env
+        .client
+        .users()
+        .resolve(&env.second_username)
+        .await
+        .expect("find the second user by username");
+    let uid = user.id.clone().expect("user id");
+    let made = env
+        .client
+        .records()
+        .grants()
+        .create(&rid, &[AccessGrant::to_user(&uid, GrantPermission::View)])
+        .await
+        .expect("grant");
+    assert_eq!(made.total(), 1);
+    let twice = env
+        .client
+        .records()
+        .grants()
+        .create(&rid, &[AccessGrant::to_user(&uid, GrantPermission::Edit)])
+        .await
+        .expect_err("a second grant to the same user");
+    assert_eq!(api_status(&twice), 400);
+    let after = env
+        .second
+        .records()
+        .get(&rid)
+        .await
+        .expect("after the grant");
+    assert_eq!(after.id.as_deref(), Some(rid.as_str()));
+
+    let list = env
+        .client
+        .records()
+        .grants()
+        .list(&rid)
+        .await
+        .expect("list");
+    assert_eq!(list.total(), 1);
+    let g = &list.items()[0];
+    assert_eq!(
+        g.subject.as_ref().and_then(|s| s.id.as_deref()),
+        Some(uid.as_str())
+    );
+    assert_eq!(g.permission, Some(GrantPermission::View));
+    let index = g.id.expect("a grant's id is its index");
+    let changed = env
+        .client
+        .records()
+        .grants()
+        .update(
+            &rid,
+            index,
+            &AccessGrant {
+                permission: Some(GrantPermission::Preview),
+                ..AccessGrant::default()
+            },
+        )
+        .await
+        .expect("change the permission");
+    assert_eq!(changed.permission, Some(GrantPermission::Preview));
+    let err = env
+        .second
+        .records()
+        .grants()
+        .list(&rid)
+        .await
+        .expect_err("a grantee lists grants");
+    assert!(err.is_permission_denied(), "{err}");
+    env.client
+        .records()
+        .grants()
+        .delete(&rid, index)
+        .await
+        .expect("revoke");
+    let revoked = env
+        .second
+        .records()
+        .get(&rid)
+        .await
+        .expect_err("after revoking");
+    assert!(revoked.is_permission_denied(), "{revoked}");
+}
+
+pub async fn access_request_reaches_the_owner(env: &Env) {
+    let mut d = new_draft(&format!("Ask for it {}", env.tag));
+    d.access = Some(Access {
+        record: Some(AccessPolicy::Public),
+        files: Some(AccessPolicy::Restricted),
+        ..Access::default()
+    });
+    d.files = Some(Files::disabled());
+    let d = env.client.drafts().create(&d).await.expect("create");
+    let rid = id(&d);
+    env.client.drafts().publish(&rid).await.expect("publish");
+    let rec = env
+        .client
+        .records()
+        .set_access_settings(
+            &rid,
+            &AccessSettings {
+                allow_user_requests: Some(true),
+                ..AccessSettings::default()
+            },
+        )
+        .await
+        .expect("allow user requests");
+    let settings = rec
+        .parent
+        .as_ref()
+        .and_then(|p| p.access.as_ref())
+        .and_then(|a| a.get("settings"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(settings["allow_user_requests"], serde_json::json!(true));
+    let denied = env
+        .second
+        .records()
+        .files(&rid)
+        .await
+        .expect_err("restricted files");
+    assert!(denied.is_permission_denied(), "{denied}");
+
+    let asked = env
+        .second
+        .records()
+        .request_access(&rid, &env.second_email, "May I see the files?")
+        .await
+        .expect("request access");
+    assert_eq!(asked.kind.as_deref(), Some(request::USER_ACCESS_REQUEST));
+    assert_eq!(asked.status, Some(RequestStatus::Submitted));
+    let req = req_id(&asked);
+    let again = env
+        .second
+        .records()
+        .request_access(&rid, &env.second_email, "Again?")
+        .await
+        .expect_err("an identical open request");
+    assert_eq!(api_status(&again), 400);
+
+    // The owner receives it and accepts: the asker now reads the files.
+    let seen = env
+        .client
+        .requests()
+        .get(&req)
+        .await
+        .expect("the owner reads it");
+    assert!(
+        seen.actions().contains_key("accept"),
+        "{:?}",
+        seen.actions()
+    );
+    assert_eq!(
+        seen.topic.as_ref().and_then(|t| t.record.as_deref()),
+        Some(rid.as_str())
+    );
+    env.client
+        .requests()
+        .accept(&req, None)
+        .await
+        .expect("accept");
+    env.second
+        .records()
+        .files(&rid)
+        .await
+        .expect("files after the grant");
+    let grants = env
+        .client
+        .records()
+        .grants()
+        .list(&rid)
+        .await
+        .expect("grants");
+    assert_eq!(grants.total(), 1, "accepting made a grant");
+}
+
+/// Run against an instance that publishes only through communities.
+pub async fn community_required_to_publish(env: &Env) {
+    let com = community(env, "required", None).await;
+    let d = draft_of(&env.second, &format!("Required {}", env.tag)).await;
+    let did = id(&d);
+    let err = env
+        .second
+        .drafts()
+        .publish(&did)
+        .await
+        .expect_err("a direct publish");
+    assert_eq!(api_status(&err), 400);
+    assert!(
+        matches!(&err, Error::Api { message, .. } if message.contains("community")),
+        "{err}"
+    );
+    env.second
+        .drafts()
+        .set_review(&did, &cid(&com))
+        .await
+        .expect("set review");
+    let r = env
+        .second
+        .drafts()
+        .submit_review(&did, None, false)
+        .await
+        .expect("submit");
+    env.client
+        .requests()
+        .accept(&req_id(&r), None)
+        .await
+        .expect("accept");
+    let rec = env
+        .anon
+        .records()
+        .get(&did)
+        .await
+        .expect("published through the community");
+    assert_eq!(rec.is_published, Some(true));
+}
