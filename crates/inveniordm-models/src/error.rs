@@ -35,9 +35,17 @@ impl FieldError {
         }
     }
 
-    /// The field path, or `""`.
+    /// The field path, or `""`. An error about a community (adding a record to
+    /// communities answers `{"community_id": …, "message": …}`) names the community.
     pub fn field_name(&self) -> &str {
-        self.field.as_deref().unwrap_or("")
+        self.field
+            .as_deref()
+            .or_else(|| {
+                ["community_id", "community"]
+                    .iter()
+                    .find_map(|k| self.extra.get(*k).and_then(|v| v.as_str()))
+            })
+            .unwrap_or("")
     }
 
     /// The messages joined with `"; "`.
@@ -47,6 +55,7 @@ impl FieldError {
             None => self
                 .extra
                 .get("messages")
+                .or_else(|| self.extra.get("message"))
                 .map(|v| match v {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),

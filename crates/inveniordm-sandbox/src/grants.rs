@@ -321,7 +321,8 @@ pub(crate) async fn request_access(app: &App, ctx: &Ctx, id: &str, body: Body) -
     }
 }
 
-/// A user as the users API shows them (e-mail and account details to themselves only).
+/// A user as the users API shows them (e-mail and account details to themselves and the
+/// administrator only).
 fn user_doc(st: &State, id: i64, ctx: &Ctx) -> Option<Value> {
     let u = st.user(id)?;
     let api = format!("{}/users/{id}", ctx.api);
@@ -333,7 +334,7 @@ fn user_doc(st: &State, id: i64, ctx: &Ctx) -> Option<Value> {
         "identities": {},
         "is_current_user": ctx.user == Some(id),
     });
-    if ctx.user == Some(id) {
+    if ctx.user == Some(id) || ctx.admin {
         v["email"] = json!(u.email());
         v["active"] = json!(true);
         v["confirmed"] = json!(true);

@@ -68,6 +68,14 @@ fn comment_payload(input: &Value, required: bool) -> ApiResult<Option<Map<String
         )]));
     }
     let mut out = Map::new();
+    // The real server decodes character references before it sanitises the HTML, so an
+    // escaped `&lt;b&gt;` is stored as `<b>`.
+    let content = content
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
     out.insert("content".into(), json!(content));
     out.insert("format".into(), json!("html"));
     Ok(Some(out))

@@ -45,6 +45,10 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Links(c) => links(&client, c, json).await,
         Command::Doi(c) => doi(&client, c, json).await,
+        Command::Communities(c) => crate::sharing::communities(&client, c, json).await,
+        Command::Review(c) => crate::sharing::review(&client, c, json).await,
+        Command::Requests(c) => crate::sharing::requests(&client, c, json).await,
+        Command::Access(c) => crate::sharing::access(&client, c, json).await,
         Command::Api(a) => api(&client, a).await,
         Command::Completions { .. } | Command::Sandbox(_) | Command::Demo(_) | Command::Config => {
             Ok(exit::OK)
@@ -285,6 +289,9 @@ async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
                 output::files(f.iter())
             }
         }
+        RecordCmd::Communities(cmd) => {
+            return crate::sharing::record_communities(c, cmd, json).await;
+        }
         RecordCmd::File { id, key } => {
             let f = c.records().file_metadata(id, key).await?;
             if json {
@@ -485,7 +492,7 @@ async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> {
         }
         DraftCmd::Publish { id } => {
             let r = c.repo().publish(id).await.map_err(|e| {
-                let fix = set_hint(id, &e);
+                let fix = set_hint(id, &e).or_else(|| community_hint(id, &e));
                 let e = anyhow::Error::from(e).context(format!("cannot publish {id}"));
                 match fix {
                     Some(h) => e.context(output::Hint(h)),
@@ -730,6 +737,28 @@ async fn hint_not_found<T>(
             Err(anyhow::Error::from(e).context(output::Hint(hint())))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// For a publish refused because the repository publishes only through communities, the
+/// command that submits the draft for review instead.
+fn community_hint(id: &str, e: &inveniordm::Error) -> Option<String> {
+    match e {
+        inveniordm::Error::Api {
+            status: 400,
+            message,
+            ..
+        } if message.contains("without selecting a community") => Some(format!(
+            "this repository publishes only through a community: submit it for review with `irdm review submit {id} --community ID_OR_SLUG` (find one with `irdm communities list`)"
+        )),
+        inveniordm::Error::Api {
+            status: 400,
+            message,
+            ..
+        } if message.contains("open review request") => Some(format!(
+            "{id} is submitted to a community: it is published when a curator accepts (see `irdm review get {id}`), or cancel the request first"
+        )),
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod edit;
 mod output;
+mod sharing;
 mod transfers;
 
 use std::path::PathBuf;
@@ -111,6 +112,19 @@ pub enum Command {
     /// Access links (secret share links) of a record.
     #[command(subcommand)]
     Links(LinksCmd),
+    /// Communities: list, get, create, update, delete, records, members.
+    #[command(subcommand)]
+    Communities(sharing::CommunitiesCmd),
+    /// A draft's submission to a community: set, get, delete, submit.
+    #[command(subcommand)]
+    Review(sharing::ReviewCmd),
+    /// Requests (reviews, inclusions, access requests): list, show, accept, decline,
+    /// cancel, comment, timeline.
+    #[command(subcommand)]
+    Requests(sharing::RequestsCmd),
+    /// Sharing with people: grants, access settings, access requests.
+    #[command(subcommand)]
+    Access(sharing::AccessCmd),
     /// Reserve or discard a draft's DOI.
     #[command(subcommand)]
     Doi(DoiCmd),
@@ -227,6 +241,9 @@ pub enum RecordCmd {
         /// File key.
         key: String,
     },
+    /// The communities a published record is in: list, add, remove.
+    #[command(subcommand)]
+    Communities(sharing::RecordCommunitiesCmd),
 }
 
 /// `irdm draft …`.

@@ -1327,3 +1327,360 @@ fn progress_as_json_events() {
         "{ev:?}"
     );
 }
+
+impl Env {
+    /// `irdm` as the second user, `other`.
+    fn as_other(&self, args: &[&str]) -> Output {
+        self.irdm()
+            .env("INVENIORDM_TOKEN", "other-token")
+            .args(args)
+            .output()
+            .expect("runs")
+    }
+
+    fn other_json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let out = self.as_other(&a);
+        assert!(
+            out.status.success(),
+            "irdm {args:?} as other: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON document")
+    }
+
+    /// A metadata-only draft of the user `other`; its id.
+    fn other_draft(&self, title: &str) -> String {
+        let meta = self.write(
+            &format!("{title}.yaml"),
+            META_YAML
+                .replace("Ocean temperature from the CLI", title)
+                .as_bytes(),
+        );
+        let d = self.other_json(&[
+            "draft",
+            "create",
+            "--metadata",
+            meta.to_str().expect("utf8"),
+        ]);
+        let id = d["id"].as_str().expect("id").to_string();
+        self.other_json(&["draft", "update", &id, "--set", "files.enabled=false"]);
+        id
+    }
+}
+
+#[test]
+fn communities_review_and_requests() {
+    let e = env();
+    let c = e.json(&[
+        "communities",
+        "create",
+        "--slug",
+        "ocean-lab",
+        "--title",
+        "Ocean lab",
+    ]);
+    let cid = c["id"]
+        .as_str()
+        .expect("--json prints the community with its id");
+    assert_eq!(c["slug"], "ocean-lab");
+    assert_eq!(e.json(&["communities", "get", "ocean-lab"])["id"], cid);
+    let listed = e.lines(&["communities", "list", "--mine"]);
+    assert_eq!(listed.len(), 1);
+    let updated = e.json(&[
+        "communities",
+        "update",
+        "ocean-lab",
+        "--description",
+        "Sea data.",
+    ]);
+    assert_eq!(updated["metadata"]["description"], "Sea data.");
+    assert_eq!(
+        updated["metadata"]["title"], "Ocean lab",
+        "the rest is kept"
+    );
+
+    // The second user submits to the community by slug, with a message.
+    let did = e.other_draft("Submitted from the CLI");
+    let out = e.as_other(&[
+        "review",
+        "submit",
+        &did,
+        "--community",
+        "ocean-lab",
+        "--message",
+        "Please <b>add</b> it",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("submitted for review"), "{stdout}");
+    let review = e.other_json(&["review", "get", &did]);
+    let rid = review["id"].as_str().expect("request id").to_string();
+    assert_eq!(review["status"], "submitted");
+    let out = e.as_other(&["review", "delete", &did]);
+    assert_eq!(out.status.code(), Some(3), "an open review is not deleted");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("irdm requests cancel"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The curator lists the open requests as the server wrote them, comments and accepts.
+    let open = e.lines(&["requests", "list", "--open"]);
+    assert!(open.iter().any(|r| r["id"] == rid.as_str()), "{open:?}");
+    let table = e.ok(&["requests", "show", &rid]);
+    assert!(
+        table.contains("accept") && table.contains("decline"),
+        "{table}"
+    );
+    e.ok(&["requests", "comment", &rid, "Thanks & welcome"]);
+    let accepted = e.json(&["requests", "accept", &rid, "--message", "In."]);
+    assert_eq!(accepted["status"], "accepted");
+    let again = e.fails(&["requests", "accept", &rid], 3);
+    assert!(!again.stderr.is_empty());
+    let timeline = e.ok(&["requests", "timeline", &rid]);
+    let order: Vec<usize> = ["Please add it", "Thanks & welcome", "[accepted]", "In."]
+        .iter()
+        .map(|t| {
+            timeline
+                .find(t)
+                .unwrap_or_else(|| panic!("{t} in {timeline}"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "oldest first: {timeline}"
+    );
+    let in_community = e.lines(&["record", "communities", "list", &did]);
+    assert_eq!(in_community.len(), 1);
+    assert_eq!(in_community[0]["id"], cid);
+    let records = e.lines(&["communities", "records", "ocean-lab"]);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["id"], did.as_str());
+
+    // Decline and cancel.
+    let declined = e.other_draft("Declined from the CLI");
+    e.as_other(&["review", "submit", &declined, "--community", "ocean-lab"]);
+    let rid2 = e.other_json(&["review", "get", &declined])["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        e.json(&["requests", "decline", &rid2])["status"],
+        "declined"
+    );
+    assert_eq!(
+        e.other_json(&["draft", "get", &declined])["status"],
+        "declined"
+    );
+    let cancelled = e.other_draft("Cancelled from the CLI");
+    e.as_other(&["review", "submit", &cancelled, "--community", "ocean-lab"]);
+    let rid3 = e.other_json(&["review", "get", &cancelled])["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        e.other_json(&["requests", "cancel", &rid3])["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        e.other_json(&["draft", "get", &cancelled])["status"],
+        "draft"
+    );
+    let mine = e.as_other(&["--json", "requests", "list", "--mine"]);
+    assert_eq!(String::from_utf8_lossy(&mine.stdout).lines().count(), 3);
+
+    // A second community, and removal from the first.
+    e.json(&[
+        "communities",
+        "create",
+        "--slug",
+        "reef",
+        "--title",
+        "Reef",
+        "--review-policy",
+        "open",
+    ]);
+    let added = e.as_other(&["record", "communities", "add", &did, "reef"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(String::from_utf8_lossy(&added.stdout).contains("submitted"));
+    let twice = e.as_other(&["record", "communities", "add", &did, "reef"]);
+    assert_eq!(twice.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&twice.stderr).contains("already an open inclusion request"),
+        "each refused community is named with the reason: {}",
+        String::from_utf8_lossy(&twice.stderr)
+    );
+    e.ok(&["record", "communities", "remove", &did, "ocean-lab"]);
+    assert!(e.lines(&["record", "communities", "list", &did]).is_empty());
+    // Not deleted while a request to it is open.
+    let refused = e.fails(&["communities", "delete", "reef"], 3);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("request open"));
+    let inclusion = e
+        .lines(&["requests", "list", "--open"])
+        .into_iter()
+        .find(|r| r["type"] == "community-inclusion")
+        .expect("the inclusion request");
+    e.json(&["requests", "accept", inclusion["id"].as_str().expect("id")]);
+    e.ok(&["communities", "delete", "reef"]);
+    e.fails(&["communities", "get", "reef"], 4);
+}
+
+#[test]
+fn a_publish_refused_for_want_of_a_community_names_the_review_command() {
+    let e = env_with(SandboxConfig {
+        users: vec![("other".into(), "other-token".into())],
+        community_required: true,
+        ..SandboxConfig::default()
+    });
+    e.json(&[
+        "communities",
+        "create",
+        "--slug",
+        "only-way",
+        "--title",
+        "Only way",
+    ]);
+    let did = e.other_draft("Needs a community");
+    let out = e.as_other(&["draft", "publish", &did]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Cannot publish without selecting a community"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.contains(&format!("irdm review submit {did} --community"))),
+        "{err}"
+    );
+    e.as_other(&["review", "submit", &did, "--community", "only-way"]);
+    let rid = e.other_json(&["review", "get", &did])["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    e.json(&["requests", "accept", &rid]);
+    assert_eq!(e.other_json(&["record", "get", &did])["is_published"], true);
+}
+
+#[test]
+fn access_grants_settings_and_requests() {
+    let e = env();
+    let meta = e.write("restricted.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    e.json(&[
+        "draft",
+        "update",
+        &id,
+        "--set",
+        "files.enabled=false",
+        "--set",
+        r#"access={"record": "restricted", "files": "restricted"}"#,
+    ]);
+    e.json(&["draft", "publish", &id]);
+    assert_eq!(e.as_other(&["record", "get", &id]).status.code(), Some(3));
+
+    // By username; then the grant is listed, and revoked by number.
+    let out = e.ok(&[
+        "access",
+        "grant",
+        &id,
+        "--user",
+        "other",
+        "--permission",
+        "view",
+    ]);
+    assert!(out.contains("other (user 2) may now view"), "{out}");
+    assert!(e.as_other(&["record", "get", &id]).status.success());
+    e.fails(
+        &["access", "grant", &id, "--user", "other@sandbox.invalid"],
+        3,
+    );
+    let grants = e.lines(&["access", "grants", &id]);
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0]["subject"]["id"], "2");
+    assert_eq!(grants[0]["id"], 0);
+    e.ok(&["access", "revoke", &id, "0"]);
+    assert_eq!(e.as_other(&["record", "get", &id]).status.code(), Some(3));
+    let nobody = e.fails(&["access", "grant", &id, "--user", "nobody"], 1);
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user"));
+    e.fails(
+        &[
+            "access",
+            "grant",
+            &id,
+            "--user",
+            "other",
+            "--permission",
+            "own",
+        ],
+        1,
+    );
+
+    // A record with restricted files: the other user asks, the owner accepts.
+    let meta = e.write("files.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let fid = d["id"].as_str().expect("id").to_string();
+    e.json(&[
+        "draft",
+        "update",
+        &fid,
+        "--set",
+        "files.enabled=false",
+        "--set",
+        r#"access={"record": "public", "files": "restricted"}"#,
+    ]);
+    e.json(&["draft", "publish", &fid]);
+    let settings = e.json(&[
+        "access",
+        "settings",
+        &fid,
+        "--allow-user-requests",
+        "true",
+        "--link-days",
+        "30",
+    ]);
+    assert_eq!(settings["allow_user_requests"], true);
+    assert_eq!(settings["secret_link_expiration"], 30);
+    assert_eq!(settings["allow_guest_requests"], false, "the rest is kept");
+    let asked = e.other_json(&[
+        "access",
+        "request",
+        &fid,
+        "--email",
+        "other@sandbox.invalid",
+        "--message",
+        "Please",
+    ]);
+    assert_eq!(asked["type"], "user-access-request");
+    let rid = asked["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        e.as_other(&["record", "files", &fid]).status.code(),
+        Some(3)
+    );
+    e.json(&["requests", "accept", &rid]);
+    assert!(e.as_other(&["record", "files", &fid]).status.success());
+    let grants = e.lines(&["access", "grants", &fid]);
+    assert_eq!(grants[0]["origin"], format!("request:{rid}"));
+}

@@ -112,9 +112,9 @@ pub struct GuestRequest {
     pub message: String,
 }
 
-impl super::RecordsApi<'_> {
+impl<'a> super::RecordsApi<'a> {
     /// Named users' and roles' access to a record (`/records/{id}/access/grants`).
-    pub fn grants(&self) -> GrantsApi<'_> {
+    pub fn grants(&self) -> GrantsApi<'a> {
         GrantsApi {
             client: self.client,
         }
