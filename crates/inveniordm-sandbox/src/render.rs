@@ -744,6 +744,14 @@ pub fn grant_body(g: &crate::model::Grant) -> Value {
 pub fn community(_st: &State, c: &crate::model::Community, ctx: &Ctx) -> Value {
     let api = format!("{}/communities/{}", ctx.api, c.id);
     let html = format!("{}/communities/{}", ctx.ui, c.slug);
+    let mut out = community_v13(c, &api, &html);
+    if ctx.rdm_version >= 14 {
+        out["links"]["collection_trees"] = json!(format!("{api}/collection-trees"));
+    }
+    out
+}
+
+fn community_v13(c: &crate::model::Community, api: &str, html: &str) -> Value {
     json!({
         "id": c.id,
         "created": c.created,
@@ -848,7 +856,47 @@ pub fn request(st: &State, r: &crate::model::Request, ctx: &Ctx) -> Value {
     if let Some(p) = &r.payload {
         out["payload"] = json!(p);
     }
+    if ctx.rdm_version >= 14 {
+        // v14: attachments, lockable conversations, threaded replies.
+        if let Some(o) = out.as_object_mut() {
+            o.remove("reviewers");
+        }
+        out["files"] = json!({"enabled": true});
+        let events = st.timeline(&r.id);
+        let last = events.iter().rev().find(|e| e.kind == "C");
+        out["last_activity_at"] = json!(
+            events
+                .last()
+                .map(|e| e.created.clone())
+                .unwrap_or_else(|| r.updated.clone())
+        );
+        out["last_reply"] = match last {
+            Some(e) => json!({
+                "created": e.created,
+                "created_by": event_author(e),
+                "id": e.id,
+                "links": {},
+                "parent_id": null,
+                "permissions": {},
+                "revision_id": e.revision_id,
+                "type": e.kind,
+                "updated": e.updated,
+            }),
+            None => Value::Null,
+        };
+        out["links"]["lock"] = json!(format!("{api}/lock"));
+        out["links"]["unlock"] = json!(format!("{api}/unlock"));
+        out["links"]["timeline_focused"] = json!(format!("{api}/timeline_focused"));
+    }
     out
+}
+
+fn event_author(e: &crate::model::Event) -> Value {
+    if e.created_by < 0 {
+        json!({"user": "system"})
+    } else {
+        json!({"user": e.created_by.to_string()})
+    }
 }
 
 /// A timeline event or comment as the API serves it to `ctx`'s user.
@@ -861,11 +909,25 @@ pub fn event(e: &crate::model::Event, ctx: &Ctx) -> Value {
         "links": {"self": format!("{}/requests/{}/comments/{}", ctx.api, e.request, e.id)},
         "revision_id": e.revision_id,
         "type": e.kind,
-        "created_by": if e.created_by < 0 { json!({"user": "system"}) } else { json!({"user": e.created_by.to_string()}) },
+        "created_by": event_author(e),
         "payload": e.payload,
     });
     if e.kind == "C" {
         out["permissions"] = json!({"can_update_comment": mine, "can_delete_comment": mine});
+    }
+    if ctx.rdm_version >= 14 {
+        let comment = format!("{}/requests/{}/comments/{}", ctx.api, e.request, e.id);
+        out["parent_id"] = Value::Null;
+        if e.kind == "C" {
+            out["links"]["self_html"] = json!(format!(
+                "{}/me/requests/{}#commentevent-{}",
+                ctx.ui, e.request, e.id
+            ));
+            out["links"]["reply"] = json!(format!("{comment}/reply"));
+            out["links"]["replies"] = json!(format!("{comment}/replies"));
+            out["links"]["replies_focused"] = json!(format!("{comment}/replies_focused"));
+            out["permissions"]["can_reply_comment"] = json!(ctx.user.is_some());
+        }
     }
     out
 }
@@ -874,7 +936,7 @@ pub fn event(e: &crate::model::Event, ctx: &Ctx) -> Value {
 pub fn member(st: &State, m: &crate::model::Membership, ctx: &Ctx) -> Value {
     let name = st.user(m.user).map(|u| u.name.clone()).unwrap_or_default();
     let me = ctx.user == Some(m.user);
-    json!({
+    let mut out = json!({
         "id": m.id,
         "member": {
             "type": "user",
@@ -895,5 +957,11 @@ pub fn member(st: &State, m: &crate::model::Membership, ctx: &Ctx) -> Value {
         "created": m.created,
         "updated": m.created,
         "revision_id": 1,
-    })
+    });
+    if ctx.rdm_version >= 14 {
+        out["group_notification_enabled"] = Value::Null;
+        out["permissions"]["can_update_group_notification"] = json!(false);
+        out["links"] = json!({});
+    }
+    out
 }

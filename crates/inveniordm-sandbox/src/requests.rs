@@ -737,7 +737,15 @@ pub(crate) fn timeline(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let docs: Vec<Value> = st
         .timeline(id)
         .into_iter()
-        .map(|e| render::event(e, ctx))
+        .map(|e| {
+            let mut v = render::event(e, ctx);
+            if ctx.rdm_version >= 14 {
+                // Replies are threaded under their comment (the sandbox has none).
+                v["children"] = json!([]);
+                v["children_count"] = json!(0);
+            }
+            v
+        })
         .collect();
     drop(st);
     let base = format!("{}/requests/{id}/timeline", ctx.api);
@@ -1040,5 +1048,12 @@ pub(crate) fn new_access_request(
     r.status = "submitted".into();
     r.revision_id = 3;
     save(app, st, r.clone())?;
+    // The message opens the conversation.
+    if !message.trim().is_empty() {
+        let mut m = Map::new();
+        m.insert("content".into(), json!(message));
+        m.insert("format".into(), json!("html"));
+        add_event(app, st, &r.id, "C", m, user)?;
+    }
     Ok(r)
 }

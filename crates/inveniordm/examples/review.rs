@@ -20,11 +20,7 @@ async fn main() -> Result<()> {
         std::env::var("INVENIORDM_URL"),
         std::env::var("INVENIORDM_SECOND_TOKEN"),
     ) {
-        (Ok(url), Ok(second)) => (
-            Client::from_env()?,
-            Client::new(&url, Some(&second))?,
-            None,
-        ),
+        (Ok(url), Ok(second)) => (Client::from_env()?, Client::new(&url, Some(&second))?, None),
         _ => {
             let sandbox = inveniordm_sandbox::Sandbox::start(inveniordm_sandbox::SandboxConfig {
                 users: vec![("depositor".into(), "depositor-token-0123456789".into())],
@@ -82,7 +78,10 @@ async fn main() -> Result<()> {
 
     // The curator reads, comments and accepts, which publishes the record.
     let seen = curator.requests().get(&rid).await?;
-    println!("the curator may: {:?}", seen.actions().keys().collect::<Vec<_>>());
+    println!(
+        "the curator may: {:?}",
+        seen.actions().keys().collect::<Vec<_>>()
+    );
     curator
         .requests()
         .comment(&rid, &EventPayload::text("Thank you."))
