@@ -71,6 +71,13 @@ impl Record {
         self.errors.as_deref().unwrap_or(&[])
     }
 
+    /// The access settings of the record's parent (`parent.access.settings`: who may ask for
+    /// access), when the document carries them.
+    pub fn access_settings(&self) -> Option<crate::AccessSettings> {
+        let v = self.parent.as_ref()?.access.as_ref()?.get("settings")?;
+        serde_json::from_value(v.clone()).ok()
+    }
+
     /// A link by name, when it is a string (e.g. `"self_html"`).
     pub fn link(&self, name: &str) -> Option<&str> {
         self.links.as_ref()?.get(name)?.as_str()

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::faults::Faults;
@@ -439,6 +439,29 @@ pub async fn json_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
 
 /// [`json_body`] for an endpoint that names other accepted types in its 415 message.
 pub async fn json_body_of(app: &App, ctx: &Ctx, body: Body, accepted: &str) -> ApiResult<Value> {
+    json_or(app, ctx, body, accepted, None).await
+}
+
+/// [`json_body`] for an endpoint whose body is optional: an empty body is `{}`.
+pub async fn json_body_or_empty(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
+    json_or(
+        app,
+        ctx,
+        body,
+        "application/json",
+        Some(Value::Object(Map::new())),
+    )
+    .await
+}
+
+/// Reads a JSON body; an empty one is `empty`, or a 400 without it.
+async fn json_or(
+    app: &App,
+    ctx: &Ctx,
+    body: Body,
+    accepted: &str,
+    empty: Option<Value>,
+) -> ApiResult<Value> {
     if let Some(ct) = ctx.headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
         let mime = ct.split(';').next().unwrap_or("").trim();
@@ -458,10 +481,12 @@ pub async fn json_body_of(app: &App, ctx: &Ctx, body: Body, accepted: &str) -> A
             )
         })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Unable to decode JSON data in request body.",
-        ));
+        return empty.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Unable to decode JSON data in request body.",
+            )
+        });
     }
     serde_json::from_slice(&bytes).map_err(|_| {
         ApiError::new(

@@ -6,35 +6,13 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use crate::access::{can_read, draft_for, record_for};
-use crate::app::{App, Ctx, json_body};
+use crate::app::{App, Ctx, json_body, json_body_or_empty};
 use crate::model::{Event, Grant, Request, State};
 use crate::render;
 use crate::util::{self, ApiError, ApiResult, json_response};
 
 /// The author id of what the server does by itself.
 pub(crate) const SYSTEM: i64 = -1;
-
-/// A JSON body that may be empty (`{}` then).
-async fn optional_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
-    let bytes = axum::body::to_bytes(body, app.limits.max_json_body)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The data value transmitted exceeds the capacity limit.",
-            )
-        })?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    let _ = ctx;
-    serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Unable to decode JSON data in request body.",
-        )
-    })
-}
 
 /// The `payload` of a comment body, checked: `{"content": non-empty, "format": "html"}`.
 fn comment_payload(input: &Value, required: bool) -> ApiResult<Option<Map<String, Value>>> {
@@ -435,7 +413,7 @@ pub(crate) async fn submit_review(app: &App, ctx: &Ctx, id: &str, body: Body) ->
         let st = app.state();
         review_of(&st, ctx, id)?;
     }
-    let input = optional_body(app, ctx, body).await?;
+    let input = json_body_or_empty(app, ctx, body).await?;
     let require_review = match input.get("require_review") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -587,7 +565,12 @@ pub(crate) fn search(app: &App, ctx: &Ctx, mine: bool) -> ApiResult {
     } else {
         format!("{}/requests/", ctx.api)
     };
-    let mut body = crate::search::list(ctx, docs, &base, &["newest", "oldest"], |d| {
+    request_page(ctx, docs, &base)
+}
+
+/// A page of requests as the requests searches answer it.
+fn request_page(ctx: &Ctx, docs: Vec<Value>, base: &str) -> ApiResult {
+    let mut body = crate::search::list(ctx, docs, base, &["newest", "oldest"], |d| {
         d["title"].as_str().unwrap_or("").to_string()
     })?;
     body["aggregations"] = json!({
@@ -614,7 +597,7 @@ pub(crate) async fn action(app: &App, ctx: &Ctx, id: &str, action: &str, body: B
             format!("Error for action '{action}': No such action available"),
         ));
     }
-    let input = optional_body(app, ctx, body).await?;
+    let input = json_body_or_empty(app, ctx, body).await?;
     let message = comment_payload(&input, false)?;
     let mut st = app.state();
     let r = readable(&st, ctx, id)?.clone();
@@ -999,17 +982,7 @@ pub(crate) fn record_requests(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         .collect();
     drop(st);
     let base = format!("{}/records/{id}/requests", ctx.api);
-    let mut body = crate::search::list(ctx, docs, &base, &["newest", "oldest"], |d| {
-        d["title"].as_str().unwrap_or("").to_string()
-    })?;
-    body["aggregations"] = json!({
-        "type": {"buckets": [], "label": "Type"},
-        "status": {"buckets": [], "label": "Status"},
-    });
-    if let Some(o) = body.as_object_mut() {
-        o.remove("page");
-    }
-    Ok(json_response(StatusCode::OK, &body))
+    request_page(ctx, docs, &base)
 }
 
 /// Creates a user's access request (from `grants.rs`): the owner receives it.

@@ -7,7 +7,7 @@ use inveniordm::Client;
 use inveniordm::api::Inclusion;
 use inveniordm::models::{
     AccessGrant, AccessSettings, Community, CommunityPolicy, CommunityVisibility, EventPayload,
-    GrantPermission, Member, RecordQuery, Request, RequestEvent, ReviewPolicy,
+    GrantPermission, InclusionResult, Member, RecordQuery, Request, RequestEvent, ReviewPolicy,
 };
 
 use crate::{exit, output};
@@ -338,6 +338,18 @@ async fn community_id(c: &Client, id_or_slug: &str) -> Result<String> {
         .ok_or_else(|| anyhow!("the server returned community {id_or_slug} without an id"))
 }
 
+/// Prints items as JSON lines, or as a table.
+fn print_list<T: serde::Serialize>(items: &[T], json: bool, table: fn(&[T])) -> Result<()> {
+    if json {
+        for x in items {
+            output::json_line(x)?;
+        }
+    } else {
+        table(items);
+    }
+    Ok(())
+}
+
 fn communities_table(cs: &[Community]) {
     let rows: Vec<Vec<String>> = cs
         .iter()
@@ -574,13 +586,7 @@ pub async fn communities(c: &Client, cmd: &CommunitiesCmd, json: bool) -> Result
         CommunitiesCmd::Members { community } => {
             let id = community_id(c, community).await?;
             let res = api.members(&id, &RecordQuery::all().size(100)).await?;
-            if json {
-                for x in res.items() {
-                    output::json_line(x)?;
-                }
-            } else {
-                members_table(res.items());
-            }
+            print_list(res.items(), json, members_table)?;
         }
     }
     Ok(exit::OK)
@@ -725,13 +731,7 @@ pub async fn requests(c: &Client, cmd: &RequestsCmd, json: bool) -> Result<u8> {
         }
         RequestsCmd::Timeline { id } => {
             let t = api.timeline(id, &RecordQuery::all().size(100)).await?;
-            if json {
-                for e in t.items() {
-                    output::json_line(e)?;
-                }
-            } else {
-                timeline_table(t.items());
-            }
+            print_list(t.items(), json, timeline_table)?;
         }
     }
     Ok(exit::OK)
@@ -743,13 +743,7 @@ pub async fn record_communities(c: &Client, cmd: &RecordCommunitiesCmd, json: bo
     match cmd {
         RecordCommunitiesCmd::List { id } => {
             let res = r.communities(id, &RecordQuery::all().size(100)).await?;
-            if json {
-                for x in res.items() {
-                    output::json_line(x)?;
-                }
-            } else {
-                communities_table(res.items());
-            }
+            print_list(res.items(), json, communities_table)?;
         }
         RecordCommunitiesCmd::Add {
             id,
@@ -782,15 +776,8 @@ pub async fn record_communities(c: &Client, cmd: &RecordCommunitiesCmd, json: bo
                     let req = p["request_id"].as_str().unwrap_or("?");
                     println!("{com}: request {req} ({status})");
                 }
-                for e in res.errors.iter().flatten() {
-                    eprintln!(
-                        "{}: {}",
-                        e["community_id"].as_str().unwrap_or("?"),
-                        e["message"].as_str().unwrap_or("refused")
-                    );
-                }
             }
-            if res.errors.as_ref().is_some_and(|e| !e.is_empty()) {
+            if refused(&res, "community_id", json) {
                 return Ok(exit::REFUSED);
             }
         }
@@ -804,24 +791,35 @@ pub async fn record_communities(c: &Client, cmd: &RecordCommunitiesCmd, json: bo
             if json {
                 output::json_line(&res)?;
             } else {
-                for e in res.errors.iter().flatten() {
-                    eprintln!(
-                        "{}: {}",
-                        e["community"].as_str().unwrap_or("?"),
-                        e["message"].as_str().unwrap_or("refused")
-                    );
-                }
                 println!(
                     "{id} removed from {} communities",
                     refs.len() - res.errors.iter().flatten().count()
                 );
             }
-            if res.errors.as_ref().is_some_and(|e| !e.is_empty()) {
+            if refused(&res, "community", json) {
                 return Ok(exit::REFUSED);
             }
         }
     }
     Ok(exit::OK)
+}
+
+/// Prints the communities the server refused (unless `json`, where the answer says it);
+/// whether there were any. `key` names the community in an error.
+fn refused(res: &InclusionResult, key: &str, json: bool) -> bool {
+    let errors = res.errors.as_deref().unwrap_or(&[]);
+    if !json {
+        for e in errors {
+            eprintln!(
+                "{}: {}",
+                e.get(key).and_then(|v| v.as_str()).unwrap_or("?"),
+                e.get("message")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("refused")
+            );
+        }
+    }
+    !errors.is_empty()
 }
 
 fn grants_table(gs: &[AccessGrant]) {
@@ -878,13 +876,7 @@ pub async fn access(c: &Client, cmd: &AccessCmd, json: bool) -> Result<u8> {
         }
         AccessCmd::Grants { id } => {
             let list = g.list(id).await?;
-            if json {
-                for x in list.items() {
-                    output::json_line(x)?;
-                }
-            } else {
-                grants_table(list.items());
-            }
+            print_list(list.items(), json, grants_table)?;
         }
         AccessCmd::Revoke { id, grant, user } => {
             match (grant, user) {
@@ -921,15 +913,12 @@ pub async fn access(c: &Client, cmd: &AccessCmd, json: bool) -> Result<u8> {
                 );
             }
             // The server replaces the settings whole: start from the current ones.
-            let current = c.records().get(id).await.or(c.drafts().get(id).await)?;
-            let mut s: AccessSettings = current
-                .parent
-                .as_ref()
-                .and_then(|p| p.access.as_ref())
-                .and_then(|a| a.get("settings"))
-                .cloned()
-                .and_then(|v| serde_json::from_value(v).ok())
-                .unwrap_or_default();
+            let current = match c.records().get(id).await {
+                Ok(r) => r,
+                Err(e) if e.is_not_found() => c.drafts().get(id).await?,
+                Err(e) => return Err(e.into()),
+            };
+            let mut s: AccessSettings = current.access_settings().unwrap_or_default();
             if let Some(b) = allow_user_requests {
                 s.allow_user_requests = Some(*b);
             }
@@ -943,13 +932,7 @@ pub async fn access(c: &Client, cmd: &AccessCmd, json: bool) -> Result<u8> {
                 s.secret_link_expiration = Some(*n);
             }
             let r = c.records().set_access_settings(id, &s).await?;
-            let now = r
-                .parent
-                .as_ref()
-                .and_then(|p| p.access.as_ref())
-                .and_then(|a| a.get("settings"))
-                .cloned()
-                .unwrap_or_default();
+            let now = serde_json::to_value(r.access_settings().unwrap_or_default())?;
             if json {
                 println!("{now}");
             } else {

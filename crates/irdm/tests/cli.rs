@@ -1350,6 +1350,46 @@ impl Env {
         serde_json::from_slice(&out.stdout).expect("one JSON document")
     }
 
+    /// A metadata-only record of the main user's, published with this `access` (JSON); its id.
+    fn published_with_access(&self, name: &str, access: &str) -> String {
+        let meta = self.write(&format!("{name}.yaml"), META_YAML.as_bytes());
+        let d = self.json(&[
+            "draft",
+            "create",
+            "--metadata",
+            meta.to_str().expect("utf8"),
+        ]);
+        let id = d["id"].as_str().expect("id").to_string();
+        let access = format!("access={access}");
+        self.json(&[
+            "draft",
+            "update",
+            &id,
+            "--set",
+            "files.enabled=false",
+            "--set",
+            &access,
+        ]);
+        self.json(&["draft", "publish", &id]);
+        id
+    }
+
+    /// A draft of the user `other` submitted to `community`: the draft's and the request's ids.
+    fn submitted_by_other(&self, title: &str, community: &str) -> (String, String) {
+        let id = self.other_draft(title);
+        let out = self.as_other(&["review", "submit", &id, "--community", community]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let request = self.other_json(&["review", "get", &id])["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        (id, request)
+    }
+
     /// A metadata-only draft of the user `other`; its id.
     fn other_draft(&self, title: &str) -> String {
         let meta = self.write(
@@ -1464,12 +1504,7 @@ fn communities_review_and_requests() {
     assert_eq!(records[0]["id"], did.as_str());
 
     // Decline and cancel.
-    let declined = e.other_draft("Declined from the CLI");
-    e.as_other(&["review", "submit", &declined, "--community", "ocean-lab"]);
-    let rid2 = e.other_json(&["review", "get", &declined])["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let (declined, rid2) = e.submitted_by_other("Declined from the CLI", "ocean-lab");
     assert_eq!(
         e.json(&["requests", "decline", &rid2])["status"],
         "declined"
@@ -1478,12 +1513,7 @@ fn communities_review_and_requests() {
         e.other_json(&["draft", "get", &declined])["status"],
         "declined"
     );
-    let cancelled = e.other_draft("Cancelled from the CLI");
-    e.as_other(&["review", "submit", &cancelled, "--community", "ocean-lab"]);
-    let rid3 = e.other_json(&["review", "get", &cancelled])["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let (cancelled, rid3) = e.submitted_by_other("Cancelled from the CLI", "ocean-lab");
     assert_eq!(
         e.other_json(&["requests", "cancel", &rid3])["status"],
         "cancelled"
@@ -1576,24 +1606,10 @@ fn a_publish_refused_for_want_of_a_community_names_the_review_command() {
 #[test]
 fn access_grants_settings_and_requests() {
     let e = env();
-    let meta = e.write("restricted.yaml", META_YAML.as_bytes());
-    let d = e.json(&[
-        "draft",
-        "create",
-        "--metadata",
-        meta.to_str().expect("utf8"),
-    ]);
-    let id = d["id"].as_str().expect("id").to_string();
-    e.json(&[
-        "draft",
-        "update",
-        &id,
-        "--set",
-        "files.enabled=false",
-        "--set",
-        r#"access={"record": "restricted", "files": "restricted"}"#,
-    ]);
-    e.json(&["draft", "publish", &id]);
+    let id = e.published_with_access(
+        "restricted",
+        r#"{"record": "restricted", "files": "restricted"}"#,
+    );
     assert_eq!(e.as_other(&["record", "get", &id]).status.code(), Some(3));
 
     // By username; then the grant is listed, and revoked by number.
@@ -1634,24 +1650,7 @@ fn access_grants_settings_and_requests() {
     );
 
     // A record with restricted files: the other user asks, the owner accepts.
-    let meta = e.write("files.yaml", META_YAML.as_bytes());
-    let d = e.json(&[
-        "draft",
-        "create",
-        "--metadata",
-        meta.to_str().expect("utf8"),
-    ]);
-    let fid = d["id"].as_str().expect("id").to_string();
-    e.json(&[
-        "draft",
-        "update",
-        &fid,
-        "--set",
-        "files.enabled=false",
-        "--set",
-        r#"access={"record": "public", "files": "restricted"}"#,
-    ]);
-    e.json(&["draft", "publish", &fid]);
+    let fid = e.published_with_access("files", r#"{"record": "public", "files": "restricted"}"#);
     let settings = e.json(&[
         "access",
         "settings",

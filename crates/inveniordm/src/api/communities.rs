@@ -39,12 +39,14 @@ fn writable(c: &Community) -> Result<serde_json::Value> {
 impl CommunitiesApi<'_> {
     /// `GET /api/communities`: a page of communities matching `query`.
     pub async fn search(&self, query: &RecordQuery) -> Result<Results<Community>> {
-        self.page(&["communities"], query).await
+        self.client.search_page(&["communities"], query).await
     }
 
     /// `GET /api/user/communities`: the communities the caller is a member of.
     pub async fn mine(&self, query: &RecordQuery) -> Result<Results<Community>> {
-        self.page(&["user", "communities"], query).await
+        self.client
+            .search_page(&["user", "communities"], query)
+            .await
     }
 
     /// `GET /api/communities/{id}`: one community, by id or by slug.
@@ -133,7 +135,8 @@ impl CommunitiesApi<'_> {
 
     /// `GET /api/communities/{id}/members`: the members (for members of the community).
     pub async fn members(&self, id_or_slug: &str, query: &RecordQuery) -> Result<Results<Member>> {
-        self.page(&["communities", id_or_slug, "members"], query)
+        self.client
+            .search_page(&["communities", id_or_slug, "members"], query)
             .await
     }
 
@@ -143,20 +146,8 @@ impl CommunitiesApi<'_> {
         id_or_slug: &str,
         query: &RecordQuery,
     ) -> Result<Results<Member>> {
-        self.page(&["communities", id_or_slug, "members", "public"], query)
+        self.client
+            .search_page(&["communities", id_or_slug, "members", "public"], query)
             .await
-    }
-
-    async fn page<T: serde::de::DeserializeOwned>(
-        &self,
-        segs: &[&str],
-        query: &RecordQuery,
-    ) -> Result<T> {
-        let url = self.client.url(segs)?;
-        let req = self
-            .client
-            .request(Method::GET, url)
-            .query(&query.to_pairs());
-        self.client.json(req).await
     }
 }

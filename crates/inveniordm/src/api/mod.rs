@@ -28,7 +28,22 @@ pub use requests::RequestsApi;
 pub use review::Inclusion;
 pub use users::UsersApi;
 
-use crate::Client;
+use crate::{Client, Result};
+
+impl Client {
+    /// `GET` a search endpoint below the API root with the query's parameters.
+    pub(crate) async fn search_page<T: serde::de::DeserializeOwned>(
+        &self,
+        segs: &[&str],
+        query: &inveniordm_models::RecordQuery,
+    ) -> Result<T> {
+        let url = self.url(segs)?;
+        let req = self
+            .request(reqwest::Method::GET, url)
+            .query(&query.to_pairs());
+        self.json(req).await
+    }
+}
 
 impl Client {
     /// Vocabulary and record searches.

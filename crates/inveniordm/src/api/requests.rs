@@ -34,7 +34,7 @@ impl RequestsApi<'_> {
 
     /// `GET /api/user/requests`: the requests the caller created or received.
     pub async fn mine(&self, query: &RecordQuery) -> Result<Results<Request>> {
-        self.page(&["user", "requests"], query).await
+        self.client.search_page(&["user", "requests"], query).await
     }
 
     /// `GET /api/requests/{id}`.
@@ -147,19 +147,8 @@ impl RequestsApi<'_> {
 
     /// `GET /api/requests/{id}/timeline`: comments and events, oldest first.
     pub async fn timeline(&self, id: &str, query: &RecordQuery) -> Result<Results<RequestEvent>> {
-        self.page(&["requests", id, "timeline"], query).await
-    }
-
-    async fn page<T: serde::de::DeserializeOwned>(
-        &self,
-        segs: &[&str],
-        query: &RecordQuery,
-    ) -> Result<T> {
-        let url = self.client.url(segs)?;
-        let req = self
-            .client
-            .request(Method::GET, url)
-            .query(&query.to_pairs());
-        self.client.json(req).await
+        self.client
+            .search_page(&["requests", id, "timeline"], query)
+            .await
     }
 }

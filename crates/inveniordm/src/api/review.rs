@@ -81,12 +81,9 @@ impl super::DraftsApi<'_> {
 impl super::RecordsApi<'_> {
     /// `GET /api/records/{id}/communities`: the communities a published record is in.
     pub async fn communities(&self, id: &str, query: &RecordQuery) -> Result<Results<Community>> {
-        let url = self.client.url(&["records", id, "communities"])?;
-        let req = self
-            .client
-            .request(Method::GET, url)
-            .query(&query.to_pairs());
-        self.client.json(req).await
+        self.client
+            .search_page(&["records", id, "communities"], query)
+            .await
     }
 
     /// `POST /api/records/{id}/communities`: adds a published record to communities (up to
@@ -153,11 +150,8 @@ impl super::RecordsApi<'_> {
     /// `GET /api/records/{id}/requests`: the requests about a record (inclusions, access
     /// requests).
     pub async fn requests(&self, id: &str, query: &RecordQuery) -> Result<Results<Request>> {
-        let url = self.client.url(&["records", id, "requests"])?;
-        let req = self
-            .client
-            .request(Method::GET, url)
-            .query(&query.to_pairs());
-        self.client.json(req).await
+        self.client
+            .search_page(&["records", id, "requests"], query)
+            .await
     }
 }

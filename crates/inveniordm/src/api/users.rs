@@ -12,12 +12,7 @@ pub struct UsersApi<'a> {
 impl UsersApi<'_> {
     /// `GET /api/users`: users matching `query` (by name, username or e-mail).
     pub async fn search(&self, query: &RecordQuery) -> Result<Results<User>> {
-        let url = self.client.url(&["users"])?;
-        let req = self
-            .client
-            .request(Method::GET, url)
-            .query(&query.to_pairs());
-        self.client.json(req).await
+        self.client.search_page(&["users"], query).await
     }
 
     /// `GET /api/users/{id}`.

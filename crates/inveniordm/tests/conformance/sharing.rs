@@ -33,6 +33,40 @@ fn req_id(r: &Request) -> String {
     r.id.clone().expect("request id")
 }
 
+/// Sets a draft's review to `community` and submits it, without a message.
+async fn submit(client: &inveniordm::Client, draft: &str, community: &Community) -> Request {
+    client
+        .drafts()
+        .set_review(draft, &cid(community))
+        .await
+        .expect("set review");
+    client
+        .drafts()
+        .submit_review(draft, None, false)
+        .await
+        .expect("submit")
+}
+
+/// A metadata-only record of the curator's, published with these access policies; its id.
+async fn published_with(
+    env: &Env,
+    title: &str,
+    record: AccessPolicy,
+    files: AccessPolicy,
+) -> String {
+    let mut d = new_draft(&format!("{title} {}", env.tag));
+    d.access = Some(Access {
+        record: Some(record),
+        files: Some(files),
+        ..Access::default()
+    });
+    d.files = Some(Files::disabled());
+    let d = env.client.drafts().create(&d).await.expect("create");
+    let rid = id(&d);
+    env.client.drafts().publish(&rid).await.expect("publish");
+    rid
+}
+
 /// A metadata-only draft of `client`'s.
 async fn draft_of(client: &inveniordm::Client, title: &str) -> Record {
     let mut d = new_draft(title);
@@ -330,17 +364,7 @@ pub async fn community_review_decline_and_cancel(env: &Env) {
     // Declined: the draft comes back to its owner to change.
     let d = draft_of(&env.second, &format!("Declined {}", env.tag)).await;
     let did = id(&d);
-    env.second
-        .drafts()
-        .set_review(&did, &cid(&com))
-        .await
-        .expect("set review");
-    let r = env
-        .second
-        .drafts()
-        .submit_review(&did, None, false)
-        .await
-        .expect("submit");
+    let r = submit(&env.second, &did, &com).await;
     let declined = env
         .client
         .requests()
@@ -465,17 +489,7 @@ pub async fn curator_submission_with_and_without_review(env: &Env) {
     // A depositor of no role is reviewed even there.
     let d = draft_of(&env.second, &format!("Outsider {}", env.tag)).await;
     let did = id(&d);
-    env.second
-        .drafts()
-        .set_review(&did, &cid(&com))
-        .await
-        .expect("set review");
-    let r = env
-        .second
-        .drafts()
-        .submit_review(&did, None, false)
-        .await
-        .expect("submit");
+    let r = submit(&env.second, &did, &com).await;
     assert_eq!(r.status, Some(RequestStatus::Submitted));
     env.second
         .requests()
@@ -489,17 +503,7 @@ pub async fn record_added_to_a_second_community(env: &Env) {
     let second = community(env, "second", None).await;
     let d = draft_of(&env.second, &format!("Included {}", env.tag)).await;
     let did = id(&d);
-    env.second
-        .drafts()
-        .set_review(&did, &cid(&first))
-        .await
-        .expect("set review");
-    let r = env
-        .second
-        .drafts()
-        .submit_review(&did, None, false)
-        .await
-        .expect("submit");
+    let r = submit(&env.second, &did, &first).await;
     env.client
         .requests()
         .accept(&req_id(&r), None)
@@ -582,16 +586,13 @@ pub async fn record_added_to_a_second_community(env: &Env) {
 }
 
 pub async fn grants_share_a_restricted_record(env: &Env) {
-    let mut d = new_draft(&format!("Shared {}", env.tag));
-    d.access = Some(Access {
-        record: Some(AccessPolicy::Restricted),
-        files: Some(AccessPolicy::Restricted),
-        ..Access::default()
-    });
-    d.files = Some(Files::disabled());
-    let d = env.client.drafts().create(&d).await.expect("create");
-    let rid = id(&d);
-    env.client.drafts().publish(&rid).await.expect("publish");
+    let rid = published_with(
+        env,
+        "Shared",
+        AccessPolicy::Restricted,
+        AccessPolicy::Restricted,
+    )
+    .await;
     let before = env
         .second
         .records()
@@ -685,16 +686,13 @@ pub async fn grants_share_a_restricted_record(env: &Env) {
 }
 
 pub async fn access_request_reaches_the_owner(env: &Env) {
-    let mut d = new_draft(&format!("Ask for it {}", env.tag));
-    d.access = Some(Access {
-        record: Some(AccessPolicy::Public),
-        files: Some(AccessPolicy::Restricted),
-        ..Access::default()
-    });
-    d.files = Some(Files::disabled());
-    let d = env.client.drafts().create(&d).await.expect("create");
-    let rid = id(&d);
-    env.client.drafts().publish(&rid).await.expect("publish");
+    let rid = published_with(
+        env,
+        "Ask for it",
+        AccessPolicy::Public,
+        AccessPolicy::Restricted,
+    )
+    .await;
     let rec = env
         .client
         .records()
@@ -708,13 +706,9 @@ pub async fn access_request_reaches_the_owner(env: &Env) {
         .await
         .expect("allow user requests");
     let settings = rec
-        .parent
-        .as_ref()
-        .and_then(|p| p.access.as_ref())
-        .and_then(|a| a.get("settings"))
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(settings["allow_user_requests"], serde_json::json!(true));
+        .access_settings()
+        .expect("the answer carries the settings");
+    assert_eq!(settings.allow_user_requests, Some(true));
     let denied = env
         .second
         .records()
@@ -792,17 +786,7 @@ pub async fn community_required_to_publish(env: &Env) {
         matches!(&err, Error::Api { message, .. } if message.contains("community")),
         "{err}"
     );
-    env.second
-        .drafts()
-        .set_review(&did, &cid(&com))
-        .await
-        .expect("set review");
-    let r = env
-        .second
-        .drafts()
-        .submit_review(&did, None, false)
-        .await
-        .expect("submit");
+    let r = submit(&env.second, &did, &com).await;
     env.client
         .requests()
         .accept(&req_id(&r), None)
