@@ -330,7 +330,7 @@ impl App {
         for k in keys {
             if let Some(f) = st.files.remove(&k) {
                 self.unpersist("files", &f.row_id())?;
-                blobs.extend(f.blob);
+                blobs.extend(f.blobs());
             }
         }
         for b in blobs {

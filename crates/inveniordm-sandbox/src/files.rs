@@ -91,17 +91,6 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
                 continue;
             }
         };
-        if let Some(t) = o
-            .get("transfer")
-            .and_then(|t| t.get("type"))
-            .and_then(Value::as_str)
-            && t != "L"
-        {
-            errors.push((
-                format!("{i}.transfer.type"),
-                "Only local transfers (L) are supported by the sandbox.".into(),
-            ));
-        }
         let declared_size = match o.get("size") {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_u64() {
@@ -111,6 +100,28 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
                     None
                 }
             },
+        };
+        let multipart = match o
+            .get("transfer")
+            .and_then(|t| t.get("type"))
+            .and_then(Value::as_str)
+        {
+            None | Some("L") => None,
+            Some("M") => match multipart_plan(&o["transfer"], declared_size) {
+                Ok(plan) => Some(plan),
+                Err(m) => {
+                    errors.push((format!("{i}.transfer"), m));
+                    None
+                }
+            },
+            Some(_) => {
+                errors.push((
+                    format!("{i}.transfer.type"),
+                    "Only local (L) and multipart (M) transfers are supported by the sandbox."
+                        .into(),
+                ));
+                None
+            }
         };
         rows.push(FileRow {
             bucket: bucket(id, true),
@@ -131,6 +142,8 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             updated: now.clone(),
             file_id: util::uuid(),
             version_id: util::uuid(),
+            multipart,
+            parts: Default::default(),
         });
     }
     if !errors.is_empty() {
@@ -171,6 +184,29 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     ))
 }
 
+/// The parts and part size of a multipart init, checked against the declared size: every
+/// part but the last is `part_size` bytes, the last one at least one byte.
+fn multipart_plan(transfer: &Value, size: Option<u64>) -> Result<(u32, u64), String> {
+    let parts = transfer.get("parts").and_then(Value::as_u64);
+    let part_size = transfer.get("part_size").and_then(Value::as_u64);
+    let (Some(parts), Some(part_size), Some(size)) = (parts, part_size, size) else {
+        return Err("A multipart transfer needs the size, parts and part_size.".into());
+    };
+    if parts == 0 || parts > 10_000 || part_size == 0 {
+        return Err("parts must be 1 to 10000 and part_size at least 1.".into());
+    }
+    let fits = (parts - 1)
+        .checked_mul(part_size)
+        .is_some_and(|before| before < size)
+        && parts.checked_mul(part_size).is_some_and(|all| all >= size);
+    if !fits {
+        return Err(format!(
+            "{parts} parts of {part_size} bytes do not make a file of {size} bytes."
+        ));
+    }
+    Ok((parts as u32, part_size))
+}
+
 /// `DELETE …/draft/files`: deletes every file.
 pub async fn delete_all(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let mut st = app.state();
@@ -196,6 +232,23 @@ pub async fn draft_file(
 ) -> ApiResult {
     let last = rest.last().copied().unwrap_or("");
     let get = *m == Method::GET || *m == Method::HEAD;
+    // `…/content/{n}`: a part of a multipart upload.
+    if rest.len() > 2
+        && rest[rest.len() - 2] == "content"
+        && *m == Method::PUT
+        && let Ok(n) = last.parse::<u32>()
+    {
+        let key = rest[..rest.len() - 2].join("/");
+        let is_multipart = {
+            let st = app.state();
+            st.files
+                .get(&(bucket(id, true), key.clone()))
+                .is_some_and(|f| f.multipart.is_some())
+        };
+        if is_multipart {
+            return upload_part(app, ctx, id, &key, n, body).await;
+        }
+    }
     if rest.len() > 1 && last == "content" {
         let key = rest[..rest.len() - 1].join("/");
         if get {
@@ -275,7 +328,7 @@ pub async fn draft_file(
                     .remove(&(bucket(id, true), key.clone()))
                     .ok_or_else(|| no_file(id, &key))?;
                 app.unpersist("files", &f.row_id())?;
-                if let Some(b) = f.blob {
+                for b in f.blobs() {
                     app.drop_blob(b);
                 }
             };
@@ -464,66 +517,10 @@ fn parse_range(h: &str, total: u64) -> Option<Result<(u64, u64), ()>> {
     Some(Ok(r))
 }
 
-/// `PUT …/content`: streams the body to a temporary blob, hashing it; renamed when complete.
-async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiResult {
-    // The entry this upload is for: it must still be this one, pending and unlocked, when the
-    // bytes have arrived.
-    let file_id = {
-        let mut st = app.state();
-        let d = owned_draft(&st, ctx, id)?;
-        if d.locked {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Bucket is locked for modifications.",
-            ));
-        }
-        let k = (bucket(id, true), key.to_string());
-        let f = st.files.get(&k).ok_or_else(|| no_file(id, key))?;
-        if f.status == "completed" {
-            // The real server drops the entry and reports a failed transfer.
-            if let Some(f) = st.files.remove(&k) {
-                app.unpersist("files", &f.row_id())?;
-                if let Some(b) = f.blob {
-                    app.drop_blob(b);
-                }
-            }
-            return Ok(json_response(
-                StatusCode::OK,
-                &json!({"errors": "File upload transfer failed."}),
-            ));
-        }
-        f.file_id.clone()
-    };
-    if let Some(ct) = ctx
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        let mime = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if mime != "application/octet-stream" && !mime.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Invalid 'Content-Type' header. Expected one of: application/octet-stream",
-            ));
-        }
-    }
-    let declared: Option<u64> = ctx
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.parse().ok());
+/// Streams a body to a new blob, hashing it: the blob id, the size and the hex md5. The body
+/// must be `declared` bytes long when that is given. Nothing is left behind on failure.
+async fn receive(app: &App, body: Body, declared: Option<u64>) -> ApiResult<(String, u64, String)> {
     let limit = app.limits.max_file_size;
-    if declared.is_some_and(|l| l > limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "File size limit exceeded.",
-        ));
-    }
     let blob = util::random_hex(16);
     let tmp = app.store.blob_path(&format!("tmp-{blob}"));
     let fail = |_e: std::io::Error| {
@@ -577,20 +574,6 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
     drop(out);
     if let Some(err) = broken {
         let _ = tokio::fs::remove_file(&tmp).await;
-        // A failed transfer removes the entry, as on the real server.
-        let mut st = app.state();
-        let k = (bucket(id, true), key.to_string());
-        if st
-            .files
-            .get(&k)
-            .is_some_and(|f| f.file_id == file_id && f.status == "pending")
-            && let Some(f) = st.files.remove(&k)
-        {
-            app.unpersist("files", &f.row_id())?;
-            if let Some(b) = f.blob {
-                app.drop_blob(b);
-            }
-        }
         return Err(err);
     }
     tokio::fs::rename(&tmp, app.store.blob_path(&blob))
@@ -601,6 +584,95 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    Ok((blob, size, md5))
+}
+
+/// `PUT …/content`: streams the body to a temporary blob, hashing it; renamed when complete.
+async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiResult {
+    // The entry this upload is for: it must still be this one, pending and unlocked, when the
+    // bytes have arrived.
+    let file_id = {
+        let mut st = app.state();
+        let d = owned_draft(&st, ctx, id)?;
+        if d.locked {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Bucket is locked for modifications.",
+            ));
+        }
+        let k = (bucket(id, true), key.to_string());
+        let f = st.files.get(&k).ok_or_else(|| no_file(id, key))?;
+        if f.multipart.is_some() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "This file is uploaded in parts: send each part to its URL in links.parts.",
+            ));
+        }
+        if f.status == "completed" {
+            // The real server drops the entry and reports a failed transfer.
+            if let Some(f) = st.files.remove(&k) {
+                app.unpersist("files", &f.row_id())?;
+                for b in f.blobs() {
+                    app.drop_blob(b);
+                }
+            }
+            return Ok(json_response(
+                StatusCode::OK,
+                &json!({"errors": "File upload transfer failed."}),
+            ));
+        }
+        f.file_id.clone()
+    };
+    if let Some(ct) = ctx
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if mime != "application/octet-stream" && !mime.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Invalid 'Content-Type' header. Expected one of: application/octet-stream",
+            ));
+        }
+    }
+    let declared: Option<u64> = ctx
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse().ok());
+    let limit = app.limits.max_file_size;
+    if declared.is_some_and(|l| l > limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "File size limit exceeded.",
+        ));
+    }
+    let (blob, size, md5) = match receive(app, body, declared).await {
+        Ok(r) => r,
+        Err(err) => {
+            // A failed transfer removes the entry, as on the real server.
+            let mut st = app.state();
+            let k = (bucket(id, true), key.to_string());
+            if st
+                .files
+                .get(&k)
+                .is_some_and(|f| f.file_id == file_id && f.status == "pending")
+                && let Some(f) = st.files.remove(&k)
+            {
+                app.unpersist("files", &f.row_id())?;
+                for b in f.blobs() {
+                    app.drop_blob(b);
+                }
+            }
+            return Err(err);
+        }
+    };
     let entry = {
         let mut st = app.state();
         let locked = st.drafts.get(id).is_none_or(|d| d.locked);
@@ -632,8 +704,205 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
     Ok(json_response(StatusCode::OK, &entry))
 }
 
+/// `PUT …/content/{n}`: part `n` of a multipart upload. Every part but the last is exactly
+/// `part_size` bytes; parts may come in any order, and a part sent again replaces the earlier
+/// one.
+async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Body) -> ApiResult {
+    let (file_id, expected) = {
+        let st = app.state();
+        let d = owned_draft(&st, ctx, id)?;
+        if d.locked {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Bucket is locked for modifications.",
+            ));
+        }
+        let f = st
+            .files
+            .get(&(bucket(id, true), key.to_string()))
+            .ok_or_else(|| no_file(id, key))?;
+        let (Some((parts, part_size)), Some(size)) = (f.multipart, f.declared_size) else {
+            return Err(no_file(id, key));
+        };
+        if n == 0 || n > parts {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("Part {n} does not exist: the upload has parts 1 to {parts}."),
+            ));
+        }
+        let expected = if n < parts {
+            part_size
+        } else {
+            size - u64::from(parts - 1) * part_size
+        };
+        (f.file_id.clone(), expected)
+    };
+    let declared: Option<u64> = ctx
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse().ok());
+    if declared.is_some_and(|l| l != expected) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Part {n} must be {expected} bytes."),
+        ));
+    }
+    let (blob, size, _md5) = receive(app, body, Some(expected)).await.map_err(|e| {
+        if e.status == StatusCode::BAD_REQUEST {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("Part {n} must be {expected} bytes."),
+            )
+        } else {
+            e
+        }
+    })?;
+    let _ = size;
+    let mut st = app.state();
+    let k = (bucket(id, true), key.to_string());
+    let Some(f) = st
+        .files
+        .get_mut(&k)
+        .filter(|f| f.file_id == file_id && f.multipart.is_some() && f.status == "pending")
+    else {
+        app.drop_blob(blob);
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"errors": "File upload transfer failed."}),
+        ));
+    };
+    if let Some(old) = f.parts.insert(n, blob) {
+        app.drop_blob(old);
+    }
+    f.updated = util::now();
+    let f = f.clone();
+    app.persist("files", &f.row_id(), &f)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &render::file_entry(&f, id, true, ctx),
+    ))
+}
+
+/// Joins the parts of a multipart upload into one blob: its id, size and md5.
+async fn join_parts(app: &App, parts: &[String]) -> ApiResult<(String, u64, String)> {
+    let fail = |_e: std::io::Error| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    };
+    let blob = util::random_hex(16);
+    let tmp = app.store.blob_path(&format!("tmp-{blob}"));
+    let mut out = tokio::fs::File::create(&tmp).await.map_err(fail)?;
+    let mut hasher = Md5::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    for p in parts {
+        let mut input = match tokio::fs::File::open(app.store.blob_path(p)).await {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(fail(e));
+            }
+        };
+        loop {
+            let n = match input.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    return Err(fail(e));
+                }
+            };
+            hasher.update(&buf[..n]);
+            size += n as u64;
+            if let Err(e) = out.write_all(&buf[..n]).await {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(fail(e));
+            }
+        }
+    }
+    if let Err(e) = out.flush().await.and(out.sync_all().await) {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(fail(e));
+    }
+    drop(out);
+    tokio::fs::rename(&tmp, app.store.blob_path(&blob))
+        .await
+        .map_err(fail)?;
+    let md5 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((blob, size, md5))
+}
+
+/// The commit of a multipart upload: the parts joined into the file. Like the real server,
+/// the answer has no checksum yet; the file's `md5:` shows from the next read on.
+async fn commit_parts(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
+    let k = (bucket(id, true), key.to_string());
+    let (file_id, parts) = {
+        let st = app.state();
+        owned_draft(&st, ctx, id)?;
+        let f = st.files.get(&k).ok_or_else(|| no_file(id, key))?;
+        let (count, _) = f.multipart.unwrap_or((0, 0));
+        let missing: Vec<String> = (1..=count)
+            .filter(|n| !f.parts.contains_key(n))
+            .map(|n| n.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("Parts missing: {}.", missing.join(", ")),
+            ));
+        }
+        (
+            f.file_id.clone(),
+            f.parts.values().cloned().collect::<Vec<_>>(),
+        )
+    };
+    let (blob, size, md5) = join_parts(app, &parts).await?;
+    let mut st = app.state();
+    let Some(f) = st
+        .files
+        .get_mut(&k)
+        .filter(|f| f.file_id == file_id && f.multipart.is_some())
+    else {
+        app.drop_blob(blob);
+        return Err(no_file(id, key));
+    };
+    for p in std::mem::take(&mut f.parts).into_values() {
+        app.drop_blob(p);
+    }
+    f.multipart = None;
+    f.blob = Some(blob);
+    f.size = Some(size);
+    f.md5 = Some(md5);
+    f.status = "completed".into();
+    f.mimetype = Some(
+        mime_guess::from_path(key)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_string(),
+    );
+    f.updated = util::now();
+    let f = f.clone();
+    app.persist("files", &f.row_id(), &f)?;
+    let mut entry = render::file_entry(&f, id, true, ctx);
+    entry["checksum"] = Value::Null;
+    Ok(json_response(StatusCode::OK, &entry))
+}
+
 /// `POST …/commit`.
 async fn commit(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
+    let is_multipart = {
+        let st = app.state();
+        st.files
+            .get(&(bucket(id, true), key.to_string()))
+            .is_some_and(|f| f.multipart.is_some())
+    };
+    if is_multipart {
+        return commit_parts(app, ctx, id, key).await;
+    }
     let mut st = app.state();
     owned_draft(&st, ctx, id)?;
     let f = st

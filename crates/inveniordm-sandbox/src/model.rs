@@ -351,12 +351,27 @@ pub struct FileRow {
     pub file_id: String,
     /// Version id.
     pub version_id: String,
+    /// A multipart upload in progress (transfer type `M`): parts and part size.
+    #[serde(default)]
+    pub multipart: Option<(u32, u64)>,
+    /// The parts received so far: part number to blob id.
+    #[serde(default)]
+    pub parts: BTreeMap<u32, String>,
 }
 
 impl FileRow {
     /// The store id of this row.
     pub fn row_id(&self) -> String {
         format!("{}/{}", self.bucket, self.key)
+    }
+
+    /// Every blob this row holds: the content and the parts of a multipart upload.
+    pub fn blobs(&self) -> Vec<String> {
+        self.blob
+            .iter()
+            .chain(self.parts.values())
+            .cloned()
+            .collect()
     }
 }
 
@@ -470,7 +485,9 @@ impl State {
 
     /// Whether any blob is still referenced by a file row.
     pub fn blob_in_use(&self, blob: &str) -> bool {
-        self.files.values().any(|f| f.blob.as_deref() == Some(blob))
+        self.files
+            .values()
+            .any(|f| f.blob.as_deref() == Some(blob) || f.parts.values().any(|p| p == blob))
     }
 
     /// A community by id or slug.

@@ -47,6 +47,19 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
     if draft {
         links["commit"] = json!(format!("{base}/commit"));
     }
+    let multipart = f.multipart.filter(|_| draft && f.status == "pending");
+    if let Some((parts, _)) = multipart {
+        // Parts go to their own URLs; there is no single content URL.
+        let expiration = crate::util::expires_at();
+        links["parts"] = json!(
+            (1..=parts)
+                .map(|n| json!({"part": n, "url": format!("{base}/content/{n}"), "expiration": expiration}))
+                .collect::<Vec<_>>()
+        );
+        if let Some(o) = links.as_object_mut() {
+            o.remove("content");
+        }
+    }
     let mut e = json!({
         "key": f.key,
         "created": f.created,
@@ -54,7 +67,10 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         "status": f.status,
         "metadata": if f.metadata.is_null() { Value::Null } else { f.metadata.clone() },
         "access": if f.access.is_null() { json!({"hidden": false}) } else { f.access.clone() },
-        "transfer": {"type": "L"},
+        "transfer": match multipart {
+            Some((parts, part_size)) => json!({"type": "M", "parts": parts, "part_size": part_size}),
+            None => json!({"type": "L"}),
+        },
         "links": links,
     });
     if f.status == "completed" {
@@ -74,6 +90,19 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         }
         if let Some(c) = &f.declared_checksum {
             e["checksum"] = json!(c);
+        }
+        if multipart.is_some() {
+            // A multipart upload has its file object from the start.
+            e["checksum"] = Value::Null;
+            e["mimetype"] = json!(
+                mime_guess::from_path(&f.key)
+                    .first_or_octet_stream()
+                    .essence_str()
+            );
+            e["version_id"] = json!(f.version_id);
+            e["file_id"] = json!(f.file_id);
+            e["bucket_id"] = json!(bucket_uuid(&f.bucket));
+            e["storage_class"] = json!("L");
         }
     }
     e

@@ -894,3 +894,92 @@ async fn every_stock_sort_option_and_language_is_served() {
         v["title"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_uploads_follow_the_part_rules() {
+    let s = S::start(SandboxConfig::default()).await;
+    let id = s.create().await;
+    let files = s.url(&format!("/records/{id}/draft/files"));
+    let put = |url: String, body: Vec<u8>| {
+        s.auth(s.http.put(url))
+            .header("content-type", "application/octet-stream")
+            .body(body)
+    };
+    // A plan that does not make the size is refused.
+    let (st, v) = s
+        .json(s.auth(s.http.post(&files)).json(&json!([{"key": "bad", "size": 10, "transfer": {"type": "M", "parts": 3, "part_size": 2}}])))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let (st, v) = s
+        .json(s.auth(s.http.post(&files)).json(&json!([{"key": "p.bin", "size": 10, "transfer": {"type": "M", "parts": 3, "part_size": 4}}])))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let e = &v["entries"][0];
+    assert_eq!(e["status"], "pending");
+    assert!(e["links"].get("content").is_none(), "no single content URL");
+    let urls: Vec<String> = e["links"]["parts"]
+        .as_array()
+        .expect("part links")
+        .iter()
+        .map(|p| p["url"].as_str().expect("url").to_string())
+        .collect();
+    assert_eq!(urls.len(), 3);
+    // Not in one stream, not a part of the wrong size, not a part beyond the last.
+    let (st, _) = s
+        .json(put(
+            format!("{files}/p.bin/content"),
+            b"0123456789".to_vec(),
+        ))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, v) = s.json(put(urls[0].clone(), b"012".to_vec())).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["message"].as_str().is_some_and(|m| m.contains("4 bytes")),
+        "{v}"
+    );
+    let (st, _) = s
+        .json(put(format!("{files}/p.bin/content/4"), b"9".to_vec()))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // Out of order, one of them twice; the commit waits for every part.
+    let (st, _) = s.json(put(urls[2].clone(), b"89".to_vec())).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.json(put(urls[0].clone(), b"xxxx".to_vec())).await;
+    assert_eq!(st, StatusCode::OK);
+    let commit = format!("{files}/p.bin/commit");
+    let (st, v) = s.json(s.auth(s.http.post(&commit))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        v["message"].as_str().is_some_and(|m| m.contains('2')),
+        "{v}"
+    );
+    let (st, _) = s.json(put(urls[0].clone(), b"0123".to_vec())).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.json(put(urls[1].clone(), b"4567".to_vec())).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, v) = s.json(s.auth(s.http.post(&commit))).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "completed");
+    assert!(
+        v["checksum"].is_null(),
+        "the commit answers before the checksum: {v}"
+    );
+    assert_eq!(v["transfer"]["type"], "L");
+    let (_, v) = s.json(s.auth(s.http.get(format!("{files}/p.bin")))).await;
+    assert_eq!(v["checksum"], format!("md5:{}", md5_hex(b"0123456789")));
+    let body = s
+        .auth(s.http.get(format!("{files}/p.bin/content")))
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(
+        &body[..],
+        b"0123456789",
+        "the later part 1 replaced the earlier one"
+    );
+    s.sb.stop().await;
+}

@@ -358,6 +358,58 @@ pub struct UploadArgs {
     /// Replace files the draft already has with different content.
     #[arg(long)]
     pub replace: bool,
+    /// Send files in parts: auto (files of 256 MiB and more), always or never. A server that
+    /// refuses parts gets the file in one stream.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub multipart: MultipartMode,
+    /// Size of each part (64MiB, 8MiB, 1GB, 5000000…; default 64 MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub part_size: Option<u64>,
+    /// Parts of one file sent at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub parallel_parts: usize,
+}
+
+/// When `irdm upload` sends a file in parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MultipartMode {
+    /// From 256 MiB on.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// A size written as a number of bytes with an optional unit: `64MiB`, `8 MiB`, `1GB`, `512k`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (write it like 64MiB or 5000000)"))?;
+    let k: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {s:?} (use KiB, MiB, GiB, kB, MB, GB)"
+            ));
+        }
+    };
+    let bytes = (n * k).round();
+    if !(1.0..=u64::MAX as f64).contains(&bytes) {
+        return Err(format!("{s:?} is not a size of at least one byte"));
+    }
+    Ok(bytes as u64)
 }
 
 /// `irdm download`.

@@ -230,6 +230,13 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
         jobs: a.jobs,
         replace: a.replace,
         progress: reporter(mode, &mp, "upload"),
+        multipart: match a.multipart {
+            crate::MultipartMode::Auto => inveniordm::transfer::Multipart::Auto,
+            crate::MultipartMode::Always => inveniordm::transfer::Multipart::Always,
+            crate::MultipartMode::Never => inveniordm::transfer::Multipart::Never,
+        },
+        part_size: a.part_size,
+        parallel_parts: a.parallel_parts,
     };
     let results = c
         .repo()

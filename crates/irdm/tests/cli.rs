@@ -1683,3 +1683,49 @@ fn access_grants_settings_and_requests() {
     let grants = e.lines(&["access", "grants", &fid]);
     assert_eq!(grants[0]["origin"], format!("request:{rid}"));
 }
+
+#[test]
+fn uploads_in_parts() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let p = e.write("big.bin", &data);
+    let out = e.ok(&[
+        "--json",
+        "upload",
+        &id,
+        p.to_str().expect("utf8"),
+        "--multipart",
+        "always",
+        "--part-size",
+        "100KiB",
+        "--parallel-parts",
+        "2",
+    ]);
+    assert!(out.contains("big.bin"), "{out}");
+    let files = e.lines(&["draft", "files", &id]);
+    let md5: String = <md5::Md5 as md5::Digest>::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(files[0]["entries"][0]["checksum"], format!("md5:{md5}"));
+    // Sizes are written with units; a wrong one is a usage error.
+    let bad = e.fails(
+        &[
+            "upload",
+            &id,
+            p.to_str().expect("utf8"),
+            "--part-size",
+            "12 parsecs",
+        ],
+        2,
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown unit"));
+}

@@ -111,7 +111,7 @@ impl CommunitiesApi<'_> {
             .client
             .request(Method::PUT, url)
             .bytes_body(image.into());
-        self.client.json::<serde_json::Value>(req).await.map(|_| ())
+        self.client.empty(req).await
     }
 
     /// `DELETE /api/communities/{id}/logo`.

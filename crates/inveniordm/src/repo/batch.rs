@@ -26,6 +26,13 @@ pub struct UploadFilesOptions {
     pub replace: bool,
     /// Progress of each file.
     pub progress: Option<ProgressFactory>,
+    /// Which files go in parts (default: those from
+    /// [`MULTIPART_THRESHOLD`](crate::transfer::MULTIPART_THRESHOLD) on).
+    pub multipart: crate::transfer::Multipart,
+    /// The part size (default: [`DEFAULT_PART_SIZE`](crate::transfer::DEFAULT_PART_SIZE)).
+    pub part_size: Option<u64>,
+    /// Parts of one file sent at once (0 means 4).
+    pub parallel_parts: usize,
 }
 
 impl std::fmt::Debug for UploadFilesOptions {
@@ -33,6 +40,8 @@ impl std::fmt::Debug for UploadFilesOptions {
         f.debug_struct("UploadFilesOptions")
             .field("jobs", &self.jobs)
             .field("replace", &self.replace)
+            .field("multipart", &self.multipart)
+            .field("part_size", &self.part_size)
             .finish()
     }
 }
@@ -205,15 +214,23 @@ impl RepoApi<'_> {
                 }
                 replace.push(key.clone());
             }
-            todo.push((i, path.clone(), key.clone()));
+            todo.push((
+                i,
+                path.clone(),
+                key.clone(),
+                opts.multipart.applies(meta.len()),
+            ));
         }
         for key in &replace {
             self.client.drafts().file_delete(draft, key).await?;
         }
-        for chunk in todo.chunks(100) {
+        // Files sent in one stream are registered together; those sent in parts register
+        // their parts themselves.
+        let single: Vec<&String> = todo.iter().filter(|t| !t.3).map(|t| &t.2).collect();
+        for chunk in single.chunks(100) {
             let entries: Vec<FileEntry> = chunk
                 .iter()
-                .map(|(_, _, k)| FileEntry::init(k.clone()))
+                .map(|k| FileEntry::init((*k).clone()))
                 .collect();
             self.client
                 .drafts()
@@ -221,8 +238,10 @@ impl RepoApi<'_> {
                 .await?;
         }
         let client = self.client.clone();
+        let (multipart, part_size, parallel_parts) =
+            (opts.multipart, opts.part_size, opts.parallel_parts);
         let results: Vec<(usize, Result<UploadOutcome>)> =
-            futures_util::stream::iter(todo.into_iter().map(|(i, path, key)| {
+            futures_util::stream::iter(todo.into_iter().map(|(i, path, key, in_parts)| {
                 let client = client.clone();
                 let draft = draft.to_string();
                 let progress = opts.progress.clone();
@@ -234,7 +253,10 @@ impl RepoApi<'_> {
                     let upload = UploadOptions {
                         key: Some(key.clone()),
                         progress: progress.map(|f| f(&key, len)),
-                        registered: true,
+                        registered: !in_parts,
+                        multipart,
+                        part_size,
+                        parallel_parts,
                     };
                     let r = client
                         .drafts()

@@ -73,6 +73,7 @@ macro_rules! for_each_scenario {
             record_added_to_a_second_community,
             grants_share_a_restricted_record,
             access_request_reaches_the_owner,
+            multipart_upload,
         );
     };
 }
@@ -1476,6 +1477,73 @@ async fn exports_in_every_format(env: &Env) {
             .await
             .is_err()
     );
+}
+
+pub async fn multipart_upload(env: &Env) {
+    use inveniordm::transfer::{Multipart, UploadOptions};
+    let c = &env.client;
+    let d = c
+        .drafts()
+        .create(&new_draft(&format!("Multipart {}", env.tag)))
+        .await
+        .expect("create");
+    let did = id(&d);
+    // 2.5 MB in parts of 1 MB: two full parts and a short last one.
+    let data: Vec<u8> = (0..2_500_000u32)
+        .map(|i| (i.wrapping_mul(31) >> 3) as u8)
+        .collect();
+    let p = write(env, "parts.bin", &data).await;
+    let opts = UploadOptions {
+        multipart: Multipart::Always,
+        part_size: Some(1_000_000),
+        parallel_parts: 3,
+        ..UploadOptions::default()
+    };
+    let entry = c
+        .drafts()
+        .file_upload_with(&did, &p, &opts)
+        .await
+        .expect("multipart upload");
+    assert!(entry.is_completed());
+    assert_eq!(
+        entry.md5(),
+        Some(md5_hex(&data).as_str()),
+        "the server's md5"
+    );
+    assert_eq!(entry.size, Some(data.len() as u64));
+    let back = c
+        .drafts()
+        .file_download(&did, "parts.bin")
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(back == data, "the parts were joined in order");
+    // A part size that would make too many parts is refused before anything is sent.
+    let err = c
+        .drafts()
+        .file_upload_with(
+            &did,
+            &p,
+            &UploadOptions {
+                key: Some("tiny-parts.bin".into()),
+                part_size: Some(100),
+                ..opts.clone()
+            },
+        )
+        .await
+        .expect_err("25 000 parts");
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    let listing = c.drafts().files(&did).await.expect("files");
+    assert!(
+        listing.get("tiny-parts.bin").is_none(),
+        "nothing was registered"
+    );
+    c.drafts()
+        .publish(&did)
+        .await
+        .expect("publish with a multipart file");
 }
 
 pub async fn run_all(env: &Env) -> (usize, Vec<(String, String)>) {

@@ -173,6 +173,24 @@ pub async fn community_lifecycle(env: &Env) {
     );
     let no_logo = c.communities().logo(&id).await.expect_err("no logo yet");
     assert_eq!(api_status(&no_logo), 404);
+    // A 1×1 PNG.
+    let png: Vec<u8> = [
+        &b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"[..],
+        &b"\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa75\x81\x84"[..],
+        &b"\0\0\0\0IEND\xaeB`\x82"[..],
+    ]
+    .concat();
+    c.communities()
+        .set_logo(&id, png.clone())
+        .await
+        .expect("set the logo");
+    assert_eq!(c.communities().logo(&id).await.expect("the logo"), png);
+    c.communities()
+        .delete_logo(&id)
+        .await
+        .expect("delete the logo");
+    let gone = c.communities().logo(&id).await.expect_err("logo deleted");
+    assert_eq!(api_status(&gone), 404);
 
     c.communities().delete(&id).await.expect("delete");
     let gone = c.communities().get(&id).await.expect_err("deleted");

@@ -15,9 +15,12 @@ use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use url::Url;
 
+mod multipart;
+
 pub use crate::api::{Download, UploadBody};
 use crate::transport::{Backoff, BeforeRetry, BodyFactory};
 use crate::{Client, Error, Result};
+pub use multipart::{DEFAULT_PART_SIZE, MAX_PARTS, MULTIPART_THRESHOLD, Multipart, part_size_for};
 
 /// A progress callback: called with the number of bytes just transferred.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -31,8 +34,16 @@ pub struct UploadOptions {
     pub progress: Option<Progress>,
     /// The key is already registered on the draft (e.g. by one
     /// [`file_upload_start_many`](crate::api::DraftsApi::file_upload_start_many) for many files),
-    /// so the start step is skipped.
+    /// so the start step is skipped (and the file goes in one stream).
     pub registered: bool,
+    /// In parts (transfer type `M`) or in one stream; by default in parts from
+    /// [`MULTIPART_THRESHOLD`] on. A server that refuses parts gets one stream instead.
+    pub multipart: Multipart,
+    /// The size of a part (default [`DEFAULT_PART_SIZE`], larger for files that would need
+    /// more than [`MAX_PARTS`] parts).
+    pub part_size: Option<u64>,
+    /// Parts sent at once (0 means 4).
+    pub parallel_parts: usize,
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -40,6 +51,9 @@ impl std::fmt::Debug for UploadOptions {
         f.debug_struct("UploadOptions")
             .field("key", &self.key)
             .field("registered", &self.registered)
+            .field("multipart", &self.multipart)
+            .field("part_size", &self.part_size)
+            .field("parallel_parts", &self.parallel_parts)
             .finish()
     }
 }
@@ -122,7 +136,24 @@ impl crate::api::DraftsApi<'_> {
                 .to_string(),
         };
         let size = meta.len();
-        if !opts.registered {
+        let mut registered = opts.registered;
+        if !registered && opts.multipart.applies(size) {
+            let parallel = UploadOptions {
+                parallel_parts: if opts.parallel_parts == 0 {
+                    4
+                } else {
+                    opts.parallel_parts
+                },
+                ..opts.clone()
+            };
+            match multipart::upload(self, id, path, &key, size, &parallel).await? {
+                multipart::Outcome::Committed(entry, local_md5) => {
+                    return self.verified(id, &key, *entry, &local_md5).await;
+                }
+                multipart::Outcome::Single { registered: r } => registered = r,
+            }
+        }
+        if !registered {
             self.file_upload_start(id, &key).await?;
         }
         // The body is made afresh for every attempt the transport's retry policy allows; the
@@ -198,8 +229,20 @@ impl crate::api::DraftsApi<'_> {
             .map(|g| hex(&g.clone().finalize()))
             .map_err(|_| Error::InvalidArgument("hash state poisoned".into()))?;
         let entry = self.file_upload_complete(id, &key).await?;
+        self.verified(id, &key, entry, &local_md5).await
+    }
+
+    /// The committed entry when the server's md5 is the local one; a mismatch removes the bad
+    /// file from the draft and is [`Error::Checksum`].
+    async fn verified(
+        &self,
+        id: &str,
+        key: &str,
+        entry: FileEntry,
+        local_md5: &str,
+    ) -> Result<FileEntry> {
         match entry.md5() {
-            Some(m) if m.eq_ignore_ascii_case(&local_md5) => Ok(entry),
+            Some(m) if m.eq_ignore_ascii_case(local_md5) => Ok(entry),
             // A server that reports no md5 (another algorithm, a multipart etag) cannot be
             // checked: the file stays, unverified.
             None => {
@@ -209,9 +252,9 @@ impl crate::api::DraftsApi<'_> {
             Some(m) => {
                 let expected = format!("md5:{m}");
                 // The committed file is known to be wrong: remove it rather than leave it.
-                let _ = self.file_delete(id, &key).await;
+                let _ = self.file_delete(id, key).await;
                 Err(Error::Checksum {
-                    key,
+                    key: key.to_string(),
                     expected,
                     actual: format!("md5:{local_md5}"),
                 })

@@ -1,0 +1,251 @@
+//! Multipart uploads (transfer type `M`): the file in parts, several at once, each retried on
+//! its own, verified against the md5 the server computes after the commit.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::StreamExt;
+use inveniordm_models::FileEntry;
+use md5::{Digest, Md5};
+use reqwest::Method;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::{Progress, UploadOptions, hex};
+use crate::api::{DraftsApi, UploadBody};
+use crate::transport::BodyFactory;
+use crate::{Error, Result};
+
+/// Files of this size and more go in parts when [`Multipart::Auto`] is chosen (256 MiB).
+pub const MULTIPART_THRESHOLD: u64 = 256 * 1024 * 1024;
+
+/// The part size chosen when none is given: 64 MiB, or more for files that would need
+/// over 10 000 parts.
+pub const DEFAULT_PART_SIZE: u64 = 64 * 1024 * 1024;
+
+/// The most parts a multipart upload has.
+pub const MAX_PARTS: u64 = 10_000;
+
+/// How an upload is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Multipart {
+    /// In parts from [`MULTIPART_THRESHOLD`] on, in one stream below.
+    #[default]
+    Auto,
+    /// Always in parts.
+    Always,
+    /// Always in one stream.
+    Never,
+}
+
+impl Multipart {
+    /// Whether a file of `size` bytes goes in parts.
+    pub fn applies(self, size: u64) -> bool {
+        match self {
+            Multipart::Auto => size >= MULTIPART_THRESHOLD,
+            Multipart::Always => true,
+            Multipart::Never => false,
+        }
+    }
+}
+
+/// The part size for a file: the one asked for, or [`DEFAULT_PART_SIZE`] grown until the
+/// file fits in [`MAX_PARTS`] parts.
+pub fn part_size_for(size: u64, asked: Option<u64>) -> Result<u64> {
+    let part = match asked {
+        Some(0) => {
+            return Err(Error::InvalidArgument(
+                "the part size must be at least 1 byte".into(),
+            ));
+        }
+        Some(p) => p,
+        None => DEFAULT_PART_SIZE.max(size.div_ceil(MAX_PARTS)),
+    };
+    if size.div_ceil(part) > MAX_PARTS {
+        return Err(Error::InvalidArgument(format!(
+            "{size} bytes in parts of {part} make more than {MAX_PARTS} parts: choose a larger part size"
+        )));
+    }
+    Ok(part)
+}
+
+/// What became of a multipart upload.
+pub(crate) enum Outcome {
+    /// Uploaded and committed (verification is the caller's).
+    Committed(Box<FileEntry>, String),
+    /// The server does not take parts: send the file in one stream. `registered` says whether
+    /// the (pending, single-stream) entry already exists.
+    Single { registered: bool },
+}
+
+/// Uploads `path` in parts. A server that refuses parts (403, as Zenodo does) gets its
+/// pending entry removed and the caller falls back to one stream; any other failure removes
+/// the entry too, so nothing is left pending.
+pub(crate) async fn upload(
+    api: &DraftsApi<'_>,
+    id: &str,
+    path: &Path,
+    key: &str,
+    size: u64,
+    opts: &UploadOptions,
+) -> Result<Outcome> {
+    let part_size = part_size_for(size, opts.part_size)?;
+    let parts = size.div_ceil(part_size).max(1);
+    let mut init = FileEntry::init(key);
+    init.size = Some(size);
+    let mut transfer = inveniordm_models::JsonMap::new();
+    transfer.insert("type".into(), "M".into());
+    transfer.insert("parts".into(), parts.into());
+    transfer.insert("part_size".into(), part_size.into());
+    init.transfer = Some(transfer);
+    let listing = api.file_upload_start_many(id, &[init]).await?;
+    let urls: Vec<(u64, String)> = listing
+        .get(key)
+        .and_then(|e| e.links.as_ref())
+        .and_then(|l| l.get("parts"))
+        .and_then(|p| p.as_array())
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| {
+                    Some((
+                        p.get("part")?.as_u64()?,
+                        p.get("url")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if urls.is_empty() {
+        // An entry without part links is an ordinary pending one: the server ignored `M`.
+        tracing::info!(
+            key,
+            "the server offers no part URLs; uploading in one stream"
+        );
+        return Ok(Outcome::Single { registered: true });
+    }
+    if urls.len() as u64 != parts {
+        let _ = api.file_delete(id, key).await;
+        return Err(Error::InvalidArgument(format!(
+            "the server offered {} part URLs for {parts} parts of {key}",
+            urls.len()
+        )));
+    }
+
+    // The md5 of the whole file is computed on its own thread while the parts are sent.
+    let hashing = {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || md5_of(&path))
+    };
+    let jobs = opts.parallel_parts.max(1);
+    let sent = futures_util::stream::iter(urls.into_iter().map(|(n, url)| {
+        let offset = (n - 1) * part_size;
+        let len = part_size.min(size.saturating_sub(offset));
+        send_part(
+            api,
+            path.to_path_buf(),
+            n,
+            url,
+            offset,
+            len,
+            opts.progress.clone(),
+        )
+    }))
+    .buffer_unordered(jobs)
+    .collect::<Vec<Result<()>>>()
+    .await;
+    if let Some(e) = sent.into_iter().find_map(|r| r.err()) {
+        // Nothing is left pending: the entry goes, and a refusal of parts means one stream.
+        let _ = api.file_delete(id, key).await;
+        if e.status() == Some(403) {
+            tracing::info!(key, "the server refused the parts; uploading in one stream");
+            return Ok(Outcome::Single { registered: false });
+        }
+        return Err(e);
+    }
+    let local = hashing
+        .await
+        .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    api.file_upload_complete(id, key).await?;
+    // The server computes the checksum after the commit: wait for it (bounded).
+    let mut entry = api.file_metadata(id, key).await?;
+    for _ in 0..120 {
+        if entry.md5().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        entry = api.file_metadata(id, key).await?;
+    }
+    Ok(Outcome::Committed(Box::new(entry), local))
+}
+
+/// Sends part `n` (`len` bytes from `offset`); the transport retries it alone, reading the
+/// part again for each attempt, and progress counts each byte once.
+async fn send_part(
+    api: &DraftsApi<'_>,
+    path: PathBuf,
+    n: u64,
+    url: String,
+    offset: u64,
+    len: u64,
+    progress: Option<Progress>,
+) -> Result<()> {
+    let url = api.client.same_origin(&url)?;
+    let high_water = Arc::new(AtomicU64::new(0));
+    let factory: BodyFactory = Arc::new(move || {
+        let path = path.clone();
+        let progress = progress.clone();
+        let high_water = high_water.clone();
+        Box::pin(async move {
+            let mut file = tokio::fs::File::open(&path)
+                .await
+                .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+            file.seek(std::io::SeekFrom::Start(offset))
+                .await
+                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            let mut done = 0u64;
+            let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024)
+                .map(move |chunk| {
+                    if let Ok(c) = &chunk {
+                        done += c.len() as u64;
+                        let before = high_water.fetch_max(done, Ordering::Relaxed);
+                        if let Some(p) = &progress
+                            && done > before
+                        {
+                            p(done - before);
+                        }
+                    }
+                    chunk
+                });
+            Ok(UploadBody::from_stream(stream, Some(len)).into_parts())
+        })
+    });
+    let req = api
+        .client
+        .request(Method::PUT, url)
+        .replayable_body(factory);
+    let answer: serde_json::Value = api.client.json(req).await?;
+    if let Some(msg) = answer.get("errors").and_then(|v| v.as_str()) {
+        return Err(Error::TransferFailed {
+            key: format!("part {n}"),
+            message: msg.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The md5 of a file, read in 1 MiB blocks.
+fn md5_of(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}

@@ -1,0 +1,333 @@
+//! Multipart uploads: every part sent and the server's own md5 checked; a part that fails is
+//! retried alone; a server that refuses parts gets one stream and keeps no pending entry; a
+//! wrong checksum after the commit is reported and the file removed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use inveniordm::transfer::{Multipart, UploadOptions};
+use inveniordm::{Client, Error, RetryConfig};
+use inveniordm_sandbox::{Sandbox, SandboxConfig};
+use md5::{Digest, Md5};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn client(url: &str) -> Client {
+    Client::builder(url)
+        .token("t")
+        .retry(RetryConfig {
+            max_retries: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+            max_elapsed: Duration::from_secs(20),
+        })
+        .build()
+        .expect("client")
+}
+
+fn md5_hex(b: &[u8]) -> String {
+    Md5::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn data(n: usize) -> Vec<u8> {
+    (0..n as u32)
+        .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+        .take(n)
+        .collect()
+}
+
+fn in_parts(part_size: u64) -> UploadOptions {
+    UploadOptions {
+        multipart: Multipart::Always,
+        part_size: Some(part_size),
+        ..UploadOptions::default()
+    }
+}
+
+/// The init answer of a three-part upload of `a.bin` on `server`.
+fn parts_listing(server: &MockServer) -> serde_json::Value {
+    let base = format!("{}/api/records/d/draft/files/a.bin", server.uri());
+    json!({"entries": [{
+        "key": "a.bin", "status": "pending",
+        "transfer": {"type": "M", "parts": 3, "part_size": 100_000},
+        "links": {
+            "self": base, "commit": format!("{base}/commit"),
+            "parts": (1..=3).map(|n| json!({"part": n, "url": format!("{base}/content/{n}"), "expiration": "2026-12-04T00:00:00"})).collect::<Vec<_>>(),
+        },
+    }]})
+}
+
+async fn mount_parts_init(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(parts_listing(server)))
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+}
+
+async fn requests_to(server: &MockServer, m: &str, p: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == m && r.url.path() == p)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multipart_upload_to_the_sandbox_is_whole_and_verified() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let mut m = inveniordm::models::Metadata::default();
+    m.title = Some("Parts".into());
+    let d = c
+        .drafts()
+        .create(&inveniordm::models::Record {
+            metadata: Some(m),
+            ..Default::default()
+        })
+        .await
+        .expect("draft");
+    let id = d.id.clone().expect("id");
+    let bytes = data(250_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("big.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let counted = Arc::new(AtomicU64::new(0));
+    let c2 = counted.clone();
+    let opts = UploadOptions {
+        progress: Some(Arc::new(move |n| {
+            c2.fetch_add(n, Ordering::Relaxed);
+        })),
+        parallel_parts: 2,
+        ..in_parts(100_000)
+    };
+    let entry = c
+        .drafts()
+        .file_upload_with(&id, &p, &opts)
+        .await
+        .expect("multipart upload");
+    assert_eq!(
+        entry.md5(),
+        Some(md5_hex(&bytes).as_str()),
+        "the server's own md5"
+    );
+    assert_eq!(entry.size, Some(250_000));
+    assert_eq!(
+        counted.load(Ordering::Relaxed),
+        250_000,
+        "progress counts each byte once"
+    );
+    let dl = c
+        .drafts()
+        .file_download(&id, "big.bin")
+        .await
+        .expect("download");
+    let got = dl.bytes().await.expect("body");
+    assert_eq!(got, bytes, "the parts were joined in order");
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn a_part_answered_500_is_retried_alone() {
+    let bytes = data(250_000);
+    let server = MockServer::start().await;
+    mount_parts_init(&server).await;
+    Mock::given(method("PUT"))
+        .and(path("/api/records/d/draft/files/a.bin/content/2"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    for n in 1..=3 {
+        Mock::given(method("PUT"))
+            .and(path(format!(
+                "/api/records/d/draft/files/a.bin/content/{n}"
+            )))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
+            )
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files/a.bin/commit"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"key": "a.bin", "status": "completed", "checksum": null})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft/files/a.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "a.bin", "status": "completed", "size": bytes.len(), "checksum": format!("md5:{}", md5_hex(&bytes)),
+        })))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let c = client(&server.uri());
+    let entry = c
+        .drafts()
+        .file_upload_with("d", &p, &in_parts(100_000))
+        .await
+        .expect("upload");
+    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
+    let base = "/api/records/d/draft/files/a.bin/content";
+    assert_eq!(requests_to(&server, "PUT", &format!("{base}/1")).await, 1);
+    assert_eq!(
+        requests_to(&server, "PUT", &format!("{base}/2")).await,
+        2,
+        "part 2 again"
+    );
+    assert_eq!(requests_to(&server, "PUT", &format!("{base}/3")).await, 1);
+    // The bytes of each part are the file's, at their offsets.
+    let reqs = server.received_requests().await.unwrap_or_default();
+    for n in 1..=3usize {
+        let body = &reqs
+            .iter()
+            .rfind(|r| r.url.path() == format!("{base}/{n}"))
+            .expect("part request")
+            .body;
+        let from = (n - 1) * 100_000;
+        let to = (n * 100_000).min(bytes.len());
+        assert_eq!(body.as_slice(), &bytes[from..to], "part {n}");
+    }
+}
+
+#[tokio::test]
+async fn parts_refused_with_403_fall_back_to_one_stream_and_leave_no_pending_entry() {
+    let bytes = data(250_000);
+    let server = MockServer::start().await;
+    mount_parts_init(&server).await;
+    // The second init, for one stream.
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
+        )
+        .mount(&server)
+        .await;
+    for n in 1..=3 {
+        Mock::given(method("PUT"))
+            .and(path(format!(
+                "/api/records/d/draft/files/a.bin/content/{n}"
+            )))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .set_body_json(json!({"status": 403, "message": "Permission denied."})),
+            )
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("DELETE"))
+        .and(path("/api/records/d/draft/files/a.bin"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/records/d/draft/files/a.bin/content"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"key": "a.bin", "status": "pending"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files/a.bin/commit"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "a.bin", "status": "completed", "size": bytes.len(), "checksum": format!("md5:{}", md5_hex(&bytes)),
+        })))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let c = client(&server.uri());
+    let entry = c
+        .drafts()
+        .file_upload_with("d", &p, &in_parts(100_000))
+        .await
+        .expect("one stream after the refusal");
+    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
+    assert_eq!(
+        requests_to(&server, "DELETE", "/api/records/d/draft/files/a.bin").await,
+        1,
+        "the pending multipart entry was removed"
+    );
+    assert_eq!(
+        requests_to(&server, "POST", "/api/records/d/draft/files").await,
+        2
+    );
+    let reqs = server.received_requests().await.unwrap_or_default();
+    let single = reqs
+        .iter()
+        .find(|r| {
+            r.method.as_str() == "PUT" && r.url.path() == "/api/records/d/draft/files/a.bin/content"
+        })
+        .expect("the one-stream upload");
+    assert_eq!(single.body, bytes);
+}
+
+#[tokio::test]
+async fn a_wrong_checksum_after_a_multipart_commit_is_reported_and_the_file_removed() {
+    let bytes = data(250_000);
+    let server = MockServer::start().await;
+    mount_parts_init(&server).await;
+    for n in 1..=3 {
+        Mock::given(method("PUT"))
+            .and(path(format!(
+                "/api/records/d/draft/files/a.bin/content/{n}"
+            )))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
+            )
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files/a.bin/commit"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"key": "a.bin", "status": "completed", "checksum": null})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft/files/a.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "a.bin", "status": "completed", "size": bytes.len(), "checksum": "md5:00000000000000000000000000000000",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/records/d/draft/files/a.bin"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let c = client(&server.uri());
+    let err = c
+        .drafts()
+        .file_upload_with("d", &p, &in_parts(100_000))
+        .await
+        .expect_err("a mismatch");
+    assert!(matches!(err, Error::Checksum { .. }), "{err}");
+    assert_eq!(
+        requests_to(&server, "DELETE", "/api/records/d/draft/files/a.bin").await,
+        1,
+        "the bad file was removed"
+    );
+}
