@@ -48,15 +48,20 @@ fn in_parts(part_size: u64) -> UploadOptions {
 
 /// The init answer of a three-part upload of `a.bin` on `server`.
 fn parts_listing(server: &MockServer) -> serde_json::Value {
+    json!({"entries": [pending_parts(server)]})
+}
+
+/// The pending entry of a three-part upload of `a.bin`.
+fn pending_parts(server: &MockServer) -> serde_json::Value {
     let base = format!("{}/api/records/d/draft/files/a.bin", server.uri());
-    json!({"entries": [{
-        "key": "a.bin", "status": "pending",
+    json!({
+        "key": "a.bin", "status": "pending", "file_id": "f1",
         "transfer": {"type": "M", "parts": 3, "part_size": 100_000},
         "links": {
             "self": base, "commit": format!("{base}/commit"),
             "parts": (1..=3).map(|n| json!({"part": n, "url": format!("{base}/content/{n}"), "expiration": "2026-12-04T00:00:00"})).collect::<Vec<_>>(),
         },
-    }]})
+    })
 }
 
 async fn mount_parts_init(server: &MockServer) {
@@ -329,5 +334,115 @@ async fn a_wrong_checksum_after_a_multipart_commit_is_reported_and_the_file_remo
         requests_to(&server, "DELETE", "/api/records/d/draft/files/a.bin").await,
         1,
         "the bad file was removed"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_multipart_upload_resumes_with_the_missing_parts_only() {
+    let bytes = data(250_000);
+    let server = MockServer::start().await;
+    mount_parts_init(&server).await;
+    for n in 1..=2 {
+        Mock::given(method("PUT"))
+            .and(path(format!(
+                "/api/records/d/draft/files/a.bin/content/{n}"
+            )))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
+            )
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("PUT"))
+        .and(path("/api/records/d/draft/files/a.bin/content/3"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let journal = dir.path().join("journal/a.json");
+    let opts = UploadOptions {
+        journal: Some(journal.clone()),
+        parallel_parts: 1,
+        ..in_parts(100_000)
+    };
+    let c = client(&server.uri());
+    c.drafts()
+        .file_upload_with("d", &p, &opts)
+        .await
+        .expect_err("part 3 keeps failing");
+    assert_eq!(
+        requests_to(&server, "DELETE", "/api/records/d/draft/files/a.bin").await,
+        0,
+        "with a journal the pending entry stays"
+    );
+    assert!(journal.is_file(), "the journal records the parts sent");
+
+    // The same upload again, the server healthy: only part 3 goes.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft/files/a.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pending_parts(&server)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/records/d/draft/files/a.bin/content/3"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"key": "a.bin", "status": "pending"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files/a.bin/commit"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"key": "a.bin", "status": "completed", "checksum": null})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft/files/a.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "a.bin", "status": "completed", "size": bytes.len(), "checksum": format!("md5:{}", md5_hex(&bytes)),
+        })))
+        .mount(&server)
+        .await;
+    let counted = Arc::new(AtomicU64::new(0));
+    let c2 = counted.clone();
+    let entry = c
+        .drafts()
+        .file_upload_with(
+            "d",
+            &p,
+            &UploadOptions {
+                progress: Some(Arc::new(move |n| {
+                    c2.fetch_add(n, Ordering::Relaxed);
+                })),
+                ..opts.clone()
+            },
+        )
+        .await
+        .expect("resumed");
+    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
+    let base = "/api/records/d/draft/files/a.bin/content";
+    assert_eq!(requests_to(&server, "PUT", &format!("{base}/1")).await, 0);
+    assert_eq!(requests_to(&server, "PUT", &format!("{base}/2")).await, 0);
+    assert_eq!(requests_to(&server, "PUT", &format!("{base}/3")).await, 1);
+    assert_eq!(
+        requests_to(&server, "POST", "/api/records/d/draft/files").await,
+        0,
+        "no new entry"
+    );
+    assert_eq!(
+        counted.load(Ordering::Relaxed),
+        250_000,
+        "progress counts the kept parts too"
+    );
+    assert!(
+        !journal.exists(),
+        "the journal is removed when the upload is done"
     );
 }

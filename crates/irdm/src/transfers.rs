@@ -237,6 +237,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
         },
         part_size: a.part_size,
         parallel_parts: a.parallel_parts,
+        journal_dir: journal_dir(c),
     };
     let results = c
         .repo()
@@ -277,11 +278,39 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
                         serde_json::json!({"event": "failed", "direction": "upload", "key": key, "error": e.to_string()}),
                     );
                 }
-                failed.push(anyhow::Error::from(e).context(format!("uploading {key}")))
+                let kept = opts.journal_dir.as_ref().is_some_and(|d| {
+                    inveniordm::repo::journal_path(d, &a.draft_id, &key).is_file()
+                });
+                let e = anyhow::Error::from(e).context(format!("uploading {key}"));
+                failed.push(if kept {
+                    e.context(crate::output::Hint(
+                        "the parts already sent stay on the server: run the same command again to send the rest".into(),
+                    ))
+                } else {
+                    e
+                })
             }
         }
     }
     Ok(report_failures(failed, json))
+}
+
+/// Where multipart uploads to this server keep their journals: `IRDM_STATE_DIR`, or the
+/// platform's state (or local data) folder, under `irdm/uploads/<server>`.
+fn journal_dir(c: &Client) -> Option<std::path::PathBuf> {
+    use md5::Digest;
+    let base = std::env::var_os("IRDM_STATE_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            dirs::state_dir()
+                .or_else(dirs::data_local_dir)
+                .map(|d| d.join("irdm"))
+        })?;
+    let server: String = md5::Md5::digest(c.api_url().as_str().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some(base.join("uploads").join(server))
 }
 
 /// `irdm download`.

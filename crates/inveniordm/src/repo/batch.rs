@@ -33,6 +33,17 @@ pub struct UploadFilesOptions {
     pub part_size: Option<u64>,
     /// Parts of one file sent at once (0 means 4).
     pub parallel_parts: usize,
+    /// A folder for the journals of multipart uploads (one small file per draft and key):
+    /// with it, an upload interrupted midway keeps its pending entry, and the same call made
+    /// again sends only the parts still missing.
+    pub journal_dir: Option<PathBuf>,
+}
+
+/// The journal file of the upload of `key` to `draft` in `dir`.
+pub fn journal_path(dir: &std::path::Path, draft: &str, key: &str) -> PathBuf {
+    use md5::{Digest, Md5};
+    let name = crate::transfer::hex(&Md5::digest(format!("{draft}\n{key}").as_bytes()));
+    dir.join(format!("{name}.json"))
 }
 
 impl std::fmt::Debug for UploadFilesOptions {
@@ -212,7 +223,15 @@ impl RepoApi<'_> {
                         what: format!("the draft's file {key}"),
                     });
                 }
-                replace.push(key.clone());
+                // A pending multipart upload with a journal is continued, not replaced.
+                let resumable = !e.is_completed()
+                    && opts
+                        .journal_dir
+                        .as_ref()
+                        .is_some_and(|d| journal_path(d, draft, key).is_file());
+                if !resumable {
+                    replace.push(key.clone());
+                }
             }
             todo.push((
                 i,
@@ -240,11 +259,13 @@ impl RepoApi<'_> {
         let client = self.client.clone();
         let (multipart, part_size, parallel_parts) =
             (opts.multipart, opts.part_size, opts.parallel_parts);
+        let journal_dir = opts.journal_dir.clone();
         let results: Vec<(usize, Result<UploadOutcome>)> =
             futures_util::stream::iter(todo.into_iter().map(|(i, path, key, in_parts)| {
                 let client = client.clone();
                 let draft = draft.to_string();
                 let progress = opts.progress.clone();
+                let journal_dir = journal_dir.clone();
                 async move {
                     let len = tokio::fs::metadata(&path)
                         .await
@@ -257,6 +278,7 @@ impl RepoApi<'_> {
                         multipart,
                         part_size,
                         parallel_parts,
+                        journal: journal_dir.as_ref().map(|d| journal_path(d, &draft, &key)),
                     };
                     let r = client
                         .drafts()

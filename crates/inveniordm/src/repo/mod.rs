@@ -8,7 +8,7 @@ mod batch;
 
 pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
-    local_path, md5_file,
+    journal_path, local_path, md5_file,
 };
 use std::path::PathBuf;
 

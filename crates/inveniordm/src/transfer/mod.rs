@@ -44,6 +44,11 @@ pub struct UploadOptions {
     pub part_size: Option<u64>,
     /// Parts sent at once (0 means 4).
     pub parallel_parts: usize,
+    /// A file in which a multipart upload notes the parts the server confirmed. With it, an
+    /// interrupted upload keeps its pending entry, and the same upload started again sends
+    /// only the missing parts; the file is removed when the upload is done. Without it, a
+    /// failed multipart upload removes its entry.
+    pub journal: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -54,6 +59,7 @@ impl std::fmt::Debug for UploadOptions {
             .field("multipart", &self.multipart)
             .field("part_size", &self.part_size)
             .field("parallel_parts", &self.parallel_parts)
+            .field("journal", &self.journal)
             .finish()
     }
 }

@@ -69,39 +69,55 @@ pub fn part_size_for(size: u64, asked: Option<u64>) -> Result<u64> {
     Ok(part)
 }
 
-/// What became of a multipart upload.
-pub(crate) enum Outcome {
-    /// Uploaded and committed (verification is the caller's).
-    Committed(Box<FileEntry>, String),
-    /// The server does not take parts: send the file in one stream. `registered` says whether
-    /// the (pending, single-stream) entry already exists.
-    Single { registered: bool },
+/// What a multipart upload has done so far, kept in a small JSON file so that the same
+/// upload run again sends only the parts the server has not confirmed. It names the file by
+/// size and modification time: a changed file starts over.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    draft: String,
+    key: String,
+    size: u64,
+    modified_ns: u128,
+    part_size: u64,
+    parts: u64,
+    file_id: Option<String>,
+    done: std::collections::BTreeSet<u64>,
 }
 
-/// Uploads `path` in parts. A server that refuses parts (403, as Zenodo does) gets its
-/// pending entry removed and the caller falls back to one stream; any other failure removes
-/// the entry too, so nothing is left pending.
-pub(crate) async fn upload(
-    api: &DraftsApi<'_>,
-    id: &str,
-    path: &Path,
-    key: &str,
-    size: u64,
-    opts: &UploadOptions,
-) -> Result<Outcome> {
-    let part_size = part_size_for(size, opts.part_size)?;
-    let parts = size.div_ceil(part_size).max(1);
-    let mut init = FileEntry::init(key);
-    init.size = Some(size);
-    let mut transfer = inveniordm_models::JsonMap::new();
-    transfer.insert("type".into(), "M".into());
-    transfer.insert("parts".into(), parts.into());
-    transfer.insert("part_size".into(), part_size.into());
-    init.transfer = Some(transfer);
-    let listing = api.file_upload_start_many(id, &[init]).await?;
-    let urls: Vec<(u64, String)> = listing
-        .get(key)
-        .and_then(|e| e.links.as_ref())
+impl Journal {
+    fn read(path: &Path) -> Option<Journal> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// Writes the journal whole or not at all (a temporary file renamed).
+    fn write(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec(self)
+            .map_err(|e| Error::InvalidArgument(format!("cannot write the upload journal: {e}")))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    }
+}
+
+fn modified_ns(path: &Path) -> u128 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// The part URLs of a pending multipart entry, by part number.
+fn part_urls(entry: &FileEntry) -> Vec<(u64, String)> {
+    entry
+        .links
+        .as_ref()
         .and_then(|l| l.get("parts"))
         .and_then(|p| p.as_array())
         .map(|ps| {
@@ -114,7 +130,99 @@ pub(crate) async fn upload(
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Part URLs, confirmed parts and file id from the journal of an earlier run of this very
+/// upload, when the server still holds its pending entry.
+type Resumed = (
+    Vec<(u64, String)>,
+    std::collections::BTreeSet<u64>,
+    Option<String>,
+);
+
+async fn resumable(api: &DraftsApi<'_>, journal: &Journal, path: &Path) -> Option<Resumed> {
+    let earlier = Journal::read(path)?;
+    let same = earlier.draft == journal.draft
+        && earlier.key == journal.key
+        && earlier.size == journal.size
+        && earlier.modified_ns == journal.modified_ns
+        && earlier.part_size == journal.part_size;
+    if !same {
+        return None;
+    }
+    let entry = api.file_metadata(&journal.draft, &journal.key).await.ok()?;
+    let multipart = entry
+        .transfer
+        .as_ref()
+        .and_then(|t| t.get("type"))
+        .and_then(|t| t.as_str())
+        == Some("M");
+    if entry.is_completed() || !multipart || entry.file_id != earlier.file_id {
+        return None;
+    }
+    let urls = part_urls(&entry);
+    (urls.len() as u64 == earlier.parts).then_some((urls, earlier.done, earlier.file_id))
+}
+
+/// What became of a multipart upload.
+pub(crate) enum Outcome {
+    /// Uploaded and committed (verification is the caller's).
+    Committed(Box<FileEntry>, String),
+    /// The server does not take parts: send the file in one stream. `registered` says whether
+    /// the (pending, single-stream) entry already exists.
+    Single { registered: bool },
+}
+
+/// Uploads `path` in parts. A server that refuses parts (403, as Zenodo does) gets its
+/// pending entry removed and the caller falls back to one stream. Any other failure removes
+/// the entry too, unless the options name a journal: then the entry stays pending and the
+/// same upload run again sends only the parts still missing.
+pub(crate) async fn upload(
+    api: &DraftsApi<'_>,
+    id: &str,
+    path: &Path,
+    key: &str,
+    size: u64,
+    opts: &UploadOptions,
+) -> Result<Outcome> {
+    let part_size = part_size_for(size, opts.part_size)?;
+    let parts = size.div_ceil(part_size).max(1);
+    let mut journal = Journal {
+        draft: id.to_string(),
+        key: key.to_string(),
+        size,
+        modified_ns: modified_ns(path),
+        part_size,
+        parts,
+        file_id: None,
+        done: Default::default(),
+    };
+    let earlier = match &opts.journal {
+        Some(j) => resumable(api, &journal, j).await,
+        None => None,
+    };
+    let urls = match earlier {
+        Some((urls, done, file_id)) => {
+            tracing::info!(key, done = done.len(), parts, "resuming a multipart upload");
+            journal.file_id = file_id;
+            journal.done = done;
+            urls
+        }
+        None => {
+            let mut init = FileEntry::init(key);
+            init.size = Some(size);
+            let mut transfer = inveniordm_models::JsonMap::new();
+            transfer.insert("type".into(), "M".into());
+            transfer.insert("parts".into(), parts.into());
+            transfer.insert("part_size".into(), part_size.into());
+            init.transfer = Some(transfer);
+            let listing = api.file_upload_start_many(id, &[init]).await?;
+            let entry = listing.get(key);
+            journal.file_id = entry.and_then(|e| e.file_id.clone());
+            entry.map(part_urls).unwrap_or_default()
+        }
+    };
     if urls.is_empty() {
         // An entry without part links is an ordinary pending one: the server ignored `M`.
         tracing::info!(
@@ -130,33 +238,65 @@ pub(crate) async fn upload(
             urls.len()
         )));
     }
+    if let Some(j) = &opts.journal {
+        journal.write(j)?;
+    }
 
     // The md5 of the whole file is computed on its own thread while the parts are sent.
     let hashing = {
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || md5_of(&path))
     };
+    let done_before = journal.done.clone();
+    if let Some(p) = &opts.progress {
+        // The parts an earlier run sent count as transferred.
+        let reused: u64 = done_before
+            .iter()
+            .map(|n| part_size.min(size.saturating_sub((n - 1) * part_size)))
+            .sum();
+        if reused > 0 {
+            p(reused);
+        }
+    }
+    let journal = std::sync::Mutex::new(journal);
     let jobs = opts.parallel_parts.max(1);
-    let sent = futures_util::stream::iter(urls.into_iter().map(|(n, url)| {
-        let offset = (n - 1) * part_size;
-        let len = part_size.min(size.saturating_sub(offset));
-        send_part(
-            api,
-            path.to_path_buf(),
-            n,
-            url,
-            offset,
-            len,
-            opts.progress.clone(),
-        )
-    }))
+    let sent = futures_util::stream::iter(
+        urls.into_iter()
+            .filter(|(n, _)| !done_before.contains(n))
+            .map(|(n, url)| {
+                let offset = (n - 1) * part_size;
+                let len = part_size.min(size.saturating_sub(offset));
+                let journal = &journal;
+                async move {
+                    let progress = opts.progress.clone();
+                    send_part(api, path.to_path_buf(), n, url, offset, len, progress).await?;
+                    if let Some(j) = &opts.journal {
+                        let snapshot = {
+                            let mut g = journal.lock().map_err(|_| {
+                                Error::InvalidArgument("the upload journal is poisoned".into())
+                            })?;
+                            g.done.insert(n);
+                            g.clone()
+                        };
+                        snapshot.write(j)?;
+                    }
+                    Ok(())
+                }
+            }),
+    )
     .buffer_unordered(jobs)
     .collect::<Vec<Result<()>>>()
     .await;
     if let Some(e) = sent.into_iter().find_map(|r| r.err()) {
-        // Nothing is left pending: the entry goes, and a refusal of parts means one stream.
-        let _ = api.file_delete(id, key).await;
-        if e.status() == Some(403) {
+        let refused = e.status() == Some(403);
+        if opts.journal.is_none() || refused {
+            // Nothing is left pending: the entry goes (a refusal of parts means one stream).
+            let _ = api.file_delete(id, key).await;
+            if let Some(j) = &opts.journal {
+                let _ = std::fs::remove_file(j);
+            }
+        }
+        if refused {
             tracing::info!(key, "the server refused the parts; uploading in one stream");
             return Ok(Outcome::Single { registered: false });
         }
@@ -167,6 +307,9 @@ pub(crate) async fn upload(
         .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     api.file_upload_complete(id, key).await?;
+    if let Some(j) = &opts.journal {
+        let _ = std::fs::remove_file(j);
+    }
     // The server computes the checksum after the commit: wait for it (bounded).
     let mut entry = api.file_metadata(id, key).await?;
     for _ in 0..120 {
