@@ -6,16 +6,17 @@
 //! an interrupted or corrupt transfer never leaves a file that looks complete.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use inveniordm_models::FileEntry;
 use md5::{Digest, Md5};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use url::Url;
 
 mod multipart;
+mod sink;
 
 pub use crate::api::{Download, UploadBody};
 use crate::transport::{Backoff, BeforeRetry, BodyFactory};
@@ -162,35 +163,31 @@ impl crate::api::DraftsApi<'_> {
         if !registered {
             self.file_upload_start(id, &key).await?;
         }
-        // The body is made afresh for every attempt the transport's retry policy allows; the
-        // md5 is that of the attempt that went through, and progress only counts bytes past
-        // the furthest point any attempt reached.
-        let hasher = Arc::new(Mutex::new(Md5::new()));
+        // The md5 is computed on a thread of its own, reading the file beside the upload (the
+        // second read comes from the page cache), so that hashing and sending overlap.
+        let hashing = {
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || multipart::md5_of(&path))
+        };
+        // The body is made afresh for every attempt the transport's retry policy allows, and
+        // progress only counts bytes past the furthest point any attempt reached.
         let high_water = Arc::new(AtomicU64::new(0));
         let factory: BodyFactory = {
             let path = path.to_path_buf();
-            let hasher = hasher.clone();
             let progress = opts.progress.clone();
             let high_water = high_water.clone();
             Arc::new(move || {
                 let path = path.clone();
-                let hasher = hasher.clone();
                 let progress = progress.clone();
                 let high_water = high_water.clone();
                 Box::pin(async move {
                     let file = tokio::fs::File::open(&path)
                         .await
                         .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-                    if let Ok(mut h) = hasher.lock() {
-                        *h = Md5::new();
-                    }
                     let mut sent = 0u64;
                     let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(
                         move |chunk| {
                             if let Ok(c) = &chunk {
-                                if let Ok(mut g) = hasher.lock() {
-                                    g.update(c);
-                                }
                                 sent += c.len() as u64;
                                 let before = high_water.fetch_max(sent, Ordering::Relaxed);
                                 if let Some(p) = &progress
@@ -230,10 +227,10 @@ impl crate::api::DraftsApi<'_> {
         };
         self.file_upload_content_with(id, &key, factory, hook)
             .await?;
-        let local_md5 = hasher
-            .lock()
-            .map(|g| hex(&g.clone().finalize()))
-            .map_err(|_| Error::InvalidArgument("hash state poisoned".into()))?;
+        let local_md5 = hashing
+            .await
+            .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
         let entry = self.file_upload_complete(id, &key).await?;
         self.verified(id, &key, entry, &local_md5).await
     }
@@ -385,7 +382,7 @@ async fn download_verified(
     // counted twice.
     let mut reported = have;
     let mut backoff = Backoff::new(client.retry_config());
-    let mut file: Option<tokio::fs::File> = None;
+    let mut sink: Option<sink::Sink> = None;
     let complete_already = have > 0 && expected_size == Some(have);
     // Each turn fetches the rest of the body; a body that breaks off is continued (Range) or
     // started over, as often as the retry policy allows.
@@ -403,29 +400,30 @@ async fn download_verified(
                     // A range we did not ask for: fetch the whole file instead.
                     dl = Download::start(client, url.clone(), None).await?;
                 }
+                if let Some(old) = sink.take() {
+                    let _ = old.finish(false).await;
+                }
                 hasher = Md5::new();
                 have = 0;
                 resumed_from = 0;
-                file = None;
             }
-            let f = match file.take() {
-                Some(f) => f,
-                None if have > 0 => {
-                    let mut f = tokio::fs::OpenOptions::new()
-                        .append(true)
-                        .open(&part)
-                        .await
-                        .map_err(|e| Error::io(format!("opening {}", part.display()), e))?;
-                    f.seek(std::io::SeekFrom::End(0))
-                        .await
-                        .map_err(|e| Error::io(format!("seeking {}", part.display()), e))?;
-                    f
+            let mut s = match sink.take() {
+                Some(s) => s,
+                None => {
+                    let f = if have > 0 {
+                        tokio::fs::OpenOptions::new()
+                            .append(true)
+                            .open(&part)
+                            .await
+                            .map_err(|e| Error::io(format!("opening {}", part.display()), e))?
+                    } else {
+                        tokio::fs::File::create(&part)
+                            .await
+                            .map_err(|e| Error::io(format!("creating {}", part.display()), e))?
+                    };
+                    sink::Sink::start(f.into_std().await, hasher.clone(), &part)
                 }
-                None => tokio::fs::File::create(&part)
-                    .await
-                    .map_err(|e| Error::io(format!("creating {}", part.display()), e))?,
             };
-            let mut f = f;
             let mut broke = None;
             while let Some(chunk) = dl.next().await {
                 let chunk = match chunk {
@@ -435,11 +433,8 @@ async fn download_verified(
                         break;
                     }
                 };
-                hasher.update(&chunk);
-                f.write_all(&chunk)
-                    .await
-                    .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
                 have += chunk.len() as u64;
+                s.push(chunk).await?;
                 if let Some(p) = &opts.progress
                     && have > reported
                 {
@@ -447,13 +442,8 @@ async fn download_verified(
                     reported = have;
                 }
             }
-            f.flush()
-                .await
-                .map_err(|e| Error::io(format!("writing {}", part.display()), e))?;
             let Some(e) = broke else {
-                f.sync_all()
-                    .await
-                    .map_err(|e| Error::io(format!("syncing {}", part.display()), e))?;
+                hasher = s.finish(true).await?;
                 break;
             };
             if have > 0 {
@@ -462,11 +452,14 @@ async fn download_verified(
             match backoff.next(None) {
                 Some(wait) => {
                     tracing::info!(key, at = have, error = %e, wait_ms = wait.as_millis() as u64, "the download broke off; continuing it");
-                    file = Some(f);
+                    sink = Some(s);
                     tokio::time::sleep(wait).await;
                 }
-                // The part stays for a later resume.
-                None => return Err(e),
+                // The part stays (written out) for a later resume.
+                None => {
+                    let _ = s.finish(false).await;
+                    return Err(e);
+                }
             }
         }
     }

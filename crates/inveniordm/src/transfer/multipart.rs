@@ -378,7 +378,7 @@ async fn send_part(
 }
 
 /// The md5 of a file, read in 1 MiB blocks.
-fn md5_of(path: &Path) -> std::io::Result<String> {
+pub(crate) fn md5_of(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let mut h = Md5::new();

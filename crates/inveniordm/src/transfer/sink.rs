@@ -1,0 +1,145 @@
+//! The receiving end of a download: the bytes are written to the partial file and hashed on
+//! threads of their own while the body keeps arriving, and the file is flushed to disk as it
+//! grows, so that a verified, durable download costs about what its slowest part costs
+//! (network, md5 or disk) instead of their sum.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use tokio::sync::mpsc;
+
+use crate::{Error, Result};
+
+/// Chunks buffered towards each of the writer and the hasher (the body arrives in chunks of
+/// a few KiB to 256 KiB, so a few MiB at most are in memory).
+const QUEUE: usize = 64;
+/// Bytes written between two background flushes to disk.
+const SYNC_EVERY: u64 = 64 * 1024 * 1024;
+
+pub(crate) struct Sink {
+    to_writer: mpsc::Sender<Bytes>,
+    to_hasher: mpsc::Sender<Bytes>,
+    writer: tokio::task::JoinHandle<std::io::Result<std::fs::File>>,
+    hasher: tokio::task::JoinHandle<Md5>,
+    path: PathBuf,
+}
+
+impl Sink {
+    /// Starts writing to `file` (positioned where the bytes go) and hashing from `hasher`'s
+    /// state.
+    pub(crate) fn start(file: std::fs::File, hasher: Md5, path: &Path) -> Sink {
+        let (to_writer, mut writes) = mpsc::channel::<Bytes>(QUEUE);
+        let (to_hasher, mut hashes) = mpsc::channel::<Bytes>(QUEUE);
+        let writer = tokio::task::spawn_blocking(move || {
+            // A second handle flushes what is written so far on a thread of its own.
+            let syncer = file.try_clone().ok().map(Syncer::start);
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let mut since_sync = 0u64;
+            while let Some(chunk) = writes.blocking_recv() {
+                out.write_all(&chunk)?;
+                since_sync += chunk.len() as u64;
+                if since_sync >= SYNC_EVERY {
+                    out.flush()?;
+                    if let Some(s) = &syncer {
+                        s.kick();
+                    }
+                    since_sync = 0;
+                }
+            }
+            out.flush()?;
+            if let Some(s) = syncer {
+                s.stop();
+            }
+            out.into_inner().map_err(|e| e.into_error())
+        });
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut h = hasher;
+            while let Some(chunk) = hashes.blocking_recv() {
+                h.update(&chunk);
+            }
+            h
+        });
+        Sink {
+            to_writer,
+            to_hasher,
+            writer,
+            hasher,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Hands a chunk to the writer and the hasher (waits while they are a queue behind).
+    pub(crate) async fn push(&mut self, chunk: Bytes) -> Result<()> {
+        let (w, h) = tokio::join!(
+            self.to_writer.send(chunk.clone()),
+            self.to_hasher.send(chunk)
+        );
+        if w.is_err() || h.is_err() {
+            // The writer stopped on an error: `finish` reports it.
+            return Err(Error::InvalidArgument(format!(
+                "writing {} stopped",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Waits for everything pushed to be written and hashed; with `durable`, for it to be on
+    /// disk too. Returns the hash state.
+    pub(crate) async fn finish(self, durable: bool) -> Result<Md5> {
+        let Sink {
+            to_writer,
+            to_hasher,
+            writer,
+            hasher,
+            path,
+        } = self;
+        drop(to_writer);
+        drop(to_hasher);
+        let file = writer
+            .await
+            .map_err(|e| Error::InvalidArgument(format!("the writer stopped: {e}")))?
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        let h = hasher
+            .await
+            .map_err(|e| Error::InvalidArgument(format!("the hasher stopped: {e}")))?;
+        if durable {
+            tokio::task::spawn_blocking(move || file.sync_all())
+                .await
+                .map_err(|e| Error::InvalidArgument(format!("the sync stopped: {e}")))?
+                .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
+        }
+        Ok(h)
+    }
+}
+
+/// Flushes a file's data to disk in the background whenever kicked (kicks that come while a
+/// flush runs are merged into the next one).
+struct Syncer {
+    kick: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Syncer {
+    fn start(file: std::fs::File) -> Syncer {
+        let (kick, kicks) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::spawn(move || {
+            while kicks.recv().is_ok() {
+                // A failure here shows again in the final sync, which is checked.
+                let _ = file.sync_data();
+            }
+        });
+        Syncer { kick, thread }
+    }
+
+    fn kick(&self) {
+        let _ = self.kick.try_send(());
+    }
+
+    fn stop(self) {
+        drop(self.kick);
+        let _ = self.thread.join();
+    }
+}
