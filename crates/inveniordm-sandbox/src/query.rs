@@ -28,7 +28,8 @@
 //!   booleans compare by their JSON text (`true`, `3`); numeric values also
 //!   match numerically (`1.0` matches `1`). `*:` means "any field".
 //! * **Wildcards** `*` and `?` match against each word of a value and against
-//!   the whole (lower-cased) value. `field:*` matches documents that have a
+//!   the whole (lower-cased) value; on ids (`id`, `….id`, keyword fields on a real
+//!   server) against the whole value only. `field:*` matches documents that have a
 //!   non-null value at `field`; `*` and `*:*` match everything.
 //! * **Operators**: `AND`/`&&`, `OR`/`||`, `NOT`/`!` (upper-case keywords
 //!   only), prefix `+` (required, i.e. a no-op under AND) and `-` (must not).
@@ -908,8 +909,21 @@ impl Node {
                     }
                 };
                 let (mut hit, mut score) = (false, 0.0);
+                // Ids are keywords: a wildcard matches the whole value, not its words.
+                let keyword = field
+                    .as_deref()
+                    .is_some_and(|f| f == "id" || f.ends_with(".id"));
                 for (v, weight) in values {
-                    let n = test.hits(v, field.is_none());
+                    let n = if keyword && matches!(test, Test::Wildcard(_)) {
+                        match (v, test) {
+                            (Value::String(s), Test::Wildcard(pats)) => {
+                                usize::from(glob(pats, &s.to_lowercase()))
+                            }
+                            _ => 0,
+                        }
+                    } else {
+                        test.hits(v, field.is_none())
+                    };
                     if n > 0 {
                         hit = true;
                         score += n as f64 * weight;

@@ -161,7 +161,8 @@ pub struct SearchArgs {
     /// Include every version.
     #[arg(long)]
     pub all_versions: bool,
-    /// Follow the pages to the end.
+    /// Every result, page after page; past the server's window of 10 000 results the query
+    /// is split by record id, so each record comes exactly once.
     #[arg(long)]
     pub all: bool,
     /// Facet filter NAME=VALUE (repeatable), e.g. resource_type=dataset.

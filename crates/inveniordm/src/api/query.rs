@@ -96,6 +96,129 @@ impl<'a> QueryApi<'a> {
         follow(api, async move { api.records_of(user, &query).await })
     }
 
+    /// Every record matching `query` (the user's own when `user` is true), past the search
+    /// engine's window of 10 000 results: see [`records_split`](Self::records_split).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: inveniordm::Client) -> inveniordm::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// use inveniordm::models::RecordQuery;
+    /// let every: Vec<_> = client.query().records_all(false, RecordQuery::all()).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn records_all(
+        &self,
+        user: bool,
+        query: RecordQuery,
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+        self.records_split(user, query, MAX_RESULTS)
+    }
+
+    /// Every record matching `query`, when there may be more than `window` of them (the most a
+    /// search serves; 10 000 on InvenioRDM). The query is split by record id: ids are unique, so
+    /// the parts (`id:a*`, `id:b*`, …, split further where one still holds more than `window`)
+    /// together hold every record exactly once, whatever the records' dates. Each part is then
+    /// paged through, oldest first. A count that does not add up (ids with characters the
+    /// split does not cover) is an error, never a silent gap.
+    pub fn records_split(
+        &self,
+        user: bool,
+        query: RecordQuery,
+        window: usize,
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+        use futures_util::StreamExt;
+        let api = *self;
+        let plan = async move {
+            api.split_plan(user, &query, window as u64)
+                .await
+                .map(|p| (p, query))
+        };
+        futures_util::stream::once(plan)
+            .map(move |planned| match planned {
+                Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
+                Ok((parts, query)) => futures_util::stream::iter(parts)
+                    .map(move |q| {
+                        let mut page = query.clone();
+                        page.q = Some(q);
+                        page.sort = Some("oldest".into());
+                        page.page = None;
+                        if page.size.is_none() {
+                            page.size = Some(100);
+                        }
+                        follow(api, async move { api.records_of(user, &page).await })
+                    })
+                    .flatten()
+                    .boxed(),
+            })
+            .flatten()
+    }
+
+    /// The queries, each within the window, that together match what `query` matches.
+    async fn split_plan(
+        &self,
+        user: bool,
+        query: &RecordQuery,
+        window: u64,
+    ) -> Result<Vec<String>> {
+        /// The characters record ids are made of (InvenioRDM's base32, Zenodo's digits).
+        const ID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+        /// At most this many counts are made to plan one listing.
+        const MAX_COUNTS: usize = 20_000;
+        let base = query.q.clone().filter(|q| !q.trim().is_empty());
+        let with = |prefix: &str| match (&base, prefix.is_empty()) {
+            (None, true) => String::new(),
+            (Some(q), true) => q.clone(),
+            (None, false) => format!("id:{prefix}*"),
+            (Some(q), false) => format!("({q}) AND id:{prefix}*"),
+        };
+        let count = |q: String| {
+            let mut c = query.clone();
+            c.q = Some(q);
+            c.size = Some(1);
+            c.page = None;
+            async move { self.records_of(user, &c).await.map(|r| r.total()) }
+        };
+        let total = count(with("")).await?;
+        if total <= window {
+            return Ok(vec![with("")]);
+        }
+        let mut parts = Vec::new();
+        let mut todo = vec![(String::new(), total)];
+        let mut counts = 1;
+        while let Some((prefix, n)) = todo.pop() {
+            let mut found = 0;
+            // A hyphen may follow the first characters (InvenioRDM ids are `abcde-12345`).
+            let hyphen = if prefix.is_empty() { "" } else { "-" };
+            for c in ID_CHARS.chars().chain(hyphen.chars()) {
+                if counts >= MAX_COUNTS {
+                    return Err(crate::Error::InvalidArgument(format!(
+                        "the listing could not be split into parts of at most {window} records within {MAX_COUNTS} searches; narrow the query"
+                    )));
+                }
+                let p = format!("{prefix}{c}");
+                let m = count(with(&p)).await?;
+                counts += 1;
+                found += m;
+                if m == 0 {
+                    continue;
+                }
+                if m <= window {
+                    parts.push(with(&p));
+                } else {
+                    todo.push((p, m));
+                }
+            }
+            if found != n {
+                return Err(crate::Error::InvalidArgument(format!(
+                    "{} of {n} records whose ids start with {prefix:?} have ids the split does not cover; the listing would have gaps",
+                    n.saturating_sub(found)
+                )));
+            }
+        }
+        parts.sort();
+        Ok(parts)
+    }
+
     async fn search(&self, segs: &[&str], query: &RecordQuery) -> Result<Results<Record>> {
         let url = self.client.url(segs)?;
         let mut req = self

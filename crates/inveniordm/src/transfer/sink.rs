@@ -14,7 +14,7 @@ use crate::{Error, Result};
 
 /// Chunks buffered towards each of the writer and the hasher (the body arrives in chunks of
 /// a few KiB to 256 KiB, so a few MiB at most are in memory).
-const QUEUE: usize = 64;
+const QUEUE: usize = 16;
 /// Bytes written between two background flushes to disk.
 const SYNC_EVERY: u64 = 64 * 1024 * 1024;
 

@@ -74,6 +74,7 @@ macro_rules! for_each_scenario {
             grants_share_a_restricted_record,
             access_request_reaches_the_owner,
             multipart_upload,
+            listing_split_by_id,
         );
     };
 }
@@ -1544,6 +1545,39 @@ pub async fn multipart_upload(env: &Env) {
         .publish(&did)
         .await
         .expect("publish with a multipart file");
+}
+
+pub async fn listing_split_by_id(env: &Env) {
+    use futures_util::TryStreamExt;
+    let c = &env.client;
+    let word = format!("Split{}", env.tag);
+    let mut made = std::collections::BTreeSet::new();
+    for i in 0..6 {
+        let mut d = new_draft(&format!("{word} {i}"));
+        d.files = Some(Files::disabled());
+        made.insert(id(&c.drafts().create(&d).await.expect("create")));
+    }
+    let q = RecordQuery::new(format!("metadata.title:{word}"));
+    let mut seen = 0;
+    for _ in 0..40 {
+        seen = c.query().user_records(&q).await.expect("search").total();
+        if seen == 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(seen, 6, "the six drafts are indexed");
+    // A window of two: the query is split by id, each draft comes once.
+    let listed: Vec<Record> = c
+        .query()
+        .records_split(true, q, 2)
+        .try_collect()
+        .await
+        .expect("split listing");
+    let ids: Vec<String> = listed.iter().filter_map(|r| r.id.clone()).collect();
+    let unique: std::collections::BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(ids.len(), 6, "no draft twice: {ids:?}");
+    assert_eq!(unique, made);
 }
 
 pub async fn run_all(env: &Env) -> (usize, Vec<(String, String)>) {

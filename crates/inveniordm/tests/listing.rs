@@ -1,0 +1,71 @@
+//! Listings past the search window: split by record id, every record once, none left out,
+//! though they were all created within the same second.
+
+use std::collections::BTreeSet;
+
+use futures_util::TryStreamExt;
+use inveniordm::Client;
+use inveniordm::models::{Access, Files, Metadata, Record, RecordQuery};
+use inveniordm_sandbox::{Sandbox, SandboxConfig};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_past_the_window_returns_every_record_exactly_once() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let mut made = BTreeSet::new();
+    for i in 0..120 {
+        let mut m = Metadata::default();
+        m.title = Some(format!("Listed {i}"));
+        let d = c
+            .drafts()
+            .create(&Record {
+                metadata: Some(m),
+                access: Some(Access::public()),
+                files: Some(Files::disabled()),
+                ..Record::default()
+            })
+            .await
+            .expect("draft");
+        made.insert(d.id.clone().expect("id"));
+    }
+    // A window of 25: the 120 drafts cannot be paged in one query.
+    let q = RecordQuery::new("metadata.title:Listed").size(10);
+    let plain: Vec<Record> = c
+        .query()
+        .records_stream(true, q.clone())
+        .try_collect()
+        .await
+        .expect("paged");
+    assert_eq!(plain.len(), 120, "the sandbox's own window is 10 000");
+    let split: Vec<Record> = c
+        .query()
+        .records_split(true, q.clone(), 25)
+        .try_collect()
+        .await
+        .expect("split listing");
+    let ids: Vec<String> = split.iter().filter_map(|r| r.id.clone()).collect();
+    let unique: BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(ids.len(), 120, "no record twice");
+    assert_eq!(unique, made, "every record, none missing");
+    // A window so small that parts are split again by their second character.
+    let deep: Vec<Record> = c
+        .query()
+        .records_split(true, q, 5)
+        .try_collect()
+        .await
+        .expect("deeper split");
+    let deep_ids: BTreeSet<String> = deep.iter().filter_map(|r| r.id.clone()).collect();
+    assert_eq!(deep.len(), 120);
+    assert_eq!(deep_ids, made);
+    // Within the window, one query is enough.
+    let small: Vec<Record> = c
+        .query()
+        .records_split(true, RecordQuery::new("metadata.title:\"Listed 7\""), 25)
+        .try_collect()
+        .await
+        .expect("small listing");
+    assert_eq!(small.len(), 1);
+    sandbox.stop().await;
+}
