@@ -44,6 +44,9 @@ pub struct Limits {
     /// Whether a record can only be published through a community
     /// (`RDM_COMMUNITY_REQUIRED_TO_PUBLISH`).
     pub community_required: bool,
+    /// Hosts (`host:port`) files may be fetched from (transfer type `F`,
+    /// `RECORDS_RESOURCES_FILES_ALLOWED_DOMAINS`).
+    pub fetch_domains: Vec<String>,
 }
 
 /// The name of the default user, the instance's administrator.
@@ -70,6 +73,8 @@ pub struct App {
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
     writer: Writer,
+    /// The app itself, for work that outlives a request (fetch transfers).
+    me: Weak<App>,
 }
 
 tokio::task_local! {
@@ -253,6 +258,7 @@ impl App {
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
             writer: Writer::start(store, weak.clone()),
+            me: weak.clone(),
         })
     }
 
@@ -275,6 +281,11 @@ impl App {
     /// The user a token belongs to.
     pub fn user_of_token(&self, token: &str) -> Option<i64> {
         self.tokens.get(&hash_token(token)).copied()
+    }
+
+    /// The app as a shared handle (for background work).
+    pub fn handle(&self) -> Option<Arc<App>> {
+        self.me.upgrade()
     }
 
     /// Whether a user is the administrator.

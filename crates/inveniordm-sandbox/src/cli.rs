@@ -63,6 +63,9 @@ pub struct ServeArgs {
     /// publish of a draft in no community is refused.
     #[arg(long)]
     pub community_required: bool,
+    /// A host (HOST:PORT) files may be fetched from by URL (transfer type F; repeatable).
+    #[arg(long = "fetch-domain", value_name = "HOST:PORT")]
+    pub fetch_domains: Vec<String>,
 }
 
 /// `inveniordm-sandbox` arguments.
@@ -121,6 +124,7 @@ impl ServeArgs {
             rate_limit_per_minute: self.rate_limit,
             rdm_version: self.rdm_version,
             community_required: self.community_required,
+            fetch_domains: self.fetch_domains.clone(),
             ..SandboxConfig::default()
         })
     }

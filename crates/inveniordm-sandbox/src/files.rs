@@ -114,14 +114,28 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
                     None
                 }
             },
+            Some("F") => None,
             Some(_) => {
                 errors.push((
                     format!("{i}.transfer.type"),
-                    "Only local (L) and multipart (M) transfers are supported by the sandbox."
+                    "Only local (L), fetch (F) and multipart (M) transfers are supported by the sandbox."
                         .into(),
                 ));
                 None
             }
+        };
+        let fetch = match o
+            .get("transfer")
+            .filter(|t| t.get("type").and_then(Value::as_str) == Some("F"))
+        {
+            None => None,
+            Some(t) => match fetch_url(app, t.get("url")) {
+                Ok(u) => Some(u),
+                Err(m) => {
+                    errors.push((format!("{i}.transfer.url"), m));
+                    None
+                }
+            },
         };
         rows.push(FileRow {
             bucket: bucket(id, true),
@@ -144,6 +158,8 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             version_id: util::uuid(),
             multipart,
             parts: Default::default(),
+            fetch,
+            fetch_error: None,
         });
     }
     if !errors.is_empty() {
@@ -174,14 +190,194 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             ));
         }
     }
+    let mut fetches = Vec::new();
     for r in rows {
         app.persist("files", &r.row_id(), &r)?;
+        if let Some(u) = &r.fetch {
+            fetches.push((
+                r.bucket.clone(),
+                r.key.clone(),
+                r.file_id.clone(),
+                u.clone(),
+            ));
+        }
         st.files.insert((r.bucket.clone(), r.key.clone()), r);
+    }
+    // The server fetches in the background, as the real one does in a task.
+    if let Some(handle) = app.handle() {
+        for (bucket, key, file_id, url) in fetches {
+            tokio::spawn(fetch_file(handle.clone(), bucket, key, file_id, url));
+        }
     }
     Ok(json_response(
         StatusCode::CREATED,
         &render::file_listing(&st, &d, true, ctx),
     ))
+}
+
+/// The URL of a fetch transfer: plain HTTP to an allowed `host:port`.
+fn fetch_url(app: &App, url: Option<&Value>) -> Result<String, String> {
+    let Some(u) = url.and_then(Value::as_str) else {
+        return Err("Missing data for required field.".into());
+    };
+    let parsed = url::Url::parse(u).map_err(|_| "Not a valid URL.".to_string())?;
+    let domain = match (parsed.host_str(), parsed.port_or_known_default()) {
+        (Some(h), Some(p)) if parsed.port().is_some() => format!("{h}:{p}"),
+        (Some(h), _) => h.to_string(),
+        _ => return Err("Not a valid URL.".into()),
+    };
+    if !app.limits.fetch_domains.contains(&domain) {
+        return Err("Domain not allowed".into());
+    }
+    if parsed.scheme() != "http" {
+        return Err("The sandbox fetches over plain HTTP only.".into());
+    }
+    Ok(u.to_string())
+}
+
+/// Fetches a file for a transfer of type `F` and completes its entry (or notes the error).
+async fn fetch_file(
+    app: std::sync::Arc<App>,
+    bucket: String,
+    key: String,
+    file_id: String,
+    url: String,
+) {
+    let outcome = fetch_into_blob(&app, &url).await;
+    let mut st = app.state();
+    let k = (bucket, key);
+    let Some(f) = st
+        .files
+        .get_mut(&k)
+        .filter(|f| f.file_id == file_id && f.status == "pending")
+    else {
+        if let Ok((blob, _, _)) = outcome {
+            app.drop_blob(blob);
+        }
+        return;
+    };
+    match outcome {
+        Ok((blob, size, md5)) => {
+            f.blob = Some(blob);
+            f.size = Some(size);
+            f.md5 = Some(md5);
+            f.status = "completed".into();
+            f.fetch = None;
+            f.mimetype = Some(
+                mime_guess::from_path(&f.key)
+                    .first_or_octet_stream()
+                    .essence_str()
+                    .to_string(),
+            );
+        }
+        Err(e) => {
+            f.status = "failed".into();
+            f.fetch_error = Some(e);
+        }
+    }
+    f.updated = util::now();
+    let f = f.clone();
+    let _ = app.persist("files", &f.row_id(), &f);
+}
+
+/// GET over plain HTTP/1.1 into a new blob: its id, size and md5.
+async fn fetch_into_blob(app: &App, url: &str) -> Result<(String, u64, String), String> {
+    use tokio::io::AsyncBufReadExt;
+    let u = url::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = u.host_str().ok_or("no host")?.to_string();
+    let port = u.port_or_known_default().unwrap_or(80);
+    let path = match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    };
+    let conn = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    .map_err(|_| "connecting timed out".to_string())?
+    .map_err(|e| format!("cannot connect: {e}"))?;
+    let mut conn = tokio::io::BufReader::new(conn);
+    conn.get_mut()
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .map_err(|e| format!("cannot send: {e}"))?;
+    let mut status = String::new();
+    conn.read_line(&mut status)
+        .await
+        .map_err(|e| e.to_string())?;
+    if status.split_whitespace().nth(1) != Some("200") {
+        return Err(format!("the source answered {}", status.trim()));
+    }
+    let mut length: Option<u64> = None;
+    loop {
+        let mut line = String::new();
+        if conn.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
+            return Err("the source closed the connection".into());
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim().to_ascii_lowercase();
+            if k == "content-length" {
+                length = v.trim().parse().ok();
+            }
+            if k == "transfer-encoding" && v.trim().eq_ignore_ascii_case("chunked") {
+                return Err("the sandbox does not fetch chunked bodies".into());
+            }
+        }
+    }
+    let blob = util::random_hex(16);
+    let tmp = app.store.blob_path(&format!("tmp-{blob}"));
+    let mut out = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut hasher = Md5::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    let limit = app.limits.max_file_size;
+    let result: Result<(), String> = async {
+        loop {
+            let n = conn.read(&mut buf).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            if size > limit {
+                return Err("File size limit exceeded.".into());
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).await.map_err(|e| e.to_string())?;
+        }
+        if length.is_some_and(|l| l != size) {
+            return Err(format!(
+                "the source sent {size} of {} bytes",
+                length.unwrap_or(0)
+            ));
+        }
+        out.flush().await.map_err(|e| e.to_string())?;
+        out.sync_all().await.map_err(|e| e.to_string())
+    }
+    .await;
+    drop(out);
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    tokio::fs::rename(&tmp, app.store.blob_path(&blob))
+        .await
+        .map_err(|e| e.to_string())?;
+    let md5 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((blob, size, md5))
 }
 
 /// The parts and part size of a multipart init, checked against the declared size: every

@@ -357,6 +357,12 @@ pub struct FileRow {
     /// The parts received so far: part number to blob id.
     #[serde(default)]
     pub parts: BTreeMap<u32, String>,
+    /// A fetch in progress (transfer type `F`): the URL (never shown).
+    #[serde(default)]
+    pub fetch: Option<String>,
+    /// Why a fetch failed.
+    #[serde(default)]
+    pub fetch_error: Option<String>,
 }
 
 impl FileRow {

@@ -67,9 +67,11 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         "status": f.status,
         "metadata": if f.metadata.is_null() { Value::Null } else { f.metadata.clone() },
         "access": if f.access.is_null() { json!({"hidden": false}) } else { f.access.clone() },
-        "transfer": match multipart {
-            Some((parts, part_size)) => json!({"type": "M", "parts": parts, "part_size": part_size}),
-            None => json!({"type": "L"}),
+        "transfer": match (multipart, &f.fetch, &f.fetch_error) {
+            (Some((parts, part_size)), _, _) => json!({"type": "M", "parts": parts, "part_size": part_size}),
+            (None, _, Some(e)) => json!({"type": "F", "error": e}),
+            (None, Some(_), None) => json!({"type": "F"}),
+            (None, None, None) => json!({"type": "L"}),
         },
         "links": links,
     });

@@ -42,6 +42,9 @@ pub struct SandboxConfig {
     /// `RDM_COMMUNITY_REQUIRED_TO_PUBLISH = True`: a direct publish of a draft in no
     /// community answers 400 "Cannot publish without selecting a community.".
     pub community_required: bool,
+    /// Hosts (`host:port`) the sandbox may fetch files from for a transfer of type `F`
+    /// (plain HTTP); none by default.
+    pub fetch_domains: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -59,6 +62,7 @@ impl Default for SandboxConfig {
             doi_prefix: "10.1234".into(),
             rdm_version: 13,
             community_required: false,
+            fetch_domains: Vec::new(),
         }
     }
 }
@@ -74,6 +78,7 @@ impl SandboxConfig {
             doi_prefix: self.doi_prefix.clone(),
             rdm_version: self.rdm_version,
             community_required: self.community_required,
+            fetch_domains: self.fetch_domains.clone(),
         }
     }
 }

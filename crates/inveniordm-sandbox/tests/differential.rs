@@ -446,6 +446,8 @@ fn sequence() -> Vec<Step> {
         step("commit the parts", "POST", "/records/{mp}/draft/files/parts.bin/commit"),
         step("file after the parts", "GET", "/records/{mp}/draft/files/parts.bin")
             .loose("the real server computes the checksum in the background: it may not be there yet"),
+        step("fetch from a domain not allowed", "POST", "/records/{mp}/draft/files")
+            .json(json!([{"key": "far.bin", "transfer": {"type": "F", "url": "http://198.51.100.7/far.bin"}}])),
         step("delete a never-published draft", "POST", "/records")
             .json(meta.clone())
             .capture("gone", "/id"),

@@ -48,6 +48,9 @@ async fn conformance_against_a_real_server() {
             .unwrap_or_else(|_| "ci-second".into()),
         second_email: std::env::var("INVENIORDM_SECOND_EMAIL")
             .unwrap_or_else(|_| "second@example.org".into()),
+        // The address scripts/inveniordm-up allows by default (FETCH_DOMAINS).
+        fetch_host: std::env::var("INVENIORDM_FETCH_HOST")
+            .unwrap_or_else(|_| "127.0.0.1:5099".into()),
         dir: dir.path().to_path_buf(),
         tag,
         real: true,

@@ -14,8 +14,14 @@ async fn env() -> (Sandbox, Env, tempfile::TempDir) {
 }
 
 async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
+    // A free port for the fetch scenario's source, allowed to the sandbox.
+    let fetch_host = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.to_string())
+        .expect("a free port");
     let sandbox = Sandbox::start(SandboxConfig {
         users: vec![("ci-second".into(), SECOND_TOKEN.into())],
+        fetch_domains: vec![fetch_host.clone()],
         ..config
     })
     .await
@@ -30,6 +36,7 @@ async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
         second,
         second_username: "ci-second".into(),
         second_email: "ci-second@sandbox.invalid".into(),
+        fetch_host,
         dir: dir.path().to_path_buf(),
         tag: "Sbx1".into(),
         real: false,

@@ -342,8 +342,26 @@ pub struct UploadArgs {
     /// Draft id.
     pub draft_id: String,
     /// Files and folders (a folder's files get keys relative to the folder).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "from_url")]
     pub paths: Vec<PathBuf>,
+    /// Instead of local files: let the server fetch the file from URL (transfer type F; the
+    /// server must allow the URL's domain, and on InvenioRDM only administrators may).
+    #[arg(long, value_name = "URL", requires = "key", conflicts_with = "paths")]
+    pub from_url: Option<String>,
+    /// The key of the file fetched with --from-url.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// The md5 (hex) the fetched file must have.
+    #[arg(long, value_name = "HEX", requires = "from_url")]
+    pub md5: Option<String>,
+    /// How long to wait for the server to fetch the file, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 600,
+        requires = "from_url"
+    )]
+    pub wait: u64,
     /// Upload hidden files and folders of folders too.
     #[arg(long)]
     pub include_hidden: bool,

@@ -195,6 +195,29 @@ fn bar_factory(mp: &MultiProgress) -> inveniordm::repo::ProgressFactory {
 
 /// `irdm upload`.
 pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) -> Result<u8> {
+    if let (Some(url), Some(key)) = (&a.from_url, &a.key) {
+        let e = c
+            .drafts()
+            .file_fetch(
+                &a.draft_id,
+                key,
+                url,
+                a.md5.as_deref(),
+                std::time::Duration::from_secs(a.wait),
+            )
+            .await
+            .with_context(|| format!("fetching {key}"))?;
+        if json {
+            output::json_line(&e)?;
+        } else {
+            eprintln!(
+                "{key}: fetched by the server, {} {}",
+                output::size(e.size.unwrap_or(0)),
+                e.checksum.as_deref().unwrap_or("")
+            );
+        }
+        return Ok(crate::exit::OK);
+    }
     let rules = FolderRules {
         include_hidden: a.include_hidden,
         exclude: a.exclude.clone(),

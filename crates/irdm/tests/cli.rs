@@ -1729,3 +1729,56 @@ fn uploads_in_parts() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown unit"));
 }
+
+#[test]
+fn the_server_fetches_a_file_by_url() {
+    use std::io::{Read, Write};
+    let body: Vec<u8> = (0..50_000u32).map(|i| (i % 241) as u8).collect();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = listener.local_addr().expect("addr").to_string();
+    let served = body.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            let mut s = s;
+            let mut req = [0u8; 2048];
+            let _ = s.read(&mut req);
+            let mut r = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                served.len()
+            )
+            .into_bytes();
+            r.extend_from_slice(&served);
+            let _ = s.write_all(&r);
+        }
+    });
+    let e = env_with(SandboxConfig {
+        fetch_domains: vec![host.clone()],
+        ..SandboxConfig::default()
+    });
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    let md5: String = <md5::Md5 as md5::Digest>::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let url = format!("http://{host}/remote.bin");
+    let entry = e.json(&[
+        "upload",
+        &id,
+        "--from-url",
+        &url,
+        "--key",
+        "remote.bin",
+        "--md5",
+        &md5,
+    ]);
+    assert_eq!(entry["checksum"], format!("md5:{md5}"));
+    // A URL needs a key, and does not go with local paths.
+    e.fails(&["upload", &id, "--from-url", &url], 2);
+}

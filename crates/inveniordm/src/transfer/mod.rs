@@ -265,6 +265,60 @@ impl crate::api::DraftsApi<'_> {
         }
     }
 
+    /// Registers a file that the server fetches itself from `url` (transfer type `F`), and
+    /// waits up to `wait` for it to be complete. The server must allow the URL's domain
+    /// (`RECORDS_RESOURCES_FILES_ALLOWED_DOMAINS`; on a stock InvenioRDM only administrators
+    /// may fetch). With `expected_md5` (hex), the server's checksum must match it, or the file
+    /// is removed and the answer is [`Error::Checksum`]. The URL may hold credentials: it is
+    /// never logged nor put in an error.
+    pub async fn file_fetch(
+        &self,
+        id: &str,
+        key: &str,
+        url: &str,
+        expected_md5: Option<&str>,
+        wait: std::time::Duration,
+    ) -> Result<FileEntry> {
+        let mut init = FileEntry::init(key);
+        let mut transfer = inveniordm_models::JsonMap::new();
+        transfer.insert("type".into(), "F".into());
+        transfer.insert("url".into(), url.into());
+        init.transfer = Some(transfer);
+        self.file_upload_start_many(id, &[init]).await?;
+        let started = std::time::Instant::now();
+        loop {
+            let entry = self.file_metadata(id, key).await?;
+            if entry.is_completed() && entry.md5().is_some() {
+                return match expected_md5 {
+                    Some(m) => self.verified(id, key, entry, &m.to_ascii_lowercase()).await,
+                    None => Ok(entry),
+                };
+            }
+            let error = entry
+                .transfer
+                .as_ref()
+                .and_then(|t| t.get("error"))
+                .and_then(|e| e.as_str())
+                .map(str::to_string);
+            if entry.status == Some(inveniordm_models::FileStatus::Failed) || error.is_some() {
+                return Err(Error::TransferFailed {
+                    key: key.to_string(),
+                    message: error.unwrap_or_else(|| "the server could not fetch the file".into()),
+                });
+            }
+            if started.elapsed() >= wait {
+                return Err(Error::TransferFailed {
+                    key: key.to_string(),
+                    message: format!(
+                        "not fetched within {} s; the server may still complete it (see the draft's files)",
+                        wait.as_secs()
+                    ),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
     /// Downloads a draft file to `dest`, verified against the server's md5.
     pub async fn download_to(
         &self,

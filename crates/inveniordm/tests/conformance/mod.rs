@@ -24,6 +24,9 @@ pub struct Env {
     pub second_username: String,
     /// The second user's e-mail address.
     pub second_email: String,
+    /// The `host:port` the server may fetch files from (transfer type `F`); the fetch
+    /// scenario serves a file there.
+    pub fetch_host: String,
     /// A scratch folder.
     pub dir: std::path::PathBuf,
     /// A word unique to this run, to find its own records in searches.
@@ -75,6 +78,7 @@ macro_rules! for_each_scenario {
             access_request_reaches_the_owner,
             multipart_upload,
             listing_split_by_id,
+            fetch_by_url,
         );
     };
 }
@@ -1578,6 +1582,82 @@ pub async fn listing_split_by_id(env: &Env) {
     let unique: std::collections::BTreeSet<String> = ids.iter().cloned().collect();
     assert_eq!(ids.len(), 6, "no draft twice: {ids:?}");
     assert_eq!(unique, made);
+}
+
+pub async fn fetch_by_url(env: &Env) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let c = &env.client;
+    let body: Vec<u8> = (0..400_000u32)
+        .map(|i| (i.wrapping_mul(7) >> 2) as u8)
+        .collect();
+    let listener = tokio::net::TcpListener::bind(&env.fetch_host)
+        .await
+        .unwrap_or_else(|e| panic!("serving on {}: {e}", env.fetch_host));
+    let served = body.clone();
+    let server = tokio::spawn(async move {
+        // A bounded number of fetches: this scenario makes two.
+        for _ in 0..8 {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let body = served.clone();
+            tokio::spawn(async move {
+                let mut req = vec![0u8; 8192];
+                let n = s.read(&mut req).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&req[..n]).to_string();
+                let reply = if head.starts_with("GET /source.bin") {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend_from_slice(&body);
+                    r
+                } else {
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_vec()
+                };
+                let _ = s.write_all(&reply).await;
+            });
+        }
+    });
+    let d = c
+        .drafts()
+        .create(&new_draft(&format!("Fetched {}", env.tag)))
+        .await
+        .expect("create");
+    let did = id(&d);
+    let url = format!("http://{}/source.bin", env.fetch_host);
+    let wait = std::time::Duration::from_secs(60);
+    let entry = c
+        .drafts()
+        .file_fetch(&did, "source.bin", &url, Some(&md5_hex(&body)), wait)
+        .await
+        .expect("the server fetched the file");
+    assert_eq!(entry.size, Some(body.len() as u64));
+    assert_eq!(entry.md5(), Some(md5_hex(&body).as_str()));
+    let back = c
+        .drafts()
+        .file_download(&did, "source.bin")
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(back == body, "the fetched bytes are the source's");
+    let refused = c
+        .drafts()
+        .file_fetch(
+            &did,
+            "elsewhere.bin",
+            "http://198.51.100.7/x.bin",
+            None,
+            wait,
+        )
+        .await
+        .expect_err("a domain the server does not allow");
+    assert_eq!(refused.status(), Some(400), "{refused}");
+    server.abort();
 }
 
 pub async fn run_all(env: &Env) -> (usize, Vec<(String, String)>) {

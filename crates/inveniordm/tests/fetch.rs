@@ -1,0 +1,144 @@
+//! Files the server fetches by URL (transfer type `F`), against a sandbox that may fetch from
+//! a small HTTP server of the test's, on loopback.
+
+use std::time::Duration;
+
+use inveniordm::models::{Metadata, Record};
+use inveniordm::{Client, Error};
+use inveniordm_sandbox::{Sandbox, SandboxConfig};
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves `body` at `/data.bin` (and 404 elsewhere) to every connection; its `host:port`.
+async fn source(body: Vec<u8>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut req = vec![0u8; 4096];
+                let n = s.read(&mut req).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&req[..n]).to_string();
+                let reply = if head.starts_with("GET /data.bin ") {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend_from_slice(&body);
+                    r
+                } else {
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_vec()
+                };
+                let _ = s.write_all(&reply).await;
+            });
+        }
+    });
+    addr
+}
+
+fn md5_hex(b: &[u8]) -> String {
+    Md5::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_fetches_a_file_by_url_and_it_is_verified() {
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let host = source(body.clone()).await;
+    let sandbox = Sandbox::start(SandboxConfig {
+        fetch_domains: vec![host.clone()],
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let mut m = Metadata::default();
+    m.title = Some("Fetched".into());
+    let d = c
+        .drafts()
+        .create(&Record {
+            metadata: Some(m),
+            ..Default::default()
+        })
+        .await
+        .expect("draft");
+    let id = d.id.clone().expect("id");
+    let wait = Duration::from_secs(20);
+    let url = format!("http://{host}/data.bin");
+    let entry = c
+        .drafts()
+        .file_fetch(&id, "data.bin", &url, Some(&md5_hex(&body)), wait)
+        .await
+        .expect("fetched");
+    assert_eq!(entry.md5(), Some(md5_hex(&body).as_str()));
+    assert_eq!(entry.size, Some(body.len() as u64));
+    let back = c
+        .drafts()
+        .file_download(&id, "data.bin")
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(back == body);
+
+    // A source that answers 404: the transfer fails and says so.
+    let err = c
+        .drafts()
+        .file_fetch(
+            &id,
+            "missing.bin",
+            &format!("http://{host}/nope"),
+            None,
+            wait,
+        )
+        .await
+        .expect_err("404 at the source");
+    assert!(
+        matches!(&err, Error::TransferFailed { message, .. } if message.contains("404")),
+        "{err}"
+    );
+
+    // A domain the server does not allow is refused at once, and nothing is registered.
+    let err = c
+        .drafts()
+        .file_fetch(&id, "elsewhere.bin", "http://127.0.0.2:9/x", None, wait)
+        .await
+        .expect_err("not an allowed domain");
+    assert_eq!(err.status(), Some(400), "{err}");
+    assert!(
+        c.drafts()
+            .files(&id)
+            .await
+            .expect("files")
+            .get("elsewhere.bin")
+            .is_none()
+    );
+
+    // An md5 that does not match: the file is removed.
+    let err = c
+        .drafts()
+        .file_fetch(
+            &id,
+            "wrong.bin",
+            &url,
+            Some("00000000000000000000000000000000"),
+            wait,
+        )
+        .await
+        .expect_err("a mismatch");
+    assert!(matches!(err, Error::Checksum { .. }), "{err}");
+    assert!(
+        c.drafts()
+            .files(&id)
+            .await
+            .expect("files")
+            .get("wrong.bin")
+            .is_none()
+    );
+    sandbox.stop().await;
+}
