@@ -261,21 +261,15 @@ async fn fetch_file(
             f.blob = Some(blob);
             f.size = Some(size);
             f.md5 = Some(md5);
-            f.status = "completed".into();
             f.fetch = None;
-            f.mimetype = Some(
-                mime_guess::from_path(&f.key)
-                    .first_or_octet_stream()
-                    .essence_str()
-                    .to_string(),
-            );
+            mark_completed(f);
         }
         Err(e) => {
             f.status = "failed".into();
             f.fetch_error = Some(e);
+            f.updated = util::now();
         }
     }
-    f.updated = util::now();
     let f = f.clone();
     let _ = app.persist("files", &f.row_id(), &f);
 }
@@ -332,13 +326,7 @@ async fn fetch_into_blob(app: &App, url: &str) -> Result<(String, u64, String), 
             }
         }
     }
-    let blob = util::random_hex(16);
-    let tmp = app.store.blob_path(&format!("tmp-{blob}"));
-    let mut out = tokio::fs::File::create(&tmp)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut hasher = Md5::new();
-    let mut size = 0u64;
+    let mut out = BlobOut::create(app).await.map_err(|e| e.to_string())?;
     let mut buf = vec![0u8; 256 * 1024];
     let limit = app.limits.max_file_size;
     let result: Result<(), String> = async {
@@ -347,37 +335,22 @@ async fn fetch_into_blob(app: &App, url: &str) -> Result<(String, u64, String), 
             if n == 0 {
                 break;
             }
-            size += n as u64;
-            if size > limit {
+            if out.size + n as u64 > limit {
                 return Err("File size limit exceeded.".into());
             }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).await.map_err(|e| e.to_string())?;
+            out.write(&buf[..n]).await.map_err(|e| e.to_string())?;
         }
-        if length.is_some_and(|l| l != size) {
-            return Err(format!(
-                "the source sent {size} of {} bytes",
-                length.unwrap_or(0)
-            ));
+        if let Some(l) = length.filter(|l| *l != out.size) {
+            return Err(format!("the source sent {} of {l} bytes", out.size));
         }
-        out.flush().await.map_err(|e| e.to_string())?;
-        out.sync_all().await.map_err(|e| e.to_string())
+        Ok(())
     }
     .await;
-    drop(out);
     if let Err(e) = result {
-        let _ = tokio::fs::remove_file(&tmp).await;
+        out.abandon().await;
         return Err(e);
     }
-    tokio::fs::rename(&tmp, app.store.blob_path(&blob))
-        .await
-        .map_err(|e| e.to_string())?;
-    let md5 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((blob, size, md5))
+    out.finish(app).await.map_err(|e| e.to_string())
 }
 
 /// The parts and part size of a multipart init, checked against the declared size: every
@@ -717,33 +690,21 @@ fn parse_range(h: &str, total: u64) -> Option<Result<(u64, u64), ()>> {
 /// must be `declared` bytes long when that is given. Nothing is left behind on failure.
 async fn receive(app: &App, body: Body, declared: Option<u64>) -> ApiResult<(String, u64, String)> {
     let limit = app.limits.max_file_size;
-    let blob = util::random_hex(16);
-    let tmp = app.store.blob_path(&format!("tmp-{blob}"));
-    let fail = |_e: std::io::Error| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-    };
-    let mut out = tokio::fs::File::create(&tmp).await.map_err(fail)?;
-    let mut hasher = Md5::new();
-    let mut size = 0u64;
+    let mut out = BlobOut::create(app).await.map_err(internal)?;
     let mut stream = body.into_data_stream();
     let mut broken = None;
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(c) => {
-                size += c.len() as u64;
-                if size > limit {
+                if out.size + c.len() as u64 > limit {
                     broken = Some(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "File size limit exceeded.",
                     ));
                     break;
                 }
-                hasher.update(&c);
-                if out.write_all(&c).await.is_err() {
-                    broken = Some(ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal server error",
-                    ));
+                if out.write(&c).await.is_err() {
+                    broken = Some(internal(()));
                     break;
                 }
             }
@@ -756,31 +717,79 @@ async fn receive(app: &App, body: Body, declared: Option<u64>) -> ApiResult<(Str
             }
         }
     }
-    if broken.is_none() && declared.is_some_and(|l| l != size) {
+    if broken.is_none() && declared.is_some_and(|l| l != out.size) {
         broken = Some(ApiError::new(
             StatusCode::BAD_REQUEST,
             "File upload transfer failed.",
         ));
     }
-    if broken.is_none()
-        && let Err(e) = out.flush().await.and(out.sync_all().await)
-    {
-        broken = Some(fail(e));
-    }
-    drop(out);
     if let Some(err) = broken {
-        let _ = tokio::fs::remove_file(&tmp).await;
+        out.abandon().await;
         return Err(err);
     }
-    tokio::fs::rename(&tmp, app.store.blob_path(&blob))
-        .await
-        .map_err(fail)?;
-    let md5: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((blob, size, md5))
+    out.finish(app).await.map_err(internal)
+}
+
+/// 500, for a failure of the sandbox's own storage.
+fn internal<E>(_e: E) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+/// A new content blob being written: a temporary file, hashed as it is written, renamed to
+/// its blob id once complete and flushed, removed when abandoned.
+struct BlobOut {
+    blob: String,
+    tmp: std::path::PathBuf,
+    out: tokio::fs::File,
+    hasher: Md5,
+    size: u64,
+}
+
+impl BlobOut {
+    async fn create(app: &App) -> std::io::Result<BlobOut> {
+        let blob = util::random_hex(16);
+        let tmp = app.store.blob_path(&format!("tmp-{blob}"));
+        let out = tokio::fs::File::create(&tmp).await?;
+        Ok(BlobOut {
+            blob,
+            tmp,
+            out,
+            hasher: Md5::new(),
+            size: 0,
+        })
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.out.write_all(bytes).await
+    }
+
+    /// Flushes, syncs and renames the blob: its id, size and hex md5.
+    async fn finish(mut self, app: &App) -> std::io::Result<(String, u64, String)> {
+        let done = async {
+            self.out.flush().await?;
+            self.out.sync_all().await?;
+            tokio::fs::rename(&self.tmp, app.store.blob_path(&self.blob)).await
+        }
+        .await;
+        if let Err(e) = done {
+            let _ = tokio::fs::remove_file(&self.tmp).await;
+            return Err(e);
+        }
+        let md5 = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((self.blob, self.size, md5))
+    }
+
+    async fn abandon(self) {
+        drop(self.out);
+        let _ = tokio::fs::remove_file(&self.tmp).await;
+    }
 }
 
 /// `PUT …/content`: streams the body to a temporary blob, hashing it; renamed when complete.
@@ -982,54 +991,27 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
 
 /// Joins the parts of a multipart upload into one blob: its id, size and md5.
 async fn join_parts(app: &App, parts: &[String]) -> ApiResult<(String, u64, String)> {
-    let fail = |_e: std::io::Error| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-    };
-    let blob = util::random_hex(16);
-    let tmp = app.store.blob_path(&format!("tmp-{blob}"));
-    let mut out = tokio::fs::File::create(&tmp).await.map_err(fail)?;
-    let mut hasher = Md5::new();
-    let mut size = 0u64;
+    let mut out = BlobOut::create(app).await.map_err(internal)?;
     let mut buf = vec![0u8; 256 * 1024];
-    for p in parts {
-        let mut input = match tokio::fs::File::open(app.store.blob_path(p)).await {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(fail(e));
-            }
-        };
-        loop {
-            let n = match input.read(&mut buf).await {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(fail(e));
+    let copied: std::io::Result<()> = async {
+        for p in parts {
+            let mut input = tokio::fs::File::open(app.store.blob_path(p)).await?;
+            loop {
+                let n = input.read(&mut buf).await?;
+                if n == 0 {
+                    break;
                 }
-            };
-            hasher.update(&buf[..n]);
-            size += n as u64;
-            if let Err(e) = out.write_all(&buf[..n]).await {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(fail(e));
+                out.write(&buf[..n]).await?;
             }
         }
+        Ok(())
     }
-    if let Err(e) = out.flush().await.and(out.sync_all().await) {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(fail(e));
+    .await;
+    if let Err(e) = copied {
+        out.abandon().await;
+        return Err(internal(e));
     }
-    drop(out);
-    tokio::fs::rename(&tmp, app.store.blob_path(&blob))
-        .await
-        .map_err(fail)?;
-    let md5 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((blob, size, md5))
+    out.finish(app).await.map_err(internal)
 }
 
 /// The commit of a multipart upload: the parts joined into the file. Like the real server,
@@ -1073,19 +1055,24 @@ async fn commit_parts(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
     f.blob = Some(blob);
     f.size = Some(size);
     f.md5 = Some(md5);
-    f.status = "completed".into();
-    f.mimetype = Some(
-        mime_guess::from_path(key)
-            .first_or_octet_stream()
-            .essence_str()
-            .to_string(),
-    );
-    f.updated = util::now();
+    mark_completed(f);
     let f = f.clone();
     app.persist("files", &f.row_id(), &f)?;
     let mut entry = render::file_entry(&f, id, true, ctx);
     entry["checksum"] = Value::Null;
     Ok(json_response(StatusCode::OK, &entry))
+}
+
+/// Marks an entry complete: status, MIME type from its key, update time.
+fn mark_completed(f: &mut FileRow) {
+    f.status = "completed".into();
+    f.mimetype = Some(
+        mime_guess::from_path(&f.key)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_string(),
+    );
+    f.updated = util::now();
 }
 
 /// `POST …/commit`.
@@ -1112,14 +1099,7 @@ async fn commit(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
             "Internal server error",
         ));
     }
-    f.status = "completed".into();
-    f.mimetype = Some(
-        mime_guess::from_path(key)
-            .first_or_octet_stream()
-            .essence_str()
-            .to_string(),
-    );
-    f.updated = util::now();
+    mark_completed(f);
     let f = f.clone();
     app.persist("files", &f.row_id(), &f)?;
     let mut entry = render::file_entry(&f, id, true, ctx);

@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::StreamExt;
 use inveniordm_models::FileEntry;
 use md5::{Digest, Md5};
-use tokio::io::AsyncReadExt;
 use url::Url;
 
 mod multipart;
@@ -167,7 +166,7 @@ impl crate::api::DraftsApi<'_> {
         // second read comes from the page cache), so that hashing and sending overlap.
         let hashing = {
             let path = path.to_path_buf();
-            tokio::task::spawn_blocking(move || multipart::md5_of(&path))
+            tokio::task::spawn_blocking(move || md5_of(&path))
         };
         // The body is made afresh for every attempt the transport's retry policy allows, and
         // progress only counts bytes past the furthest point any attempt reached.
@@ -355,25 +354,35 @@ pub fn part_path(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
-/// The md5 state and length of a local file, read in one pass.
+/// The md5 state and length of a local file, read in one pass on a thread of its own.
 pub(crate) async fn hash_file(path: &Path) -> Result<(Md5, u64)> {
-    let mut f = tokio::fs::File::open(path)
+    let p = path.to_path_buf();
+    tokio::task::spawn_blocking(move || hash_path(&p))
         .await
-        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-    let mut hasher = Md5::new();
+        .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+}
+
+/// The md5 state and length of a local file, read in 1 MiB blocks (blocking).
+pub(crate) fn hash_path(path: &Path) -> std::io::Result<(Md5, u64)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Md5::new();
     let mut len = 0u64;
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f
-            .read(&mut buf)
-            .await
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        let n = f.read(&mut buf)?;
         if n == 0 {
-            return Ok((hasher, len));
+            return Ok((h, len));
         }
-        hasher.update(&buf[..n]);
+        h.update(&buf[..n]);
         len += n as u64;
     }
+}
+
+/// The hex md5 of a local file (blocking).
+pub(crate) fn md5_of(path: &Path) -> std::io::Result<String> {
+    hash_path(path).map(|(h, _)| hex(&h.finalize()))
 }
 
 /// Downloads one file described by `entry` (its size and md5 are the expectations) from a

@@ -7,11 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
 use inveniordm_models::FileEntry;
-use md5::{Digest, Md5};
 use reqwest::Method;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::{Progress, UploadOptions, hex};
+use super::{Progress, UploadOptions, md5_of};
 use crate::api::{DraftsApi, UploadBody};
 use crate::transport::BodyFactory;
 use crate::{Error, Result};
@@ -375,20 +374,4 @@ async fn send_part(
         });
     }
     Ok(())
-}
-
-/// The md5 of a file, read in 1 MiB blocks.
-pub(crate) fn md5_of(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Md5::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex(&h.finalize()))
 }
