@@ -289,6 +289,18 @@ impl Request {
     pub fn is_open(&self) -> bool {
         self.status == "submitted"
     }
+
+    /// The status an action leads to, if the request's status allows it.
+    pub fn next_status(&self, action: &str) -> Option<&'static str> {
+        match (self.status.as_str(), action) {
+            ("created", "submit") => Some("submitted"),
+            ("submitted", "accept") => Some("accepted"),
+            ("submitted", "decline") => Some("declined"),
+            ("submitted", "cancel") => Some("cancelled"),
+            ("submitted", "expire") => Some("expired"),
+            _ => None,
+        }
+    }
 }
 
 /// An event of a request's timeline: a comment (`C`) or a log entry (`L`).
@@ -521,6 +533,25 @@ impl State {
             Some("declined") => "declined".into(),
             Some("expired") => "expired".into(),
             _ => d.status.clone(),
+        }
+    }
+
+    /// Whether a user receives a request: a curator of its community, or its receiving user.
+    pub fn receives(&self, r: &Request, user: Option<i64>) -> bool {
+        match r.community() {
+            Some(c) => self.communities.get(c).is_some_and(|c| c.curates(user)),
+            None => user.is_some() && r.receiving_user() == user,
+        }
+    }
+
+    /// Whether a user holds the permission of an action on a request, whatever its status:
+    /// the creator submits and cancels, the receiver accepts and declines, the administrator
+    /// does all of these; nobody expires a request by hand.
+    pub fn may_act(&self, r: &Request, user: Option<i64>, admin: bool, action: &str) -> bool {
+        match action {
+            "submit" | "cancel" => admin || (user.is_some() && user == Some(r.created_by)),
+            "accept" | "decline" => admin || self.receives(r, user),
+            _ => false,
         }
     }
 

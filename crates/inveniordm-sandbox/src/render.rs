@@ -819,27 +819,10 @@ pub fn request_actions(
     user: Option<i64>,
     admin: bool,
 ) -> Vec<&'static str> {
-    let creator = user.is_some() && user == Some(r.created_by) || admin;
-    let receiver = admin
-        || match r.community() {
-            Some(c) => st.communities.get(c).is_some_and(|c| c.curates(user)),
-            None => user.is_some() && r.receiving_user() == user,
-        };
-    match r.status.as_str() {
-        "created" if creator => vec!["submit"],
-        "submitted" => {
-            let mut a = Vec::new();
-            if receiver {
-                a.push("accept");
-                a.push("decline");
-            }
-            if creator {
-                a.push("cancel");
-            }
-            a
-        }
-        _ => Vec::new(),
-    }
+    ["submit", "accept", "decline", "cancel"]
+        .into_iter()
+        .filter(|a| st.may_act(r, user, admin, a) && r.next_status(a).is_some())
+        .collect()
 }
 
 /// A request as the API serves it to `ctx`'s user.

@@ -141,37 +141,7 @@ fn may_read(st: &State, r: &Request, user: Option<i64>, admin: bool) -> bool {
     if r.status == "created" {
         return false;
     }
-    match r.community() {
-        Some(c) => st.communities.get(c).is_some_and(|c| c.curates(user)),
-        None => r.receiving_user() == Some(u),
-    }
-}
-
-/// Whether a user holds the permission of an action, whatever the request's status.
-fn may_act(st: &State, r: &Request, user: Option<i64>, admin: bool, action: &str) -> bool {
-    let creator = user.is_some() && user == Some(r.created_by) || admin;
-    let receiver = admin
-        || match r.community() {
-            Some(c) => st.communities.get(c).is_some_and(|c| c.curates(user)),
-            None => user.is_some() && r.receiving_user() == user,
-        };
-    match action {
-        "submit" | "cancel" => creator,
-        "accept" | "decline" => receiver,
-        _ => false,
-    }
-}
-
-/// The status an action leads to, if the request's status allows it.
-fn transition(r: &Request, action: &str) -> Option<&'static str> {
-    match (r.status.as_str(), action) {
-        ("created", "submit") => Some("submitted"),
-        ("submitted", "accept") => Some("accepted"),
-        ("submitted", "decline") => Some("declined"),
-        ("submitted", "cancel") => Some("cancelled"),
-        ("submitted", "expire") => Some("expired"),
-        _ => None,
-    }
+    st.receives(r, user)
 }
 
 /// Carries out what accepting a request means, then marks it accepted.
@@ -601,10 +571,10 @@ pub(crate) async fn action(app: &App, ctx: &Ctx, id: &str, action: &str, body: B
     let message = comment_payload(&input, false)?;
     let mut st = app.state();
     let r = readable(&st, ctx, id)?.clone();
-    if !may_act(&st, &r, Some(user), ctx.admin, action) {
+    if !st.may_act(&r, Some(user), ctx.admin, action) {
         return Err(ApiError::forbidden());
     }
-    let Some(next) = transition(&r, action) else {
+    let Some(next) = r.next_status(action) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("Error for action '{action}': Could not execute the action"),

@@ -139,12 +139,7 @@ impl super::RecordsApi<'_> {
             .client
             .request(Method::DELETE, url)
             .json_body(&json!({ "communities": list }))?;
-        let v: serde_json::Value = self.client.json(req).await?;
-        serde_json::from_value(v).map_err(|e| {
-            Error::InvalidArgument(format!(
-                "the server's answer is not an inclusion result: {e}"
-            ))
-        })
+        self.client.json(req).await
     }
 
     /// `GET /api/records/{id}/requests`: the requests about a record (inclusions, access
