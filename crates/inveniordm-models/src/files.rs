@@ -155,4 +155,16 @@ impl FileEntry {
     pub fn is_completed(&self) -> bool {
         self.status == Some(FileStatus::Completed)
     }
+
+    /// The transfer type the server reports (`L`, `F`, `M`, `R`), when it reports one.
+    pub fn transfer_type(&self) -> Option<&str> {
+        self.transfer.as_ref()?.get("type")?.as_str()
+    }
+
+    /// Whether the entry is a remote file (transfer type `R`): a link the server redirects
+    /// its content requests to, with no bytes of its own. Its `size` and `checksum` are what
+    /// the depositor declared (`0` and none when nothing was declared).
+    pub fn is_remote(&self) -> bool {
+        self.transfer_type() == Some("R")
+    }
 }

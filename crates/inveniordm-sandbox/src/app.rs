@@ -47,6 +47,9 @@ pub struct Limits {
     /// Hosts (`host:port`) files may be fetched from (transfer type `F`,
     /// `RECORDS_RESOURCES_FILES_ALLOWED_DOMAINS`).
     pub fetch_domains: Vec<String>,
+    /// Hosts (`host:port`) remote files may point to (transfer type `R`,
+    /// `RECORDS_RESOURCES_FILES_ALLOWED_REMOTE_DOMAINS`).
+    pub remote_domains: Vec<String>,
 }
 
 /// The name of the default user, the instance's administrator.

@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// A host (HOST:PORT) files may be fetched from by URL (transfer type F; repeatable).
     #[arg(long = "fetch-domain", value_name = "HOST:PORT")]
     pub fetch_domains: Vec<String>,
+    /// A host (HOST:PORT) remote files may point to (transfer type R: the server redirects
+    /// content requests to the file's URL; repeatable).
+    #[arg(long = "remote-domain", value_name = "HOST:PORT")]
+    pub remote_domains: Vec<String>,
 }
 
 /// `inveniordm-sandbox` arguments.
@@ -125,6 +129,7 @@ impl ServeArgs {
             rdm_version: self.rdm_version,
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
+            remote_domains: self.remote_domains.clone(),
             ..SandboxConfig::default()
         })
     }

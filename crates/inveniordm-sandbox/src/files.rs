@@ -114,22 +114,22 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
                     None
                 }
             },
-            Some("F") => None,
+            Some("F" | "R") => None,
             Some(_) => {
                 errors.push((
                     format!("{i}.transfer.type"),
-                    "Only local (L), fetch (F) and multipart (M) transfers are supported by the sandbox."
+                    "Only local (L), fetch (F), remote (R) and multipart (M) transfers are supported by the sandbox."
                         .into(),
                 ));
                 None
             }
         };
-        let fetch = match o
+        let mut url_of = |kind: &str, domains: &[String], http_only: bool| match o
             .get("transfer")
-            .filter(|t| t.get("type").and_then(Value::as_str) == Some("F"))
+            .filter(|t| t.get("type").and_then(Value::as_str) == Some(kind))
         {
             None => None,
-            Some(t) => match fetch_url(app, t.get("url")) {
+            Some(t) => match allowed_url(t.get("url"), domains, http_only) {
                 Ok(u) => Some(u),
                 Err(m) => {
                     errors.push((format!("{i}.transfer.url"), m));
@@ -137,6 +137,16 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
                 }
             },
         };
+        let fetch = url_of("F", &app.limits.fetch_domains, true);
+        let remote = url_of("R", &app.limits.remote_domains, false);
+        let by_url = o
+            .get("transfer")
+            .and_then(|t| t.get("type"))
+            .is_some_and(|t| t == "F" || t == "R");
+        if by_url && !ctx.admin {
+            // Only administrators may register files by URL on a stock instance.
+            return Err(ApiError::forbidden());
+        }
         rows.push(FileRow {
             bucket: bucket(id, true),
             key,
@@ -160,6 +170,7 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
             parts: Default::default(),
             fetch,
             fetch_error: None,
+            remote,
         });
     }
     if !errors.is_empty() {
@@ -191,7 +202,10 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
         }
     }
     let mut fetches = Vec::new();
-    for r in rows {
+    for mut r in rows {
+        if let Some(url) = r.remote.clone() {
+            remote_entry(&st, &mut r, &url);
+        }
         app.persist("files", &r.row_id(), &r)?;
         if let Some(u) = &r.fetch {
             fetches.push((
@@ -215,8 +229,28 @@ pub async fn init(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     ))
 }
 
-/// The URL of a fetch transfer: plain HTTP to an allowed `host:port`.
-fn fetch_url(app: &App, url: Option<&Value>) -> Result<String, String> {
+/// Completes a new remote file's entry: complete at once, with the declared size and
+/// checksum, or those of the file another entry registered with the same URL (the real
+/// server keeps one file per URL).
+fn remote_entry(st: &State, r: &mut FileRow, url: &str) {
+    if let Some(same) = st.files.values().find(|f| f.remote.as_deref() == Some(url)) {
+        r.file_id = same.file_id.clone();
+        r.size = same.size;
+        r.declared_checksum = same.declared_checksum.clone();
+    } else {
+        r.size = Some(r.declared_size.unwrap_or(0));
+    }
+    r.md5 = r
+        .declared_checksum
+        .as_deref()
+        .and_then(|c| c.strip_prefix("md5:"))
+        .map(str::to_string);
+    mark_completed(r);
+}
+
+/// The URL of a fetch or remote transfer, on an allowed `host:port` (and over plain HTTP
+/// when the sandbox has to fetch it itself).
+fn allowed_url(url: Option<&Value>, domains: &[String], http_only: bool) -> Result<String, String> {
     let Some(u) = url.and_then(Value::as_str) else {
         return Err("Missing data for required field.".into());
     };
@@ -226,10 +260,10 @@ fn fetch_url(app: &App, url: Option<&Value>) -> Result<String, String> {
         (Some(h), _) => h.to_string(),
         _ => return Err("Not a valid URL.".into()),
     };
-    if !app.limits.fetch_domains.contains(&domain) {
+    if !domains.contains(&domain) {
         return Err("Domain not allowed".into());
     }
-    if parsed.scheme() != "http" {
+    if http_only && parsed.scheme() != "http" {
         return Err("The sandbox fetches over plain HTTP only.".into());
     }
     Ok(u.to_string())
@@ -560,6 +594,22 @@ async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiR
             .cloned()
             .ok_or_else(|| no_file(id, key))?
     };
+    if let Some(url) = &f.remote {
+        // Only administrators are sent on to a remote file's URL.
+        if !ctx.admin {
+            return Err(ApiError::forbidden());
+        }
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::FOUND;
+        let location = HeaderValue::from_str(url).map_err(|_| ApiError::forbidden())?;
+        r.headers_mut().insert(header::LOCATION, location);
+        // The real server's redirect has an empty body typed as HTML.
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return Ok(r);
+    }
     // The real server has no object to send until the upload is committed, and fails.
     let Some(blob) = f.blob.as_ref().filter(|_| f.status == "completed") else {
         return Err(ApiError::new(
@@ -1055,7 +1105,9 @@ async fn commit_parts(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
     f.blob = Some(blob);
     f.size = Some(size);
     f.md5 = Some(md5);
-    mark_completed(f);
+    if f.remote.is_none() {
+        mark_completed(f);
+    }
     let f = f.clone();
     app.persist("files", &f.row_id(), &f)?;
     let mut entry = render::file_entry(&f, id, true, ctx);
@@ -1092,7 +1144,10 @@ async fn commit(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
         .files
         .get_mut(&(bucket(id, true), key.to_string()))
         .ok_or_else(|| no_file(id, key))?;
-    if f.blob.is_none() {
+    if f.remote.is_some() {
+        // Nothing to commit: the answer is the entry, touched.
+        f.updated = util::now();
+    } else if f.blob.is_none() {
         // The real server raises a bare exception here.
         return Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -375,6 +375,10 @@ pub struct FileRow {
     /// Why a fetch failed.
     #[serde(default)]
     pub fetch_error: Option<String>,
+    /// A remote file (transfer type `R`): the URL content requests are redirected to
+    /// (never shown).
+    #[serde(default)]
+    pub remote: Option<String>,
 }
 
 impl FileRow {

@@ -68,6 +68,7 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         "metadata": if f.metadata.is_null() { Value::Null } else { f.metadata.clone() },
         "access": if f.access.is_null() { json!({"hidden": false}) } else { f.access.clone() },
         "transfer": match (multipart, &f.fetch, &f.fetch_error) {
+            _ if f.remote.is_some() => json!({"type": "R"}),
             (Some((parts, part_size)), _, _) => json!({"type": "M", "parts": parts, "part_size": part_size}),
             (None, _, Some(e)) => json!({"type": "F", "error": e}),
             (None, Some(_), None) => json!({"type": "F"}),
@@ -85,6 +86,10 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         e["storage_class"] = json!("L");
         if f.metadata.is_null() {
             e["metadata"] = json!({});
+        }
+        if f.remote.is_some() {
+            // The declared checksum, whatever its algorithm, or none.
+            e["checksum"] = json!(f.declared_checksum);
         }
     } else {
         if let Some(s) = f.declared_size {

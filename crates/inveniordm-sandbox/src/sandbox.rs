@@ -45,6 +45,8 @@ pub struct SandboxConfig {
     /// Hosts (`host:port`) the sandbox may fetch files from for a transfer of type `F`
     /// (plain HTTP); none by default.
     pub fetch_domains: Vec<String>,
+    /// Hosts (`host:port`) remote files (transfer type `R`) may point to; none by default.
+    pub remote_domains: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -63,6 +65,7 @@ impl Default for SandboxConfig {
             rdm_version: 13,
             community_required: false,
             fetch_domains: Vec::new(),
+            remote_domains: Vec::new(),
         }
     }
 }
@@ -79,6 +82,7 @@ impl SandboxConfig {
             rdm_version: self.rdm_version,
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
+            remote_domains: self.remote_domains.clone(),
         }
     }
 }

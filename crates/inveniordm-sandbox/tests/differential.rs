@@ -448,6 +448,16 @@ fn sequence() -> Vec<Step> {
             .loose("the real server computes the checksum in the background: it may not be there yet"),
         step("fetch from a domain not allowed", "POST", "/records/{mp}/draft/files")
             .json(json!([{"key": "far.bin", "transfer": {"type": "F", "url": "http://198.51.100.7/far.bin"}}])),
+        // Remote files: nothing listens at the URL, the server never reads it.
+        step("link a remote file", "POST", "/records/{mp}/draft/files")
+            .json(json!([{"key": "linked.bin", "size": 5, "checksum": "md5:5d41402abc4b2a76b9719d911017c592", "transfer": {"type": "R", "url": "http://127.0.0.1:5099/diff-{run}.bin"}}])),
+        step("the remote file", "GET", "/records/{mp}/draft/files/linked.bin"),
+        step("its content, an administrator", "GET", "/records/{mp}/draft/files/linked.bin/content"),
+        step("commit a remote file", "POST", "/records/{mp}/draft/files/linked.bin/commit"),
+        step("link a remote file without size", "POST", "/records/{mp}/draft/files")
+            .json(json!([{"key": "bare.bin", "transfer": {"type": "R", "url": "http://127.0.0.1:5099/bare-{run}.bin"}}])),
+        step("link from a domain not allowed", "POST", "/records/{mp}/draft/files")
+            .json(json!([{"key": "far2.bin", "transfer": {"type": "R", "url": "http://198.51.100.7/far.bin"}}])),
         step("delete a never-published draft", "POST", "/records")
             .json(meta.clone())
             .capture("gone", "/id"),
@@ -650,6 +660,8 @@ async fn the_sandbox_answers_like_a_real_server() {
     let sandbox = Sandbox::start(SandboxConfig {
         rdm_version,
         users: vec![("ci-second".into(), sandbox_second.into())],
+        // What scripts/inveniordm-up allows by default.
+        remote_domains: vec!["127.0.0.1:5099".into()],
         ..SandboxConfig::default()
     })
     .await

@@ -57,11 +57,17 @@ async fn conformance_against_a_real_server() {
     };
     // An instance brought up with COMMUNITY_REQUIRED=1 runs the scenarios of that setting.
     let required = std::env::var("INVENIORDM_COMMUNITY_REQUIRED").as_deref() == Ok("1");
-    let scenarios = if required {
+    let mut scenarios = if required {
         conformance::community_required()
     } else {
         conformance::all()
     };
+    // For working on a few scenarios: INVENIORDM_CONFORMANCE_ONLY=name,name (CI runs them all).
+    if let Ok(only) = std::env::var("INVENIORDM_CONFORMANCE_ONLY") {
+        let names: Vec<&str> = only.split(',').map(str::trim).collect();
+        scenarios.retain(|(n, _)| names.contains(n));
+        assert!(!scenarios.is_empty(), "no scenario is named {only}");
+    }
     eprintln!(
         "conformance against {url}{}",
         if required {

@@ -22,6 +22,7 @@ async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
     let sandbox = Sandbox::start(SandboxConfig {
         users: vec![("ci-second".into(), SECOND_TOKEN.into())],
         fetch_domains: vec![fetch_host.clone()],
+        remote_domains: vec![fetch_host.clone()],
         ..config
     })
     .await

@@ -1,5 +1,5 @@
-//! Files the server fetches by URL (transfer type `F`), against a sandbox that may fetch from
-//! a small HTTP server of the test's, on loopback.
+//! Files registered by URL, against a sandbox and a small HTTP server of the test's on
+//! loopback: fetched by the server (transfer type `F`) and remote files (`R`).
 
 use std::time::Duration;
 
@@ -141,4 +141,56 @@ async fn the_server_fetches_a_file_by_url_and_it_is_verified() {
             .is_none()
     );
     sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_file_whose_url_the_server_knows_with_another_md5_is_refused_and_removed() {
+    let body: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let host = source(body.clone()).await;
+    let sandbox = Sandbox::start(SandboxConfig {
+        remote_domains: vec![host.clone()],
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let d = c.drafts().create(&Record::default()).await.expect("draft");
+    let id = d.id.clone().expect("id");
+    let url = format!("http://{host}/data.bin");
+    let first = c
+        .drafts()
+        .file_remote(
+            &id,
+            "a.bin",
+            &url,
+            Some(body.len() as u64),
+            Some(&md5_hex(&body)),
+        )
+        .await
+        .expect("linked");
+    assert_eq!(first.md5(), Some(md5_hex(&body).as_str()));
+    // The server keeps one file per URL: declaring other bytes for it cannot hold.
+    let wrong = md5_hex(b"something else");
+    let e = c
+        .drafts()
+        .file_remote(&id, "b.bin", &url, None, Some(&wrong))
+        .await
+        .expect_err("the server keeps the first checksum");
+    assert!(matches!(e, Error::Checksum { .. }), "{e}");
+    let files = c.drafts().files(&id).await.expect("files");
+    assert!(
+        files.get("b.bin").is_none(),
+        "the mismatched entry is removed"
+    );
+    assert!(files.get("a.bin").is_some(), "the first stays");
+    // Downloads follow the redirect and check the declared md5.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("a.bin");
+    let got = c
+        .drafts()
+        .download_to(&id, "a.bin", &dest, &Default::default())
+        .await
+        .expect("download");
+    assert!(got.verified);
+    assert!(std::fs::read(&dest).expect("read") == body);
 }

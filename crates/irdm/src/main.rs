@@ -342,18 +342,26 @@ pub struct UploadArgs {
     /// Draft id.
     pub draft_id: String,
     /// Files and folders (a folder's files get keys relative to the folder).
-    #[arg(required_unless_present = "from_url")]
+    #[arg(required_unless_present_any = ["from_url", "remote_url"])]
     pub paths: Vec<PathBuf>,
     /// Instead of local files: let the server fetch the file from URL (transfer type F; the
     /// server must allow the URL's domain, and on InvenioRDM only administrators may).
-    #[arg(long, value_name = "URL", requires = "key", conflicts_with = "paths")]
+    #[arg(long, value_name = "URL", requires = "key", conflicts_with_all = ["paths", "remote_url"])]
     pub from_url: Option<String>,
-    /// The key of the file fetched with --from-url.
+    /// Instead of local files: link a remote file (transfer type R): the server keeps no
+    /// bytes and redirects downloads to URL (the server must allow the URL's domain; on
+    /// InvenioRDM only administrators may link, and only administrators are redirected).
+    #[arg(long, value_name = "URL", requires = "key", conflicts_with = "paths")]
+    pub remote_url: Option<String>,
+    /// The key of the file fetched with --from-url or linked with --remote-url.
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
-    /// The md5 (hex) the fetched file must have.
-    #[arg(long, value_name = "HEX", requires = "from_url")]
+    /// The md5 (hex) the fetched file must have, or the linked file has.
+    #[arg(long, value_name = "HEX")]
     pub md5: Option<String>,
+    /// The size of the linked file (--remote-url), recorded so that downloads can be checked.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "remote_url")]
+    pub size: Option<u64>,
     /// How long to wait for the server to fetch the file, in seconds.
     #[arg(
         long,

@@ -195,6 +195,26 @@ fn bar_factory(mp: &MultiProgress) -> inveniordm::repo::ProgressFactory {
 
 /// `irdm upload`.
 pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) -> Result<u8> {
+    if a.md5.is_some() && a.from_url.is_none() && a.remote_url.is_none() {
+        bail!("--md5 goes with --from-url or --remote-url (local files are hashed as they go)");
+    }
+    if let (Some(url), Some(key)) = (&a.remote_url, &a.key) {
+        let e = c
+            .drafts()
+            .file_remote(&a.draft_id, key, url, a.size, a.md5.as_deref())
+            .await
+            .with_context(|| format!("linking {key}"))?;
+        if json {
+            output::json_line(&e)?;
+        } else {
+            eprintln!(
+                "{key}: linked as a remote file, {} {}",
+                output::size(e.size.unwrap_or(0)),
+                e.checksum.as_deref().unwrap_or("(no checksum)")
+            );
+        }
+        return Ok(crate::exit::OK);
+    }
     if let (Some(url), Some(key)) = (&a.from_url, &a.key) {
         let e = c
             .drafts()

@@ -1730,13 +1730,11 @@ fn uploads_in_parts() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown unit"));
 }
 
-#[test]
-fn the_server_fetches_a_file_by_url() {
+/// Serves `body` to every request on a free loopback port, on a thread; its `host:port`.
+fn serve_forever(body: Vec<u8>) -> String {
     use std::io::{Read, Write};
-    let body: Vec<u8> = (0..50_000u32).map(|i| (i % 241) as u8).collect();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let host = listener.local_addr().expect("addr").to_string();
-    let served = body.clone();
     std::thread::spawn(move || {
         for s in listener.incoming().flatten() {
             let mut s = s;
@@ -1744,13 +1742,20 @@ fn the_server_fetches_a_file_by_url() {
             let _ = s.read(&mut req);
             let mut r = format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                served.len()
+                body.len()
             )
             .into_bytes();
-            r.extend_from_slice(&served);
+            r.extend_from_slice(&body);
             let _ = s.write_all(&r);
         }
     });
+    host
+}
+
+#[test]
+fn the_server_fetches_a_file_by_url() {
+    let body: Vec<u8> = (0..50_000u32).map(|i| (i % 241) as u8).collect();
+    let host = serve_forever(body.clone());
     let e = env_with(SandboxConfig {
         fetch_domains: vec![host.clone()],
         ..SandboxConfig::default()
@@ -1781,4 +1786,61 @@ fn the_server_fetches_a_file_by_url() {
     assert_eq!(entry["checksum"], format!("md5:{md5}"));
     // A URL needs a key, and does not go with local paths.
     e.fails(&["upload", &id, "--from-url", &url], 2);
+}
+
+#[test]
+fn a_remote_file_is_linked_and_downloaded_through_the_redirect() {
+    let body: Vec<u8> = (0..70_000u32).map(|i| (i % 239) as u8).collect();
+    let host = serve_forever(body.clone());
+    let e = env_with(SandboxConfig {
+        remote_domains: vec![host.clone()],
+        ..SandboxConfig::default()
+    });
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    let md5: String = <md5::Md5 as md5::Digest>::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let url = format!("http://{host}/linked.bin");
+    let size = body.len().to_string();
+    let entry = e.json(&[
+        "upload",
+        &id,
+        "--remote-url",
+        &url,
+        "--key",
+        "linked.bin",
+        "--size",
+        &size,
+        "--md5",
+        &md5,
+    ]);
+    assert_eq!(entry["transfer"]["type"], "R");
+    assert_eq!(entry["status"], "completed");
+    assert_eq!(entry["checksum"], format!("md5:{md5}"));
+    // --size only goes with a link, --md5 only with a URL.
+    e.fails(
+        &["upload", &id, meta.to_str().expect("utf8"), "--size", "5"],
+        2,
+    );
+    let no = e.fails(
+        &["upload", &id, meta.to_str().expect("utf8"), "--md5", &md5],
+        1,
+    );
+    assert!(String::from_utf8_lossy(&no.stderr).contains("--md5 goes with"));
+    e.json(&["draft", "publish", &id]);
+    let out = e.home.path().join("out");
+    e.ok(&["download", &id, "-o", out.to_str().expect("utf8")]);
+    let got = std::fs::read(out.join("linked.bin")).expect("downloaded");
+    assert!(
+        got == body,
+        "the remote bytes, verified against the declared md5"
+    );
 }

@@ -318,6 +318,43 @@ impl crate::api::DraftsApi<'_> {
         }
     }
 
+    /// Registers a remote file (transfer type `R`): an entry whose content requests the
+    /// server answers with a redirect to `url`, holding no bytes itself. The server must allow
+    /// the URL's domain (`RECORDS_RESOURCES_FILES_ALLOWED_REMOTE_DOMAINS`; on a stock
+    /// InvenioRDM only administrators may register remote files, and only administrators
+    /// are redirected, others get 403). The entry is complete at once; `size` and `md5`
+    /// (hex) are recorded as declared, so downloads can be verified against them.
+    ///
+    /// The server keeps one file per URL: a URL registered before keeps the size and
+    /// checksum declared then. When that checksum is not `md5`, the new entry is removed
+    /// again and the answer is [`Error::Checksum`]. The URL may hold credentials: it is never
+    /// logged nor put in an error.
+    pub async fn file_remote(
+        &self,
+        id: &str,
+        key: &str,
+        url: &str,
+        size: Option<u64>,
+        md5: Option<&str>,
+    ) -> Result<FileEntry> {
+        let mut init = FileEntry::init(key);
+        let mut transfer = inveniordm_models::JsonMap::new();
+        transfer.insert("type".into(), "R".into());
+        transfer.insert("url".into(), url.into());
+        init.transfer = Some(transfer);
+        init.size = size;
+        init.checksum = md5.map(|m| format!("md5:{}", m.to_ascii_lowercase()));
+        let listing = self.file_upload_start_many(id, &[init]).await?;
+        let entry = match listing.get(key) {
+            Some(e) => e.clone(),
+            None => self.file_metadata(id, key).await?,
+        };
+        match md5 {
+            Some(m) => self.verified(id, key, entry, &m.to_ascii_lowercase()).await,
+            None => Ok(entry),
+        }
+    }
+
     /// Downloads a draft file to `dest`, verified against the server's md5.
     pub async fn download_to(
         &self,
@@ -413,7 +450,10 @@ async fn download_verified(
     opts: &DownloadOptions,
 ) -> Result<Downloaded> {
     let expected_md5 = entry.md5();
-    let expected_size = entry.size;
+    // A remote file registered without a size reports 0: nothing to check against.
+    let expected_size = entry
+        .size
+        .filter(|&s| !(entry.is_remote() && s == 0 && expected_md5.is_none()));
     if !opts.overwrite && tokio::fs::try_exists(dest).await.unwrap_or(false) {
         return Err(Error::WouldOverwrite {
             what: dest.display().to_string(),

@@ -79,6 +79,7 @@ macro_rules! for_each_scenario {
             multipart_upload,
             listing_split_by_id,
             fetch_by_url,
+            remote_file,
         );
     };
 }
@@ -1584,28 +1585,41 @@ pub async fn listing_split_by_id(env: &Env) {
     assert_eq!(unique, made);
 }
 
-pub async fn fetch_by_url(env: &Env) {
+/// A small HTTP source on `host` serving `body` at `path` (404 elsewhere) for a bounded
+/// number of connections; the flag turns true if a request carried an `Authorization`
+/// header.
+async fn serve_bytes(
+    host: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> (
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let c = &env.client;
-    let body: Vec<u8> = (0..400_000u32)
-        .map(|i| (i.wrapping_mul(7) >> 2) as u8)
-        .collect();
-    let listener = tokio::net::TcpListener::bind(&env.fetch_host)
+    let listener = tokio::net::TcpListener::bind(host)
         .await
-        .unwrap_or_else(|e| panic!("serving on {}: {e}", env.fetch_host));
-    let served = body.clone();
+        .unwrap_or_else(|e| panic!("serving on {host}: {e}"));
+    let saw_auth = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = saw_auth.clone();
+    let wanted = format!("GET {path} ");
     let server = tokio::spawn(async move {
-        // A bounded number of fetches: this scenario makes two.
+        // A bounded number of connections: the scenarios make a few each.
         for _ in 0..8 {
             let Ok((mut s, _)) = listener.accept().await else {
                 return;
             };
-            let body = served.clone();
+            let body = body.clone();
+            let wanted = wanted.clone();
+            let seen = seen.clone();
             tokio::spawn(async move {
                 let mut req = vec![0u8; 8192];
                 let n = s.read(&mut req).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&req[..n]).to_string();
-                let reply = if head.starts_with("GET /source.bin") {
+                let head = String::from_utf8_lossy(&req[..n]).to_ascii_lowercase();
+                if head.contains("\r\nauthorization:") {
+                    seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                let reply = if head.starts_with(&wanted.to_ascii_lowercase()) {
                     let mut r = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                         body.len()
@@ -1621,6 +1635,15 @@ pub async fn fetch_by_url(env: &Env) {
             });
         }
     });
+    (server, saw_auth)
+}
+
+pub async fn fetch_by_url(env: &Env) {
+    let c = &env.client;
+    let body: Vec<u8> = (0..400_000u32)
+        .map(|i| (i.wrapping_mul(7) >> 2) as u8)
+        .collect();
+    let (server, _) = serve_bytes(&env.fetch_host, "/source.bin", body.clone()).await;
     let d = c
         .drafts()
         .create(&new_draft(&format!("Fetched {}", env.tag)))
@@ -1657,6 +1680,115 @@ pub async fn fetch_by_url(env: &Env) {
         .await
         .expect_err("a domain the server does not allow");
     assert_eq!(refused.status(), Some(400), "{refused}");
+    server.abort();
+}
+
+pub async fn remote_file(env: &Env) {
+    let c = &env.client;
+    let body: Vec<u8> = (0..150_000u32)
+        .map(|i| (i.wrapping_mul(13) >> 3) as u8)
+        .collect();
+    let md5 = md5_hex(&body);
+    // The server keeps one file per URL, so each run links its own.
+    let path = format!("/linked-{}.bin", env.tag);
+    let (server, saw_auth) = serve_bytes(&env.fetch_host, &path, body.clone()).await;
+    let url = format!("http://{}{path}", env.fetch_host);
+    let d = c
+        .drafts()
+        .create(&new_draft(&format!("Remote {}", env.tag)))
+        .await
+        .expect("create");
+    let did = id(&d);
+    let entry = c
+        .drafts()
+        .file_remote(
+            &did,
+            "linked.bin",
+            &url,
+            Some(body.len() as u64),
+            Some(&md5),
+        )
+        .await
+        .expect("an administrator links a remote file");
+    assert!(entry.is_remote(), "{entry:?}");
+    assert!(entry.is_completed(), "complete at once: {entry:?}");
+    assert_eq!(entry.size, Some(body.len() as u64));
+    assert_eq!(entry.md5(), Some(md5.as_str()));
+    let shown = serde_json::to_value(&entry).expect("json");
+    assert!(
+        !shown.to_string().contains(&path),
+        "the URL is never shown: {shown}"
+    );
+    // The same URL again, declared with nothing: the server's one file for that URL.
+    let again = c
+        .drafts()
+        .file_remote(&did, "again.bin", &url, None, None)
+        .await
+        .expect("the same URL under a second key");
+    assert_eq!(again.md5(), Some(md5.as_str()), "{again:?}");
+    assert_eq!(again.size, Some(body.len() as u64));
+    c.drafts()
+        .file_delete(&did, "again.bin")
+        .await
+        .expect("delete");
+    let refused = c
+        .drafts()
+        .file_remote(
+            &did,
+            "elsewhere.bin",
+            "http://198.51.100.7/x.bin",
+            None,
+            None,
+        )
+        .await
+        .expect_err("a domain the server does not allow");
+    assert_eq!(refused.status(), Some(400), "{refused}");
+    let theirs = env
+        .second
+        .drafts()
+        .create(&new_draft(&format!("Remote, second user {}", env.tag)))
+        .await
+        .expect("create as the second user");
+    let denied = env
+        .second
+        .drafts()
+        .file_remote(&id(&theirs), "linked.bin", &url, None, None)
+        .await
+        .expect_err("only administrators link remote files");
+    assert_eq!(denied.status(), Some(403), "{denied}");
+    let record = c
+        .drafts()
+        .publish(&did)
+        .await
+        .expect("publish with a remote file");
+    assert_eq!(record.is_published, Some(true));
+    let listed = c.records().files(&did).await.expect("files");
+    let e = listed
+        .get("linked.bin")
+        .expect("the remote file is published");
+    assert!(e.is_remote(), "{e:?}");
+    // The administrator's download is sent on to the URL, and checked against the md5
+    // declared; the token does not follow it there.
+    let dest = env.dir.join(format!("remote-{}.bin", env.tag));
+    let got = c
+        .records()
+        .download_to(&did, "linked.bin", &dest, &Default::default())
+        .await
+        .expect("download through the redirect");
+    assert_eq!(got.md5, md5);
+    assert!(std::fs::read(&dest).expect("read") == body);
+    assert!(
+        !saw_auth.load(std::sync::atomic::Ordering::SeqCst),
+        "the token was sent to the remote host"
+    );
+    // Others cannot follow it, even on a public record.
+    let other = env
+        .anon
+        .records()
+        .file_download(&did, "linked.bin")
+        .await
+        .expect_err("a guest is not sent on");
+    assert_eq!(other.status(), Some(403), "{other}");
     server.abort();
 }
 
