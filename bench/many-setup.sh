@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # Starts a release sandbox (LATENCY_MS added to every answer, default 0) with a data folder in
-# $BENCH_DIR, makes 1 000 files of $FILE_KIB KiB (default 32) in ten folders of 100 (a record
-# holds at most 100 files, as on a stock InvenioRDM) under $BENCH_DIR/many, and publishes ten
-# records holding them; writes the settings to $BENCH_DIR/env.
+# $BENCH_DIR (or uses SERVER_URL, see server.sh), makes 1 000 files of $FILE_KIB KiB (default
+# 32) in ten folders of 100 (a record holds at most 100 files, as on a stock InvenioRDM) under
+# $BENCH_DIR/many, and publishes ten records holding them; writes the settings to
+# $BENCH_DIR/env.
 # Usage: BENCH_DIR=/tmp/many LATENCY_MS=20 bench/many-setup.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:?set BENCH_DIR to a scratch folder}
 FILE_KIB=${FILE_KIB:-32}
 mkdir -p "$BENCH_DIR/many"
-SB="$ROOT/target/release/inveniordm-sandbox"
-[ -x "$SB" ] || { echo "build first: cargo build --release -p irdm -p inveniordm-sandbox" >&2; exit 1; }
-"$SB" --listen 127.0.0.1:0 --data-dir "$BENCH_DIR/data" --token bench-token \
-    --latency-ms "${LATENCY_MS:-0}" > "$BENCH_DIR/sandbox.out" 2>&1 &
-echo $! > "$BENCH_DIR/sandbox.pid"
-for _ in $(seq 100); do grep -q '^listening on' "$BENCH_DIR/sandbox.out" && break; sleep 0.1; done
-URL=$(sed -n 's/^listening on //p' "$BENCH_DIR/sandbox.out")
-[ -n "$URL" ] || { echo "the sandbox did not start" >&2; exit 1; }
+# shellcheck source=server.sh
+. "$ROOT/bench/server.sh"
+bench_server --latency-ms "${LATENCY_MS:-0}"
 if [ "$(find "$BENCH_DIR/many" -type f | wc -l)" != 1000 ]; then
     rm -rf "$BENCH_DIR/many"
     for d in $(seq 0 9); do
@@ -25,7 +21,7 @@ if [ "$(find "$BENCH_DIR/many" -type f | wc -l)" != 1000 ]; then
     done
 fi
 cat > "$BENCH_DIR/env" <<ENV
-export URL=$URL INVENIORDM_URL=$URL INVENIORDM_TOKEN=bench-token BENCH_DIR=$BENCH_DIR ROOT=$ROOT
+export URL=$URL INVENIORDM_URL=$URL INVENIORDM_TOKEN=$TOKEN BENCH_DIR=$BENCH_DIR ROOT=$ROOT
 ENV
 # shellcheck source=/dev/null
 . "$BENCH_DIR/env"
@@ -37,4 +33,4 @@ for d in $(seq 0 9); do
     RECORDS="$RECORDS $ID"
 done
 echo "export RECORDS=\"${RECORDS# }\"" >> "$BENCH_DIR/env"
-echo "sandbox at $URL (latency ${LATENCY_MS:-0} ms): ten records of 100 files of $FILE_KIB KiB"
+echo "server at $URL (latency ${LATENCY_MS:-0} ms): ten records of 100 files of $FILE_KIB KiB"

@@ -194,6 +194,23 @@ impl Query {
     pub fn is_match_all(&self) -> bool {
         self.root == Node::All
     }
+
+    /// True when every clause names one of `fields` (a match-all query too): the query can
+    /// then be decided on a document holding only those fields.
+    pub fn uses_only(&self, fields: &[&str]) -> bool {
+        self.root.uses_only(fields)
+    }
+}
+
+impl Node {
+    fn uses_only(&self, fields: &[&str]) -> bool {
+        match self {
+            Node::All => true,
+            Node::And(v) | Node::Or(v) | Node::Optional(v) => v.iter().all(|n| n.uses_only(fields)),
+            Node::Not(n) => n.uses_only(fields),
+            Node::Leaf { field, .. } => field.as_deref().is_some_and(|f| fields.contains(&f)),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- parsing
@@ -1017,6 +1034,30 @@ mod tests {
             assert!(docs().iter().all(|d| query.score(d) == 0.0));
         }
         assert!(!Query::parse("ocean").expect("parses").is_match_all());
+    }
+
+    #[test]
+    fn a_query_knows_whether_it_names_only_given_fields() {
+        let only_id = |q: &str| Query::parse(q).expect("parses").uses_only(&["id"]);
+        for q in [
+            "",
+            "*",
+            "id:ab*",
+            "id:ab* OR id:cd*",
+            "NOT id:x*",
+            "(id:a* AND -id:ab*)",
+        ] {
+            assert!(only_id(q), "{q:?}");
+        }
+        for q in [
+            "ocean",
+            "id:ab* ocean",
+            "metadata.title:x",
+            "id:a* OR title:b",
+            "-ocean",
+        ] {
+            assert!(!only_id(q), "{q:?}");
+        }
     }
 
     #[test]

@@ -40,6 +40,12 @@ impl Lenient {
         self.0.as_ref().is_some_and(|q| q.matches(doc))
     }
 
+    /// Whether the query is decided by the fields given alone (a parsed query naming only
+    /// them; words searched everywhere are not).
+    pub(crate) fn uses_only(&self, fields: &[&str]) -> bool {
+        self.0.as_ref().is_some_and(|q| q.uses_only(fields))
+    }
+
     pub(crate) fn score(&self, doc: &Value) -> f64 {
         self.0.as_ref().map(|q| q.score(doc)).unwrap_or(0.0)
     }
@@ -362,12 +368,20 @@ fn records_in(app: &App, ctx: &Ctx, user: bool, community: Option<&str>) -> ApiR
             selected.entry(k.clone()).or_default().push(v.clone());
         }
     }
+    // A query on ids alone (what listings past the window send, `id:ab*`) is decided before
+    // a record is rendered: only the records it matches are.
+    let by_id = query.uses_only(&["id"]);
+    let skip = |id: &str| by_id && !query.matches(&json!({ "id": id }));
     let st = app.state();
     let idx = crate::model::Index::new(&st);
     let mut docs: Vec<Value> = Vec::new();
     if user {
         let uid = me.unwrap_or(-1);
-        for d in st.drafts.values().filter(|d| d.owner == uid) {
+        for d in st
+            .drafts
+            .values()
+            .filter(|d| d.owner == uid && !skip(&d.id))
+        {
             let newest = idx.newest_draft(&d.parent_id).max(idx.latest(&d.parent_id));
             // The latest draft only (`is_latest_draft`): an edit draft of an older version
             // is not listed once a newer version exists.
@@ -380,7 +394,7 @@ fn records_in(app: &App, ctx: &Ctx, user: bool, community: Option<&str>) -> ApiR
         for r in st
             .records
             .values()
-            .filter(|r| r.owner == uid && !st.drafts.contains_key(&r.id))
+            .filter(|r| r.owner == uid && !st.drafts.contains_key(&r.id) && !skip(&r.id))
         {
             let has_newer_draft = idx.newest_draft(&r.parent_id) > r.index;
             let latest = idx.latest(&r.parent_id) == r.index;
@@ -392,7 +406,7 @@ fn records_in(app: &App, ctx: &Ctx, user: bool, community: Option<&str>) -> ApiR
         }
     } else {
         for r in st.records.values() {
-            if !can_read(&st, ctx, r) {
+            if skip(&r.id) || !can_read(&st, ctx, r) {
                 continue;
             }
             if let Some(c) = community

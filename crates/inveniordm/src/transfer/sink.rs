@@ -17,6 +17,9 @@ use crate::{Error, Result};
 const QUEUE: usize = 16;
 /// Bytes written between two background flushes to disk.
 const SYNC_EVERY: u64 = 64 * 1024 * 1024;
+/// Small chunks are gathered up to this size before they are handed on: a server that sends
+/// in pieces of a few KiB (gunicorn does) would otherwise cost two thread hand-offs each.
+const BATCH: usize = 256 * 1024;
 
 pub(crate) struct Sink {
     to_writer: mpsc::Sender<Bytes>,
@@ -24,6 +27,8 @@ pub(crate) struct Sink {
     writer: tokio::task::JoinHandle<std::io::Result<std::fs::File>>,
     hasher: tokio::task::JoinHandle<Md5>,
     path: PathBuf,
+    /// Small chunks not handed on yet.
+    pending: bytes::BytesMut,
 }
 
 impl Sink {
@@ -67,11 +72,28 @@ impl Sink {
             writer,
             hasher,
             path: path.to_path_buf(),
+            pending: bytes::BytesMut::new(),
         }
     }
 
-    /// Hands a chunk to the writer and the hasher (waits while they are a queue behind).
+    /// Hands a chunk to the writer and the hasher (waits while they are a queue behind);
+    /// small chunks are gathered first.
     pub(crate) async fn push(&mut self, chunk: Bytes) -> Result<()> {
+        if self.pending.is_empty() && chunk.len() >= BATCH {
+            return self.hand_on(chunk).await;
+        }
+        if self.pending.capacity() == 0 {
+            self.pending.reserve(BATCH + chunk.len());
+        }
+        self.pending.extend_from_slice(&chunk);
+        if self.pending.len() >= BATCH {
+            let batch = self.pending.split().freeze();
+            return self.hand_on(batch).await;
+        }
+        Ok(())
+    }
+
+    async fn hand_on(&mut self, chunk: Bytes) -> Result<()> {
         let (w, h) = tokio::join!(
             self.to_writer.send(chunk.clone()),
             self.to_hasher.send(chunk)
@@ -88,13 +110,18 @@ impl Sink {
 
     /// Waits for everything pushed to be written and hashed; with `durable`, for it to be on
     /// disk too. Returns the hash state.
-    pub(crate) async fn finish(self, durable: bool) -> Result<Md5> {
+    pub(crate) async fn finish(mut self, durable: bool) -> Result<Md5> {
+        if !self.pending.is_empty() {
+            let rest = self.pending.split().freeze();
+            self.hand_on(rest).await?;
+        }
         let Sink {
             to_writer,
             to_hasher,
             writer,
             hasher,
             path,
+            pending: _,
         } = self;
         drop(to_writer);
         drop(to_hasher);
