@@ -111,6 +111,17 @@ pub enum Error {
         /// The keys it has.
         available: Vec<String>,
     },
+    /// Someone else changed the draft since it was read, in parts the caller changed too:
+    /// nothing was written.
+    #[error("{id} was changed on the server since it was read ({}): your changes to {} were not saved; read it again and redo them", changed.join(", "), clash.join(", "))]
+    Conflict {
+        /// Draft id.
+        id: String,
+        /// What changed on the server (JSON pointers such as `/metadata/title`).
+        changed: Vec<String>,
+        /// The caller's changes that touch those parts.
+        clash: Vec<String>,
+    },
     /// The client is misconfigured (missing URL, bad header, …).
     #[error("configuration: {0}")]
     Config(String),

@@ -5,11 +5,13 @@
 //! module is where several requests make one operation.
 
 mod batch;
+mod handles;
 
 pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
     journal_path, local_path, md5_file,
 };
+pub use handles::{DraftHandle, FileAction, FilePolicy, RecordHandle, SyncPlan, plan_sync};
 use std::path::PathBuf;
 
 use inveniordm_models::{Metadata, Record};

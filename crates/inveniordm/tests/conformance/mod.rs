@@ -80,6 +80,9 @@ macro_rules! for_each_scenario {
             listing_split_by_id,
             fetch_by_url,
             remote_file,
+            handle_edit_changes_only_what_it_changes,
+            handle_concurrent_edit_is_detected,
+            new_version_file_policies,
         );
     };
 }
@@ -88,6 +91,8 @@ for_each_scenario!(scenarios);
 
 mod sharing;
 pub use sharing::*;
+mod handles;
+pub use handles::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

@@ -1,0 +1,591 @@
+//! Handles: a draft or a record with the operations a depositor thinks in, and saves that
+//! merge instead of clobbering.
+//!
+//! A [`DraftHandle`] remembers the draft as it was read. [`DraftHandle::save`] sends the
+//! server's *latest* state plus the caller's changes (computed against what was read), so
+//! reserved DOIs, `files.enabled`, custom fields and keys the models do not know are never
+//! dropped; a change someone else made meanwhile to a part the caller changed too is an
+//! [`Error::Conflict`] that names the parts, never overwritten.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use inveniordm_models::{Access, FieldError, FileEntry, Metadata, Record};
+use serde_json::{Map, Value};
+
+use crate::{Client, Error, Result};
+
+/// The parts of a draft a save may change: what the caller edits.
+const EDITABLE: &[&str] = &["metadata", "access", "custom_fields", "pids", "files"];
+/// How often a save reads the draft again when its revision moved between read and write.
+const SAVE_ATTEMPTS: usize = 3;
+
+/// A draft, as read, with the caller's changes on top. See the [module](self).
+#[derive(Debug, Clone)]
+pub struct DraftHandle<'a> {
+    client: &'a Client,
+    base: Record,
+    current: Record,
+}
+
+/// A published record. See [`RepoApi::record`](crate::repo::RepoApi::record).
+#[derive(Debug, Clone)]
+pub struct RecordHandle<'a> {
+    client: &'a Client,
+    record: Record,
+}
+
+/// What a new version starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePolicy {
+    /// The previous version's files, linked (nothing is sent again).
+    Keep,
+    /// No files: the version starts empty.
+    Replace,
+    /// The files of a folder: what is unchanged (same key, same md5) is linked, what is new
+    /// or changed is uploaded, and what the folder no longer has is left out.
+    Reconcile(PathBuf),
+}
+
+/// What one key becomes in a [`SyncPlan`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum FileAction {
+    /// Unchanged: linked from the previous version (or left as it is in a draft).
+    Link {
+        /// File key.
+        key: String,
+    },
+    /// New or changed: uploaded from the folder.
+    Upload {
+        /// File key.
+        key: String,
+        /// Local path.
+        path: PathBuf,
+        /// Whether the key exists with other content.
+        changed: bool,
+    },
+    /// Gone from the folder: not in the new version (removed from a draft).
+    LeaveOut {
+        /// File key.
+        key: String,
+    },
+}
+
+/// The plan that makes a set of files match a folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncPlan {
+    /// One action per key, in key order.
+    pub actions: Vec<FileAction>,
+}
+
+impl SyncPlan {
+    /// Whether the files already match the folder (every key linked, nothing else).
+    pub fn is_noop(&self) -> bool {
+        self.actions
+            .iter()
+            .all(|a| matches!(a, FileAction::Link { .. }))
+    }
+
+    /// The keys to upload, as (path, key).
+    pub fn uploads(&self) -> Vec<(PathBuf, String)> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                FileAction::Upload { key, path, .. } => Some((path.clone(), key.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The keys present that must go: left out, or replaced by an upload.
+    pub fn removals(&self) -> Vec<String> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                FileAction::LeaveOut { key } => Some(key.clone()),
+                FileAction::Upload {
+                    key, changed: true, ..
+                } => Some(key.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Plans how files with these (key, md5) become the files of `folder` (keys relative to it,
+/// `/`-separated; hidden files and folders are skipped). Local files are hashed.
+pub async fn plan_sync<'k>(
+    present: impl IntoIterator<Item = (&'k str, Option<&'k str>)>,
+    folder: &Path,
+) -> Result<SyncPlan> {
+    let local = folder_files(folder)?;
+    let present: BTreeMap<String, Option<String>> = present
+        .into_iter()
+        .map(|(k, m)| (k.to_string(), m.map(str::to_ascii_lowercase)))
+        .collect();
+    let mut actions = Vec::new();
+    let mut keys: Vec<&String> = present.keys().chain(local.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        match (present.get(key), local.get(key)) {
+            (Some(_), None) => actions.push(FileAction::LeaveOut { key: key.clone() }),
+            (None, Some(path)) => actions.push(FileAction::Upload {
+                key: key.clone(),
+                path: path.clone(),
+                changed: false,
+            }),
+            (Some(md5), Some(path)) => {
+                let local_md5 = crate::repo::md5_file(path).await?;
+                if md5.as_deref() == Some(local_md5.as_str()) {
+                    actions.push(FileAction::Link { key: key.clone() });
+                } else {
+                    actions.push(FileAction::Upload {
+                        key: key.clone(),
+                        path: path.clone(),
+                        changed: true,
+                    });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(SyncPlan { actions })
+}
+
+/// The files of a folder by key (relative, `/`-separated), hidden entries skipped.
+fn folder_files(folder: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![folder.to_path_buf()];
+    // Bounded: a folder tree of more entries than this is refused rather than walked forever.
+    let mut seen = 0usize;
+    while let Some(dir) = todo.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(format!("cannot read the folder {}", dir.display()), e))?;
+        for entry in entries {
+            let entry =
+                entry.map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+            seen += 1;
+            if seen > 1_000_000 {
+                return Err(Error::InvalidArgument(format!(
+                    "{} holds more than a million entries",
+                    folder.display()
+                )));
+            }
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry
+                .file_type()
+                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            if kind.is_dir() {
+                todo.push(path);
+            } else if kind.is_file() {
+                let rel = path.strip_prefix(folder).unwrap_or(&path);
+                let key = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(key, path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl<'a> crate::repo::RepoApi<'a> {
+    /// The draft with this id, or `None` when there is none (never created, published,
+    /// or discarded).
+    pub async fn draft(&self, id: &str) -> Result<Option<DraftHandle<'a>>> {
+        match self.client.drafts().get(id).await {
+            Ok(d) => Ok(Some(DraftHandle::new(self.client, d))),
+            Err(e) if e.is_not_found() || e.status() == Some(410) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a draft and returns its handle; the server's validation problems are in
+    /// [`DraftHandle::problems`].
+    pub async fn create_draft(&self, record: &Record) -> Result<DraftHandle<'a>> {
+        let d = self.client.drafts().create(record).await?;
+        Ok(DraftHandle::new(self.client, d))
+    }
+
+    /// The published record with this id, or `None` when there is none.
+    pub async fn record(&self, id: &str) -> Result<Option<RecordHandle<'a>>> {
+        match self.client.records().get(id).await {
+            Ok(r) => Ok(Some(RecordHandle {
+                client: self.client,
+                record: r,
+            })),
+            Err(e) if e.is_not_found() || e.status() == Some(410) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl<'a> DraftHandle<'a> {
+    fn new(client: &'a Client, draft: Record) -> Self {
+        DraftHandle {
+            client,
+            base: draft.clone(),
+            current: draft,
+        }
+    }
+
+    /// The draft's id.
+    pub fn id(&self) -> &str {
+        self.current.id.as_deref().unwrap_or("")
+    }
+
+    /// The draft as the caller sees it: as read (or last saved), with the changes made since.
+    pub fn record(&self) -> &Record {
+        &self.current
+    }
+
+    /// The metadata, to change; saved by [`save`](Self::save).
+    pub fn metadata_mut(&mut self) -> &mut Metadata {
+        self.current.metadata.get_or_insert_with(Metadata::default)
+    }
+
+    /// The access settings, to change; saved by [`save`](Self::save).
+    pub fn access_mut(&mut self) -> &mut Access {
+        self.current.access.get_or_insert_with(Access::default)
+    }
+
+    /// The custom fields, to change; saved by [`save`](Self::save).
+    pub fn custom_fields_mut(&mut self) -> &mut Map<String, Value> {
+        self.current.custom_fields.get_or_insert_with(Map::new)
+    }
+
+    /// The validation problems the server reported with the last read or save.
+    pub fn problems(&self) -> &[FieldError] {
+        self.current.errors.as_deref().unwrap_or(&[])
+    }
+
+    /// The parts the caller changed since the draft was read or saved, as JSON pointers
+    /// (`/metadata/title`, …).
+    pub fn changes(&self) -> Vec<String> {
+        diff(&editable(&self.base), &editable(&self.current))
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    }
+
+    /// Saves the changes: reads the server's latest draft, applies the caller's changes to
+    /// it and writes it with `If-Match`. Returns the server's validation problems (data, not
+    /// failures). When someone else changed a part the caller changed too since the draft
+    /// was read, nothing is written and the answer is [`Error::Conflict`]; changes to other
+    /// parts are kept.
+    pub async fn save(&mut self) -> Result<Vec<FieldError>> {
+        let mine = diff(&editable(&self.base), &editable(&self.current));
+        if mine.is_empty() {
+            return Ok(self.problems().to_vec());
+        }
+        let id = self.id().to_string();
+        let drafts = self.client.drafts();
+        let mut last = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let latest = drafts.get(&id).await?;
+            let theirs = diff(&editable(&self.base), &editable(&latest));
+            let clash: Vec<String> = mine
+                .iter()
+                .filter(|(p, _)| theirs.iter().any(|(q, _)| overlaps(p, q)))
+                .map(|(p, _)| p.clone())
+                .collect();
+            if !clash.is_empty() {
+                return Err(Error::Conflict {
+                    id,
+                    changed: theirs.into_iter().map(|(p, _)| p).collect(),
+                    clash,
+                });
+            }
+            let mut doc = serde_json::to_value(&latest)
+                .map_err(|e| Error::InvalidArgument(format!("the draft cannot be written: {e}")))?;
+            for (pointer, value) in &mine {
+                apply(&mut doc, pointer, value.clone());
+            }
+            let merged: Record = serde_json::from_value(doc).map_err(|e| {
+                Error::InvalidArgument(format!("the changes do not make a draft: {e}"))
+            })?;
+            match drafts.update(&id, &merged).await {
+                Ok(saved) => {
+                    self.base = saved.clone();
+                    self.current = saved;
+                    return Ok(self.problems().to_vec());
+                }
+                // Changed again between the read and the write: read again.
+                Err(e) if e.is_precondition_failed() => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::InvalidArgument("the draft could not be saved".into())))
+    }
+
+    /// Saves, then publishes (with the check after an ambiguous failure of
+    /// [`RepoApi::publish`](crate::repo::RepoApi::publish)). Validation problems that stop
+    /// the publish come back as the publish's error.
+    pub async fn publish(mut self) -> Result<Record> {
+        self.save().await?;
+        self.client.repo().publish(self.id()).await
+    }
+
+    /// Discards the draft (a new version's or an edit's draft: the record stays).
+    pub async fn delete(self) -> Result<()> {
+        self.client.drafts().delete(self.id()).await
+    }
+
+    /// Saves, then submits the draft for review to `community` (id) with a message.
+    pub async fn submit_review(
+        mut self,
+        community: &str,
+        message: Option<&str>,
+    ) -> Result<inveniordm_models::Request> {
+        self.save().await?;
+        let drafts = self.client.drafts();
+        drafts.set_review(self.id(), community).await?;
+        let payload = message.map(inveniordm_models::EventPayload::text);
+        drafts
+            .submit_review(self.id(), payload.as_ref(), false)
+            .await
+    }
+
+    /// The draft's files, by key.
+    pub async fn files(&self) -> Result<BTreeMap<String, FileEntry>> {
+        Ok(by_key(self.client.drafts().files(self.id()).await?))
+    }
+
+    /// Plans how the draft's files become those of `folder` (see [`plan_sync`]).
+    pub async fn plan_sync(&self, folder: &Path) -> Result<SyncPlan> {
+        let files = self.files().await?;
+        plan_sync(files.iter().map(|(k, e)| (k.as_str(), e.md5())), folder).await
+    }
+
+    /// Carries out a plan of [`plan_sync`](Self::plan_sync): removes what goes, uploads what
+    /// is new or changed (verified, `jobs` at a time). Returns the number of files uploaded.
+    pub async fn apply_sync(&self, plan: &SyncPlan, jobs: usize) -> Result<usize> {
+        let drafts = self.client.drafts();
+        for key in plan.removals() {
+            drafts.file_delete(self.id(), &key).await?;
+        }
+        let uploads = plan.uploads();
+        if uploads.is_empty() {
+            return Ok(0);
+        }
+        let opts = crate::repo::UploadFilesOptions {
+            jobs,
+            ..Default::default()
+        };
+        for (key, r) in self
+            .client
+            .repo()
+            .upload_files(self.id(), &uploads, &opts)
+            .await?
+        {
+            r.map_err(|e| {
+                tracing::warn!(key = %key, error = %e, "upload failed");
+                e
+            })?;
+        }
+        Ok(uploads.len())
+    }
+}
+
+impl<'a> RecordHandle<'a> {
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        self.record.id.as_deref().unwrap_or("")
+    }
+
+    /// The record as read.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// The record's files, by key.
+    pub async fn files(&self) -> Result<BTreeMap<String, FileEntry>> {
+        Ok(by_key(self.client.records().files(self.id()).await?))
+    }
+
+    /// The draft that edits this record's metadata (created, or the one that exists).
+    pub async fn edit(&self) -> Result<DraftHandle<'a>> {
+        let d = self.client.drafts().edit(self.id()).await?;
+        Ok(DraftHandle::new(self.client, d))
+    }
+
+    /// The latest version of this record.
+    pub async fn latest(&self) -> Result<RecordHandle<'a>> {
+        let r = self.client.records().latest_version(self.id()).await?;
+        Ok(RecordHandle {
+            client: self.client,
+            record: r,
+        })
+    }
+
+    /// Makes the next version's draft with its files as `policy` says (see [`FilePolicy`]);
+    /// the metadata is the server's copy of this version's. Never a silently empty or stale
+    /// version: `Keep` links every file, `Reconcile` checks each key by md5.
+    pub async fn new_version(&self, policy: &FilePolicy, jobs: usize) -> Result<DraftHandle<'a>> {
+        let drafts = self.client.drafts();
+        let draft = drafts.new_version(self.id()).await?;
+        let handle = DraftHandle::new(self.client, draft);
+        let id = handle.id().to_string();
+        let previous = self.files().await?;
+        let present = drafts.files(&id).await?;
+        let files_on = handle.current.files.as_ref().and_then(|f| f.enabled) != Some(false);
+        let wants_previous = !matches!(policy, FilePolicy::Replace);
+        if wants_previous && files_on && present.iter().next().is_none() && !previous.is_empty() {
+            drafts.files_import(&id).await?;
+        }
+        if matches!(policy, FilePolicy::Replace) {
+            // A draft reused from before may hold files: start empty.
+            for key in by_key(present).keys() {
+                drafts.file_delete(&id, key).await?;
+            }
+        }
+        if let FilePolicy::Reconcile(folder) = policy {
+            let plan = handle.plan_sync(folder).await?;
+            handle.apply_sync(&plan, jobs).await?;
+        }
+        Ok(handle)
+    }
+}
+
+fn by_key(files: inveniordm_models::Files) -> BTreeMap<String, FileEntry> {
+    files
+        .iter()
+        .filter_map(|e| e.key.clone().map(|k| (k, e.clone())))
+        .collect()
+}
+
+/// The parts of a draft a save sends, as JSON (files: the settings only).
+fn editable(r: &Record) -> Value {
+    let doc = serde_json::to_value(r).unwrap_or(Value::Null);
+    let mut out = Map::new();
+    for k in EDITABLE {
+        let mut v = doc.get(*k).cloned().unwrap_or(Value::Null);
+        if *k == "files"
+            && let Value::Object(m) = &mut v
+        {
+            m.remove("entries");
+            m.remove("links");
+            m.remove("count");
+            m.remove("total_bytes");
+        }
+        out.insert((*k).to_string(), v);
+    }
+    Value::Object(out)
+}
+
+/// Where `b` differs from `a`: (JSON pointer, new value or `None` when removed). Objects are
+/// compared key by key; anything else (arrays too) as a whole.
+fn diff(a: &Value, b: &Value) -> Vec<(String, Option<Value>)> {
+    let mut out = Vec::new();
+    walk("", a, b, &mut out);
+    out
+}
+
+fn walk(at: &str, a: &Value, b: &Value, out: &mut Vec<(String, Option<Value>)>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, va) in x {
+                let p = format!("{at}/{}", escape(k));
+                match y.get(k) {
+                    Some(vb) => walk(&p, va, vb, out),
+                    None if !va.is_null() => out.push((p, None)),
+                    None => {}
+                }
+            }
+            for (k, vb) in y {
+                if !x.contains_key(k) && !vb.is_null() {
+                    out.push((format!("{at}/{}", escape(k)), Some(vb.clone())));
+                }
+            }
+        }
+        _ if a == b => {}
+        (_, Value::Null) => out.push((at.to_string(), None)),
+        _ => out.push((at.to_string(), Some(b.clone()))),
+    }
+}
+
+fn escape(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape(k: &str) -> String {
+    k.replace("~1", "/").replace("~0", "~")
+}
+
+/// Whether one pointer is the other or lies inside it.
+fn overlaps(p: &str, q: &str) -> bool {
+    let inside = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}/"));
+    inside(p, q) || inside(q, p)
+}
+
+/// Sets (or, with `None`, removes) the value at a pointer, making objects on the way.
+fn apply(doc: &mut Value, pointer: &str, value: Option<Value>) {
+    let parts: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
+    let Some((last, path)) = parts.split_last() else {
+        return;
+    };
+    let mut at = doc;
+    for p in path {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let Value::Object(m) = at else { return };
+        at = m.entry(p.clone()).or_insert(Value::Object(Map::new()));
+    }
+    if !at.is_object() {
+        *at = Value::Object(Map::new());
+    }
+    if let Value::Object(m) = at {
+        match value {
+            Some(v) => {
+                m.insert(last.clone(), v);
+            }
+            None => {
+                m.remove(last);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_diff_names_the_leaves_that_changed_and_applies_onto_another_document() {
+        let a = json!({"metadata": {"title": "A", "version": "1", "creators": [1]}, "pids": {"doi": {"identifier": "10.1/x"}}});
+        let b = json!({"metadata": {"title": "B", "creators": [1, 2], "new/key": true}, "pids": {"doi": {"identifier": "10.1/x"}}});
+        let d = diff(&a, &b);
+        let paths: Vec<&str> = d.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "/metadata/creators",
+                "/metadata/title",
+                "/metadata/version",
+                "/metadata/new~1key"
+            ]
+        );
+        // Onto a document someone else changed elsewhere: their change stays.
+        let mut theirs = json!({"metadata": {"title": "A", "version": "1", "creators": [1], "subjects": ["s"]}, "pids": {"doi": {"identifier": "10.1/x"}}});
+        for (p, v) in d {
+            apply(&mut theirs, &p, v);
+        }
+        assert_eq!(
+            theirs,
+            json!({"metadata": {"title": "B", "creators": [1, 2], "subjects": ["s"], "new/key": true}, "pids": {"doi": {"identifier": "10.1/x"}}})
+        );
+        assert!(overlaps("/metadata", "/metadata/title"));
+        assert!(overlaps("/metadata/title", "/metadata/title"));
+        assert!(!overlaps("/metadata/title", "/metadata/titles"));
+    }
+}

@@ -1,0 +1,252 @@
+//! The high-level handles: saves that merge instead of clobbering, concurrent edits, and the
+//! file policies of a new version.
+
+use super::{Env, id, metadata, new_draft, published, write};
+use inveniordm::Error;
+use inveniordm::repo::{FileAction, FilePolicy};
+use std::collections::BTreeMap;
+
+/// The md5 of each file of a record, by key.
+async fn md5s(env: &Env, record: &str) -> BTreeMap<String, String> {
+    let files = env.client.records().files(record).await.expect("files");
+    files
+        .iter()
+        .map(|e| {
+            (
+                e.key.clone().unwrap_or_default(),
+                e.md5().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn hex(data: &[u8]) -> String {
+    super::md5_hex(data)
+}
+
+pub async fn handle_edit_changes_only_what_it_changes(env: &Env) {
+    let c = &env.client;
+    let mut draft = new_draft(&format!("Handle edit {}", env.tag));
+    draft.files = Some(inveniordm::models::Files::disabled());
+    // A DOI registered elsewhere (the test servers have no DataCite account to reserve one).
+    let doi = format!("10.5555/handle-{}", env.tag.to_lowercase());
+    draft.pids = Some(
+        serde_json::from_value(
+            serde_json::json!({"doi": {"identifier": doi, "provider": "external"}}),
+        )
+        .expect("pids"),
+    );
+    let (d, doi) = match c.drafts().create(&draft).await {
+        Ok(d) => (d, Some(doi)),
+        // A real server without a DataCite account fails on any DOI (500).
+        Err(e) if env.real && e.status().is_some_and(|s| s >= 500) => {
+            eprintln!("note: the server takes no DOI ({e}); checked without one");
+            draft.pids = None;
+            (c.drafts().create(&draft).await.expect("create"), None)
+        }
+        Err(e) => panic!("create: {e}"),
+    };
+    let did = id(&d);
+    let record = c.repo().publish(&did).await.expect("publish");
+    let before = serde_json::to_value(&record).expect("json");
+    let handle = c.repo().record(&did).await.expect("read").expect("there");
+    let mut edit = handle.edit().await.expect("edit");
+    let title = format!("Handle edit {} (retitled)", env.tag);
+    edit.metadata_mut().title = Some(title.clone());
+    assert_eq!(edit.changes(), vec!["/metadata/title".to_string()]);
+    let problems = edit.save().await.expect("save");
+    assert!(problems.is_empty(), "{problems:?}");
+    let after = edit.publish().await.expect("publish the edit");
+    let after = serde_json::to_value(&after).expect("json");
+    assert_eq!(after["metadata"]["title"], title);
+    for part in ["/pids", "/access", "/files/enabled", "/custom_fields"] {
+        assert_eq!(
+            after.pointer(part),
+            before.pointer(part),
+            "{part} unchanged"
+        );
+    }
+    let mut m_before = before["metadata"].clone();
+    let mut m_after = after["metadata"].clone();
+    m_before["title"] = serde_json::Value::Null;
+    m_after["title"] = serde_json::Value::Null;
+    assert_eq!(m_after, m_before, "the rest of the metadata is unchanged");
+    assert_eq!(
+        after
+            .pointer("/pids/doi/identifier")
+            .and_then(|v| v.as_str()),
+        doi.as_deref(),
+        "the DOI is kept"
+    );
+    // A record that is not there is None, not an error.
+    assert!(c.repo().record("zzzzz-zzzzz").await.expect("ask").is_none());
+    assert!(c.repo().draft("zzzzz-zzzzz").await.expect("ask").is_none());
+}
+
+pub async fn handle_concurrent_edit_is_detected(env: &Env) {
+    let c = &env.client;
+    let d = c
+        .drafts()
+        .create(&new_draft(&format!("Handle race {}", env.tag)))
+        .await
+        .expect("create");
+    let did = id(&d);
+    let mut mine = c.repo().draft(&did).await.expect("read").expect("there");
+    // Someone else changes the title meanwhile.
+    let mut theirs = c.drafts().get(&did).await.expect("read");
+    if let Some(m) = theirs.metadata.as_mut() {
+        m.title = Some(format!("Handle race {} (theirs)", env.tag));
+    }
+    c.drafts().update(&did, &theirs).await.expect("their save");
+    // A change to another part is merged with theirs.
+    mine.metadata_mut().description = Some("Mine, merged.".into());
+    mine.save().await.expect("a change elsewhere is merged");
+    let now = c.drafts().get(&did).await.expect("read");
+    let m = now.metadata.clone().expect("metadata");
+    assert_eq!(
+        m.title.as_deref(),
+        Some(format!("Handle race {} (theirs)", env.tag).as_str())
+    );
+    assert_eq!(m.description.as_deref(), Some("Mine, merged."));
+    // A change to the part they changed is a conflict, and theirs stays.
+    let mut stale = mine.clone();
+    let mut again = c.drafts().get(&did).await.expect("read");
+    if let Some(m) = again.metadata.as_mut() {
+        m.title = Some(format!("Handle race {} (theirs, again)", env.tag));
+    }
+    c.drafts()
+        .update(&did, &again)
+        .await
+        .expect("their second save");
+    stale.metadata_mut().title = Some("Mine".into());
+    let e = stale.save().await.expect_err("a conflict");
+    match &e {
+        Error::Conflict { clash, changed, .. } => {
+            assert_eq!(clash, &vec!["/metadata/title".to_string()], "{e}");
+            assert!(changed.contains(&"/metadata/title".to_string()), "{e}");
+        }
+        other => panic!("expected a conflict, got {other}"),
+    }
+    let kept = c.drafts().get(&did).await.expect("read");
+    assert_eq!(
+        kept.metadata.and_then(|m| m.title).as_deref(),
+        Some(format!("Handle race {} (theirs, again)", env.tag).as_str()),
+        "nothing was overwritten"
+    );
+    c.drafts().delete(&did).await.expect("discard");
+}
+
+pub async fn new_version_file_policies(env: &Env) {
+    let c = &env.client;
+    let v1 = published(
+        env,
+        &format!("Policies {}", env.tag),
+        &[("a.txt", b"a1"), ("b.txt", b"b1")],
+    )
+    .await;
+    let v1id = id(&v1);
+    let v1_files = md5s(env, &v1id).await;
+    let handle = c.repo().record(&v1id).await.expect("read").expect("there");
+    let version = |n: &str| {
+        let mut m = metadata(&format!("Policies {} ({n})", env.tag));
+        m.version = Some(n.into());
+        m.publication_date = Some("2026-12-03".into());
+        m
+    };
+    // Keep: the previous files, linked.
+    let mut keep = handle
+        .new_version(&FilePolicy::Keep, 2)
+        .await
+        .expect("keep");
+    *keep.metadata_mut() = version("v2");
+    let v2 = keep.publish().await.expect("publish v2");
+    assert_eq!(
+        md5s(env, &id(&v2)).await,
+        v1_files,
+        "Keep holds the same files"
+    );
+    // Replace: starts empty; a file added.
+    let v2h = c
+        .repo()
+        .record(&id(&v2))
+        .await
+        .expect("read")
+        .expect("there");
+    let mut replace = v2h
+        .new_version(&FilePolicy::Replace, 2)
+        .await
+        .expect("replace");
+    assert!(
+        replace.files().await.expect("files").is_empty(),
+        "Replace starts empty"
+    );
+    let c3 = write(env, "policy-c3", b"c3").await;
+    c.drafts()
+        .file_upload(replace.id(), &c3)
+        .await
+        .expect("upload");
+    *replace.metadata_mut() = version("v3");
+    let v3 = replace.publish().await.expect("publish v3");
+    let expected: BTreeMap<String, String> = [("policy-c3".to_string(), hex(b"c3"))].into();
+    assert_eq!(md5s(env, &id(&v3)).await, expected);
+    // Reconcile: a folder with one unchanged file, one changed and one new.
+    let folder = env.dir.join(format!("reconcile-{}", env.tag));
+    std::fs::create_dir_all(folder.join("sub")).expect("folder");
+    std::fs::write(folder.join("policy-c3"), b"c3").expect("write");
+    std::fs::write(folder.join("sub/d.txt"), b"d4").expect("write");
+    std::fs::write(folder.join(".hidden"), b"skipped").expect("write");
+    let v3h = c
+        .repo()
+        .record(&id(&v3))
+        .await
+        .expect("read")
+        .expect("there");
+    let plan = inveniordm::repo::plan_sync(
+        md5s(env, &id(&v3))
+            .await
+            .iter()
+            .map(|(k, m)| (k.as_str(), Some(m.as_str()))),
+        &folder,
+    )
+    .await
+    .expect("plan");
+    assert_eq!(
+        plan.actions,
+        vec![
+            FileAction::Link {
+                key: "policy-c3".into()
+            },
+            FileAction::Upload {
+                key: "sub/d.txt".into(),
+                path: folder.join("sub/d.txt"),
+                changed: false
+            },
+        ]
+    );
+    let mut rec = v3h
+        .new_version(&FilePolicy::Reconcile(folder.clone()), 2)
+        .await
+        .expect("reconcile");
+    *rec.metadata_mut() = version("v4");
+    let v4 = rec.publish().await.expect("publish v4");
+    let expected: BTreeMap<String, String> = [
+        ("policy-c3".to_string(), hex(b"c3")),
+        ("sub/d.txt".to_string(), hex(b"d4")),
+    ]
+    .into();
+    assert_eq!(md5s(env, &id(&v4)).await, expected);
+    // The folder unchanged: nothing to do.
+    let again = inveniordm::repo::plan_sync(
+        md5s(env, &id(&v4))
+            .await
+            .iter()
+            .map(|(k, m)| (k.as_str(), Some(m.as_str()))),
+        &folder,
+    )
+    .await
+    .expect("plan");
+    assert!(again.is_noop(), "{again:?}");
+    // Earlier versions are unchanged.
+    assert_eq!(md5s(env, &v1id).await, v1_files);
+    assert_eq!(md5s(env, &id(&v2)).await, v1_files);
+}
