@@ -43,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Download(a) => {
             crate::transfers::download(&client, a, json, progress_mode(&cli)).await
         }
+        Command::Sync(a) => crate::sync::sync(&client, a, json).await,
         Command::Links(c) => links(&client, c, json).await,
         Command::Doi(c) => doi(&client, c, json).await,
         Command::Communities(c) => crate::sharing::communities(&client, c, json).await,

@@ -6,6 +6,7 @@ mod demo;
 mod edit;
 mod output;
 mod sharing;
+mod sync;
 mod transfers;
 
 use std::path::PathBuf;
@@ -109,6 +110,8 @@ pub enum Command {
     Upload(UploadArgs),
     /// Download the files of a record or draft (md5 verified).
     Download(DownloadArgs),
+    /// Make a draft's files (or, with --new-version, a record's next version) match a folder.
+    Sync(SyncArgs),
     /// Access links (secret share links) of a record.
     #[command(subcommand)]
     Links(LinksCmd),
@@ -437,6 +440,32 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("{s:?} is not a size of at least one byte"));
     }
     Ok(bytes as u64)
+}
+
+/// `irdm sync`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each key is linked when the folder's file has the same md5 (nothing is sent), uploaded when it
+is new or changed, and left out when the folder no longer has it. Keys are paths relative to the
+folder; hidden files and folders are skipped. A second sync of an unchanged folder does nothing.")]
+pub struct SyncArgs {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The draft to change, or with --new-version the published record.
+    #[arg(long, value_name = "ID")]
+    pub record: String,
+    /// Make the record's next version (its files reconciled with the folder).
+    #[arg(long)]
+    pub new_version: bool,
+    /// Publish at the end.
+    #[arg(long)]
+    pub publish: bool,
+    /// Print the plan (link / upload / leave out per key) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Parallel uploads.
+    #[arg(long, short, default_value_t = 4)]
+    pub jobs: usize,
 }
 
 /// `irdm download`.

@@ -1844,3 +1844,93 @@ fn a_remote_file_is_linked_and_downloaded_through_the_redirect() {
         "the remote bytes, verified against the declared md5"
     );
 }
+
+#[test]
+fn sync_makes_files_match_a_folder_and_a_second_sync_does_nothing() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    let id = d["id"].as_str().expect("id").to_string();
+    let dir = e.home.path().join("data");
+    std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
+    std::fs::write(dir.join("a.txt"), b"a1").expect("write");
+    std::fs::write(dir.join("sub/b.txt"), b"b1").expect("write");
+    let folder = dir.to_str().expect("utf8");
+    e.ok(&["sync", folder, "--record", &id]);
+    let keys = |rec: &str, draft: bool| -> Vec<String> {
+        let mut args = vec!["draft", "files", rec];
+        if !draft {
+            args = vec!["record", "files", rec];
+        }
+        let f = e.json(&args);
+        let mut k: Vec<String> = f["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|x| x["key"].as_str().unwrap_or("").to_string())
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&id, true), vec!["a.txt", "sub/b.txt"]);
+    let plan = e.lines(&["sync", folder, "--record", &id, "--dry-run"]);
+    assert!(plan.iter().all(|a| a["action"] == "link"), "{plan:?}");
+    e.json(&["draft", "publish", &id]);
+    // A published record changes only in a new version.
+    let refused = e.fails(&["sync", folder, "--record", &id], 1);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--new-version"));
+    std::fs::write(dir.join("a.txt"), b"a2").expect("write");
+    std::fs::remove_file(dir.join("sub/b.txt")).expect("rm");
+    std::fs::write(dir.join("c.txt"), b"c2").expect("write");
+    let plan = e.lines(&[
+        "sync",
+        folder,
+        "--record",
+        &id,
+        "--new-version",
+        "--dry-run",
+    ]);
+    let summary: Vec<String> = plan
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["action"].as_str().unwrap_or(""),
+                a["key"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec!["upload a.txt", "upload c.txt", "leave_out sub/b.txt"]
+    );
+    let versions = e.lines(&["record", "versions", &id]);
+    assert_eq!(versions.len(), 1, "the dry run made no version");
+    let out = e.lines(&[
+        "sync",
+        folder,
+        "--record",
+        &id,
+        "--new-version",
+        "--publish",
+    ]);
+    let v2 = out.last().expect("the record")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_ne!(v2, id);
+    assert_eq!(keys(&v2, false), vec!["a.txt", "c.txt"]);
+    assert_eq!(
+        keys(&id, false),
+        vec!["a.txt", "sub/b.txt"],
+        "the first version is unchanged"
+    );
+    e.ok(&["sync", folder, "--record", &v2, "--new-version"]);
+    let versions = e.lines(&["record", "versions", &id]);
+    assert_eq!(versions.len(), 2, "an unchanged folder makes no version");
+}
