@@ -198,42 +198,39 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
     if a.md5.is_some() && a.from_url.is_none() && a.remote_url.is_none() {
         bail!("--md5 goes with --from-url or --remote-url (local files are hashed as they go)");
     }
-    if let (Some(url), Some(key)) = (&a.remote_url, &a.key) {
-        let e = c
-            .drafts()
-            .file_remote(&a.draft_id, key, url, a.size, a.md5.as_deref())
-            .await
-            .with_context(|| format!("linking {key}"))?;
+    let by_url = match (&a.remote_url, &a.from_url, &a.key) {
+        (Some(url), _, Some(key)) => Some((
+            key,
+            "linked as a remote file",
+            c.drafts()
+                .file_remote(&a.draft_id, key, url, a.size, a.md5.as_deref())
+                .await
+                .with_context(|| format!("linking {key}"))?,
+        )),
+        (None, Some(url), Some(key)) => Some((
+            key,
+            "fetched by the server",
+            c.drafts()
+                .file_fetch(
+                    &a.draft_id,
+                    key,
+                    url,
+                    a.md5.as_deref(),
+                    std::time::Duration::from_secs(a.wait),
+                )
+                .await
+                .with_context(|| format!("fetching {key}"))?,
+        )),
+        _ => None,
+    };
+    if let Some((key, done, e)) = by_url {
         if json {
             output::json_line(&e)?;
         } else {
             eprintln!(
-                "{key}: linked as a remote file, {} {}",
+                "{key}: {done}, {} {}",
                 output::size(e.size.unwrap_or(0)),
                 e.checksum.as_deref().unwrap_or("(no checksum)")
-            );
-        }
-        return Ok(crate::exit::OK);
-    }
-    if let (Some(url), Some(key)) = (&a.from_url, &a.key) {
-        let e = c
-            .drafts()
-            .file_fetch(
-                &a.draft_id,
-                key,
-                url,
-                a.md5.as_deref(),
-                std::time::Duration::from_secs(a.wait),
-            )
-            .await
-            .with_context(|| format!("fetching {key}"))?;
-        if json {
-            output::json_line(&e)?;
-        } else {
-            eprintln!(
-                "{key}: fetched by the server, {} {}",
-                output::size(e.size.unwrap_or(0)),
-                e.checksum.as_deref().unwrap_or("")
             );
         }
         return Ok(crate::exit::OK);

@@ -24,6 +24,17 @@ fn hex(data: &[u8]) -> String {
     super::md5_hex(data)
 }
 
+/// The plan that makes a record's files those of `folder`.
+async fn plan_for(env: &Env, record: &str, folder: &std::path::Path) -> inveniordm::repo::SyncPlan {
+    let files = md5s(env, record).await;
+    inveniordm::repo::plan_sync(
+        files.iter().map(|(k, m)| (k.as_str(), Some(m.as_str()))),
+        folder,
+    )
+    .await
+    .expect("plan")
+}
+
 pub async fn handle_edit_changes_only_what_it_changes(env: &Env) {
     let c = &env.client;
     let mut draft = new_draft(&format!("Handle edit {}", env.tag));
@@ -201,15 +212,7 @@ pub async fn new_version_file_policies(env: &Env) {
         .await
         .expect("read")
         .expect("there");
-    let plan = inveniordm::repo::plan_sync(
-        md5s(env, &id(&v3))
-            .await
-            .iter()
-            .map(|(k, m)| (k.as_str(), Some(m.as_str()))),
-        &folder,
-    )
-    .await
-    .expect("plan");
+    let plan = plan_for(env, &id(&v3), &folder).await;
     assert_eq!(
         plan.actions,
         vec![
@@ -236,15 +239,7 @@ pub async fn new_version_file_policies(env: &Env) {
     .into();
     assert_eq!(md5s(env, &id(&v4)).await, expected);
     // The folder unchanged: nothing to do.
-    let again = inveniordm::repo::plan_sync(
-        md5s(env, &id(&v4))
-            .await
-            .iter()
-            .map(|(k, m)| (k.as_str(), Some(m.as_str()))),
-        &folder,
-    )
-    .await
-    .expect("plan");
+    let again = plan_for(env, &id(&v4), &folder).await;
     assert!(again.is_noop(), "{again:?}");
     // Earlier versions are unchanged.
     assert_eq!(md5s(env, &v1id).await, v1_files);
