@@ -226,9 +226,13 @@ async fn search(c: &Client, a: &crate::SearchArgs, json: bool) -> Result<u8> {
     }
     if !json {
         output::records(&rows);
-    }
-    if !json {
         eprintln!("{shown} shown");
+    }
+    if shown > 10_000 {
+        // Said on stderr in both modes: the listing went past the server's window.
+        eprintln!(
+            "past the 10 000-result search window: the query was split by record id, each record listed once"
+        );
     }
     Ok(exit::OK)
 }

@@ -216,6 +216,12 @@ impl<'a> QueryApi<'a> {
             }
         }
         parts.sort();
+        tracing::info!(
+            total,
+            parts = parts.len(),
+            counts,
+            "past the search window: the listing is split by id prefix"
+        );
         Ok(parts)
     }
 

@@ -1,50 +1,4 @@
-//! Handles: a draft or a record with the operations a depositor thinks in, and saves that
-//! merge instead of clobbering.
-//!
-//! A [`DraftHandle`] remembers the draft as it was read. [`DraftHandle::save`] sends the
-//! server's *latest* state plus the caller's changes (computed against what was read), so
-//! reserved DOIs, `files.enabled`, custom fields and keys the models do not know are never
-//! dropped; a change someone else made meanwhile to a part the caller changed too is an
-//! [`Error::Conflict`] that names the parts, never overwritten.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use inveniordm::models::{Creator, Files, Metadata, Record, VocabRef};
-//! use inveniordm::repo::FilePolicy;
-//! # let sandbox = inveniordm_sandbox::Sandbox::start(Default::default()).await?;
-//! # let client = inveniordm::Client::new(sandbox.url(), Some(sandbox.token()))?;
-//! let repo = client.repo();
-//! let mut m = Metadata::default();
-//! m.title = Some("Ocean temperature".into());
-//! m.resource_type = Some(VocabRef::id("dataset"));
-//! m.publication_date = Some("2026-12-03".into());
-//! m.creators = Some(vec![Creator::person("Lovelace", "Ada")]);
-//! let draft = repo
-//!     .create_draft(&Record { metadata: Some(m), files: Some(Files::disabled()), ..Default::default() })
-//!     .await?;
-//! let record = draft.publish().await?;
-//! let id = record.id.clone().unwrap_or_default();
-//!
-//! // Someone edits the description while we edit the title: both changes are kept.
-//! let handle = repo.record(&id).await?.expect("published");
-//! let mut mine = handle.edit().await?;
-//! let mut theirs = client.drafts().get(&id).await?;
-//! theirs.metadata.as_mut().unwrap().description = Some("Theirs".into());
-//! client.drafts().update(&id, &theirs).await?;
-//! mine.metadata_mut().title = Some("Ocean temperature, 2026".into());
-//! assert!(mine.save().await?.is_empty());
-//! let saved = mine.record().metadata.clone().unwrap();
-//! assert_eq!(saved.description.as_deref(), Some("Theirs"));
-//! assert_eq!(saved.title.as_deref(), Some("Ocean temperature, 2026"));
-//! mine.publish().await?;
-//!
-//! // The next version starts empty here (`Keep` would link the files, `Reconcile` match a folder).
-//! let mut next = handle.new_version(&FilePolicy::Replace, 4).await?;
-//! next.metadata_mut().version = Some("2".into());
-//! assert!(next.files().await?.is_empty());
-//! # Ok(()) }
-//! ```
+//! Handles: drafts and records with the operations a depositor thinks in (see [`DraftHandle`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,7 +13,52 @@ const EDITABLE: &[&str] = &["metadata", "access", "custom_fields", "pids", "file
 /// How often a save reads the draft again when its revision moved between read and write.
 const SAVE_ATTEMPTS: usize = 3;
 
-/// A draft, as read, with the caller's changes on top. See the [module](self).
+/// A draft, as read, with the caller's changes on top.
+///
+/// A [`DraftHandle`] remembers the draft as it was read. [`DraftHandle::save`] sends the
+/// server's *latest* state plus the caller's changes (computed against what was read), so
+/// reserved DOIs, `files.enabled`, custom fields and keys the models do not know are never
+/// dropped; a change someone else made meanwhile to a part the caller changed too is an
+/// [`Error::Conflict`] that names the parts, never overwritten.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use inveniordm::models::{Creator, Files, Metadata, Record, VocabRef};
+/// use inveniordm::repo::FilePolicy;
+/// # let sandbox = inveniordm_sandbox::Sandbox::start(Default::default()).await?;
+/// # let client = inveniordm::Client::new(sandbox.url(), Some(sandbox.token()))?;
+/// let repo = client.repo();
+/// let mut m = Metadata::default();
+/// m.title = Some("Ocean temperature".into());
+/// m.resource_type = Some(VocabRef::id("dataset"));
+/// m.publication_date = Some("2026-12-03".into());
+/// m.creators = Some(vec![Creator::person("Lovelace", "Ada")]);
+/// let draft = repo
+///     .create_draft(&Record { metadata: Some(m), files: Some(Files::disabled()), ..Default::default() })
+///     .await?;
+/// let record = draft.publish().await?;
+/// let id = record.id.clone().unwrap_or_default();
+///
+/// // Someone edits the description while we edit the title: both changes are kept.
+/// let handle = repo.record(&id).await?.expect("published");
+/// let mut mine = handle.edit().await?;
+/// let mut theirs = client.drafts().get(&id).await?;
+/// theirs.metadata.as_mut().unwrap().description = Some("Theirs".into());
+/// client.drafts().update(&id, &theirs).await?;
+/// mine.metadata_mut().title = Some("Ocean temperature, 2026".into());
+/// assert!(mine.save().await?.is_empty());
+/// let saved = mine.record().metadata.clone().unwrap();
+/// assert_eq!(saved.description.as_deref(), Some("Theirs"));
+/// assert_eq!(saved.title.as_deref(), Some("Ocean temperature, 2026"));
+/// mine.publish().await?;
+///
+/// // The next version starts empty here (`Keep` would link the files, `Reconcile` match a folder).
+/// let mut next = handle.new_version(&FilePolicy::Replace, 4).await?;
+/// next.metadata_mut().version = Some("2".into());
+/// assert!(next.files().await?.is_empty());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DraftHandle<'a> {
     client: &'a Client,
