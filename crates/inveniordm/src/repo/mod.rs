@@ -5,6 +5,7 @@
 //! module is where several requests make one operation.
 
 mod batch;
+pub mod citation;
 mod handles;
 
 pub use batch::{

@@ -245,3 +245,56 @@ pub async fn new_version_file_policies(env: &Env) {
     assert_eq!(md5s(env, &v1id).await, v1_files);
     assert_eq!(md5s(env, &id(&v2)).await, v1_files);
 }
+
+pub async fn citation_files_make_publishable_metadata(env: &Env) {
+    use inveniordm::repo::citation::{from_cff, from_codemeta};
+    let c = &env.client;
+    let cff = serde_json::json!({
+        "cff-version": "1.2.0",
+        "message": "If you use this software, please cite it as below.",
+        "title": format!("Citation file {}", env.tag),
+        "authors": [
+            {"family-names": "Hopper", "given-names": "Grace", "orcid": "https://orcid.org/0000-0002-1825-0097", "affiliation": "Harvard"},
+            {"name": "The Conformance Suite"}
+        ],
+        "abstract": "Made from a CITATION.cff.",
+        "keywords": ["citation", "conformance"],
+        "license": "CC-BY-4.0",
+        "version": "1.0.0",
+        "date-released": "2026-12-01",
+        "repository-code": "https://example.org/conformance",
+        "preferred-citation": {"type": "article", "title": "A paper", "doi": "10.1000/182"}
+    });
+    let codemeta = serde_json::json!({
+        "@context": "https://w3id.org/codemeta/3.0",
+        "@type": "SoftwareSourceCode",
+        "name": format!("Codemeta file {}", env.tag),
+        "description": "Made from a codemeta.json.",
+        "author": [{"@type": "Person", "givenName": "Ada", "familyName": "Lovelace", "affiliation": {"@type": "Organization", "name": "Analytical Engines"}}],
+        "license": "https://spdx.org/licenses/CC-BY-4.0",
+        "version": "0.1",
+        "datePublished": "2026-12-02",
+        "codeRepository": "https://example.org/gauge"
+    });
+    for made in [
+        from_cff(&cff).expect("cff"),
+        from_codemeta(&codemeta).expect("codemeta"),
+    ] {
+        let draft = inveniordm::models::Record {
+            metadata: Some(made.metadata.clone()),
+            access: Some(inveniordm::models::Access::public()),
+            files: Some(inveniordm::models::Files::disabled()),
+            ..Default::default()
+        };
+        let d = c.drafts().create(&draft).await.expect("create");
+        assert!(
+            d.errors.as_deref().unwrap_or(&[]).is_empty(),
+            "no validation problems: {:?}",
+            d.errors
+        );
+        let r = c.repo().publish(&id(&d)).await.expect("publishes");
+        let m = r.metadata.expect("metadata");
+        assert_eq!(m.title, made.metadata.title);
+        assert_eq!(m.version, made.metadata.version);
+    }
+}

@@ -83,6 +83,7 @@ macro_rules! for_each_scenario {
             handle_edit_changes_only_what_it_changes,
             handle_concurrent_edit_is_detected,
             new_version_file_policies,
+            citation_files_make_publishable_metadata,
         );
     };
 }
