@@ -64,7 +64,38 @@ fn related(identifier: &str, scheme: &str, relation: &str) -> Value {
     json!({"identifier": identifier, "scheme": scheme, "relation_type": {"id": relation}})
 }
 
-fn finish(m: serde_json::Map<String, Value>, unmapped: Vec<String>) -> crate::Result<FromCitation> {
+/// Sets `field` to a value's text, when it has some.
+fn put_text(m: &mut serde_json::Map<String, Value>, field: &str, v: &Value) {
+    if let Some(t) = text(Some(v)) {
+        m.insert(field.into(), json!(t));
+    }
+}
+
+/// The licenses of a `license` value (one or a list) as rights.
+fn rights(v: &Value) -> Value {
+    let ids: Vec<String> = match v {
+        Value::Array(a) => a.iter().filter_map(|s| text(Some(s))).collect(),
+        _ => text(Some(v)).into_iter().collect(),
+    };
+    json!(
+        ids.iter()
+            .map(|s| json!({"id": spdx(s)}))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The metadata made: software unless the file said otherwise, the related identifiers
+/// gathered.
+fn finish(
+    mut m: serde_json::Map<String, Value>,
+    rel: Vec<Value>,
+    unmapped: Vec<String>,
+) -> crate::Result<FromCitation> {
+    m.entry("resource_type")
+        .or_insert_with(|| json!({"id": "software"}));
+    if !rel.is_empty() {
+        m.insert("related_identifiers".into(), json!(rel));
+    }
     let metadata = serde_json::from_value(Value::Object(m)).map_err(|e| {
         crate::Error::InvalidArgument(format!("the citation file does not make metadata: {e}"))
     })?;
@@ -84,26 +115,10 @@ pub fn from_cff(cff: &Value) -> crate::Result<FromCitation> {
     for (k, v) in top {
         match k.as_str() {
             "cff-version" | "message" => {}
-            "title" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("title".into(), json!(t));
-                }
-            }
-            "abstract" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("description".into(), json!(t));
-                }
-            }
-            "version" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("version".into(), json!(t));
-                }
-            }
-            "date-released" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("publication_date".into(), json!(t));
-                }
-            }
+            "title" => put_text(&mut m, "title", v),
+            "abstract" => put_text(&mut m, "description", v),
+            "version" => put_text(&mut m, "version", v),
+            "date-released" => put_text(&mut m, "publication_date", v),
             "keywords" => {
                 let subjects: Vec<Value> = v
                     .as_array()
@@ -115,14 +130,7 @@ pub fn from_cff(cff: &Value) -> crate::Result<FromCitation> {
                 m.insert("subjects".into(), json!(subjects));
             }
             "license" => {
-                let ids: Vec<Value> = match v {
-                    Value::Array(a) => a.iter().filter_map(|s| text(Some(s))).collect::<Vec<_>>(),
-                    _ => text(Some(v)).into_iter().collect(),
-                }
-                .iter()
-                .map(|s| json!({"id": spdx(s)}))
-                .collect();
-                m.insert("rights".into(), json!(ids));
+                m.insert("rights".into(), rights(v));
             }
             "type" => {
                 let t = if text(Some(v)).as_deref() == Some("dataset") {
@@ -190,12 +198,7 @@ pub fn from_cff(cff: &Value) -> crate::Result<FromCitation> {
             other => unmapped.push(other.to_string()),
         }
     }
-    m.entry("resource_type")
-        .or_insert_with(|| json!({"id": "software"}));
-    if !rel.is_empty() {
-        m.insert("related_identifiers".into(), json!(rel));
-    }
-    finish(m, unmapped)
+    finish(m, rel, unmapped)
 }
 
 /// A creator from a CFF person (`family-names`) or entity (`name`).
@@ -250,26 +253,10 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
                 };
                 m.insert("resource_type".into(), json!({"id": t}));
             }
-            "name" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("title".into(), json!(t));
-                }
-            }
-            "description" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("description".into(), json!(t));
-                }
-            }
-            "version" | "softwareVersion" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("version".into(), json!(t));
-                }
-            }
-            "datePublished" => {
-                if let Some(t) = text(Some(v)) {
-                    m.insert("publication_date".into(), json!(t));
-                }
-            }
+            "name" => put_text(&mut m, "title", v),
+            "description" => put_text(&mut m, "description", v),
+            "version" | "softwareVersion" => put_text(&mut m, "version", v),
+            "datePublished" => put_text(&mut m, "publication_date", v),
             "keywords" => {
                 let words: Vec<String> = match v {
                     Value::Array(a) => a.iter().filter_map(|s| text(Some(s))).collect::<Vec<_>>(),
@@ -293,14 +280,7 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
                 );
             }
             "license" => {
-                let ids: Vec<Value> = match v {
-                    Value::Array(a) => a.iter().filter_map(|s| text(Some(s))).collect::<Vec<_>>(),
-                    _ => text(Some(v)).into_iter().collect(),
-                }
-                .iter()
-                .map(|s| json!({"id": spdx(s)}))
-                .collect();
-                m.insert("rights".into(), json!(ids));
+                m.insert("rights".into(), rights(v));
             }
             "author" => {
                 let list = match v {
@@ -337,12 +317,7 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
             other => unmapped.push(other.to_string()),
         }
     }
-    m.entry("resource_type")
-        .or_insert_with(|| json!({"id": "software"}));
-    if !rel.is_empty() {
-        m.insert("related_identifiers".into(), json!(rel));
-    }
-    finish(m, unmapped)
+    finish(m, rel, unmapped)
 }
 
 /// A creator from a CodeMeta `Person` or `Organization`.

@@ -278,11 +278,7 @@ impl crate::api::DraftsApi<'_> {
         expected_md5: Option<&str>,
         wait: std::time::Duration,
     ) -> Result<FileEntry> {
-        let mut init = FileEntry::init(key);
-        let mut transfer = inveniordm_models::JsonMap::new();
-        transfer.insert("type".into(), "F".into());
-        transfer.insert("url".into(), url.into());
-        init.transfer = Some(transfer);
+        let init = by_url(key, "F", url);
         self.file_upload_start_many(id, &[init]).await?;
         let started = std::time::Instant::now();
         loop {
@@ -337,11 +333,7 @@ impl crate::api::DraftsApi<'_> {
         size: Option<u64>,
         md5: Option<&str>,
     ) -> Result<FileEntry> {
-        let mut init = FileEntry::init(key);
-        let mut transfer = inveniordm_models::JsonMap::new();
-        transfer.insert("type".into(), "R".into());
-        transfer.insert("url".into(), url.into());
-        init.transfer = Some(transfer);
+        let mut init = by_url(key, "R", url);
         init.size = size;
         init.checksum = md5.map(|m| format!("md5:{}", m.to_ascii_lowercase()));
         let listing = self.file_upload_start_many(id, &[init]).await?;
@@ -379,6 +371,17 @@ impl crate::api::RecordsApi<'_> {
     ) -> Result<Downloaded> {
         let entry = self.file_metadata(id, key).await?;
         download_entry(self.client, id, false, key, &entry, dest, opts).await
+    }
+}
+
+/// The init entry of a file registered by URL (transfer type `F` or `R`).
+fn by_url(key: &str, kind: &str, url: &str) -> FileEntry {
+    let mut transfer = inveniordm_models::JsonMap::new();
+    transfer.insert("type".into(), kind.into());
+    transfer.insert("url".into(), url.into());
+    FileEntry {
+        transfer: Some(transfer),
+        ..FileEntry::init(key)
     }
 }
 
