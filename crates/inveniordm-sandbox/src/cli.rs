@@ -122,6 +122,7 @@ impl ServeArgs {
                 rate_drop: self.fault_drop,
                 drop_first: self.fault_drop_first,
                 latency_ms: self.latency_ms,
+                hold: None,
             },
             max_json_body: self.max_json_body,
             max_file_size: self.max_file_size,

@@ -1,6 +1,9 @@
 //! Fault injection: errors, lost answers, dropped downloads and latency, for testing clients.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
@@ -28,6 +31,73 @@ pub struct Faults {
     pub drop_first: u32,
     /// Latency added to every request, in milliseconds.
     pub latency_ms: u64,
+    /// A request the server stops answering, once (see [`Hold`]).
+    pub hold: Option<Arc<Hold>>,
+}
+
+/// Where a [`Hold`] stops the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HoldAt {
+    /// After a draft was created (`POST /api/records`), before its answer.
+    AfterCreate,
+    /// Midway through the content of the draft file with this key: some bytes are read,
+    /// nothing is stored, the entry stays pending.
+    UploadContent(String),
+    /// After a publish was carried out, before its answer.
+    AfterPublish,
+}
+
+/// A request the server stops answering, the first time it comes: it waits (up to a
+/// minute, then drops the connection) as a server does whose answer never arrives. For
+/// testing what a client does when it is killed at that moment: [`reached`](Self::reached)
+/// says when the server got there.
+#[derive(Debug)]
+pub struct Hold {
+    at: HoldAt,
+    taken: AtomicBool,
+    reached: AtomicBool,
+}
+
+impl Hold {
+    /// A hold at `at`, to put in [`Faults::hold`].
+    pub fn new(at: HoldAt) -> Arc<Self> {
+        Arc::new(Self {
+            at,
+            taken: AtomicBool::new(false),
+            reached: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether a request got to the hold (it holds only that one): the create or the
+    /// publish is carried out, or the upload's first bytes are read.
+    pub fn reached(&self) -> bool {
+        self.reached.load(Ordering::SeqCst)
+    }
+
+    /// The held request got there.
+    pub(crate) fn arrive(&self) {
+        self.reached.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether this request is the one to hold (`segs`: the decoded path). The first match
+    /// takes the hold; later ones pass.
+    pub(crate) fn takes(&self, method: &Method, segs: &[&str]) -> Option<&HoldAt> {
+        let hit = match (&self.at, segs) {
+            (HoldAt::AfterCreate, ["api", "records"]) => method == Method::POST,
+            (HoldAt::UploadContent(key), ["api", "records", _, "draft", "files", k, "content"]) => {
+                method == Method::PUT && k == key
+            }
+            (HoldAt::AfterPublish, ["api", "records", _, "draft", "actions", "publish"]) => {
+                method == Method::POST
+            }
+            _ => false,
+        };
+        (hit && !self.taken.swap(true, Ordering::SeqCst)).then_some(&self.at)
+    }
+
+    /// How long a held request waits before its connection is dropped.
+    pub(crate) const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 }
 
 impl Faults {

@@ -42,5 +42,5 @@ pub mod validate;
 pub mod vocab;
 pub mod vocabularies;
 
-pub use faults::Faults;
+pub use faults::{Faults, Hold, HoldAt};
 pub use sandbox::{Sandbox, SandboxConfig, StartError};

@@ -12,6 +12,25 @@ use percent_encoding::percent_decode_str;
 use crate::app::{App, Ctx};
 use crate::util::ApiError;
 
+/// An upload held midway: some of its body is read, then nothing until the wait is over;
+/// nothing is stored.
+async fn held_upload(body: axum::body::Body, hold: Option<&crate::faults::Hold>) -> Response {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut read = 0usize;
+    while read < 64 * 1024 {
+        match stream.next().await {
+            Some(Ok(chunk)) => read += chunk.len(),
+            _ => break,
+        }
+    }
+    if let Some(h) = hold {
+        h.arrive();
+    }
+    tokio::time::sleep(crate::faults::Hold::WAIT).await;
+    ApiError::new(StatusCode::GATEWAY_TIMEOUT, "held upload").response()
+}
+
 /// The one handler behind every route.
 pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -110,12 +129,26 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         let r = match segs {
             Some(segs) => {
                 let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-                app.durable(async {
-                    crate::routes::route(&app, &ctx, &parts.method, &s, body)
-                        .await
-                        .unwrap_or_else(|e| e.response())
-                })
-                .await
+                let hold = app
+                    .faults
+                    .hold
+                    .as_ref()
+                    .and_then(|h| h.takes(&parts.method, &s));
+                if let Some(crate::faults::HoldAt::UploadContent(_)) = hold {
+                    return held_upload(body, app.faults.hold.as_deref()).await;
+                }
+                let r = app
+                    .durable(async {
+                        crate::routes::route(&app, &ctx, &parts.method, &s, body)
+                            .await
+                            .unwrap_or_else(|e| e.response())
+                    })
+                    .await;
+                if let (Some(_), Some(h)) = (hold, &app.faults.hold) {
+                    h.arrive();
+                    tokio::time::sleep(crate::faults::Hold::WAIT).await;
+                }
+                r
             }
             None => ApiError::route_not_found().response(),
         };

@@ -44,6 +44,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             crate::transfers::download(&client, a, json, progress_mode(&cli)).await
         }
         Command::Sync(a) => crate::sync::sync(&client, a, json).await,
+        Command::Deposit(a) => crate::deposit::deposit(&client, a, json, progress_mode(&cli)).await,
         Command::Links(c) => links(&client, c, json).await,
         Command::Doi(c) => doi(&client, c, json).await,
         Command::Communities(c) => crate::sharing::communities(&client, c, json).await,

@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod demo;
+mod deposit;
 mod edit;
 mod output;
 mod sharing;
@@ -112,6 +113,9 @@ pub enum Command {
     Download(DownloadArgs),
     /// Make a draft's files (or, with --new-version, a record's next version) match a folder.
     Sync(SyncArgs),
+    /// From metadata (or CITATION.cff, codemeta.json) and files to a published record, in
+    /// one journaled command: run again after an interruption, it carries on.
+    Deposit(DepositArgs),
     /// Access links (secret share links) of a record.
     #[command(subcommand)]
     Links(LinksCmd),
@@ -463,6 +467,56 @@ pub struct SyncArgs {
     /// Print the plan (link / upload / leave out per key) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Parallel uploads.
+    #[arg(long, short, default_value_t = 4)]
+    pub jobs: usize,
+}
+
+/// `irdm deposit`.
+#[derive(Debug, Args)]
+#[command(
+    group(clap::ArgGroup::new("source").args(["metadata", "cff", "codemeta"]).required(true)),
+    after_help = "\
+The deposit is journaled: killed or failed at any point, the same command run again carries on
+with the same draft, uploads only what the draft does not hold with the same md5, and never
+makes a second draft or a second publication. The journal is kept per server and per metadata
+file and paths (or where --journal says); a finished deposit run again prints its record.
+Metadata set by a rerun replaces the draft's, so a corrected file carries the draft on.")]
+pub struct DepositArgs {
+    /// Files and folders to deposit (a folder's files get keys relative to it; none: a
+    /// metadata-only record).
+    pub paths: Vec<PathBuf>,
+    /// The metadata (JSON or YAML: a metadata object, or a draft with metadata, access, …).
+    #[arg(long, value_name = "FILE")]
+    pub metadata: Option<PathBuf>,
+    /// Metadata from a CITATION.cff (keys not carried over are listed on stderr).
+    #[arg(long, value_name = "CITATION.cff")]
+    pub cff: Option<PathBuf>,
+    /// Metadata from a codemeta.json (keys not carried over are listed on stderr).
+    #[arg(long, value_name = "codemeta.json")]
+    pub codemeta: Option<PathBuf>,
+    /// Submit to this community (id or slug) for review; with --publish the review is
+    /// submitted instead of publishing directly.
+    #[arg(long, value_name = "ID_OR_SLUG")]
+    pub community: Option<String>,
+    /// Reserve a DOI for the record.
+    #[arg(long)]
+    pub reserve_doi: bool,
+    /// Publish at the end (or submit the review, with --community).
+    #[arg(long)]
+    pub publish: bool,
+    /// Print what would be done (the metadata, each file's upload or keep) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The journal file (default: in the state folder, per server and input).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Read hidden files and folders in folders too.
+    #[arg(long)]
+    pub include_hidden: bool,
+    /// Leave out paths matching a glob (gitignore syntax; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Parallel uploads.
     #[arg(long, short, default_value_t = 4)]
     pub jobs: usize,

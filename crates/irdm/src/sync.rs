@@ -8,7 +8,7 @@ use crate::SyncArgs;
 use crate::output;
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
-fn today() -> String {
+pub(crate) fn today() -> String {
     date_of(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -14,7 +14,7 @@ pub use inveniordm::repo::local_path;
 
 use crate::{DownloadArgs, ProgressMode, UploadArgs, output};
 
-fn bars(mode: ProgressMode) -> MultiProgress {
+pub(crate) fn bars(mode: ProgressMode) -> MultiProgress {
     let target = if mode != ProgressMode::Bars || !std::io::stderr().is_terminal() {
         ProgressDrawTarget::hidden()
     } else {
@@ -167,7 +167,7 @@ fn json_factory(direction: &'static str) -> inveniordm::repo::ProgressFactory {
 }
 
 /// The progress reporting of a mode.
-fn reporter(
+pub(crate) fn reporter(
     mode: ProgressMode,
     mp: &MultiProgress,
     direction: &'static str,
@@ -335,9 +335,14 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
     Ok(report_failures(failed, json))
 }
 
-/// Where multipart uploads to this server keep their journals: `IRDM_STATE_DIR`, or the
-/// platform's state (or local data) folder, under `irdm/uploads/<server>`.
-fn journal_dir(c: &Client) -> Option<std::path::PathBuf> {
+/// Where multipart uploads to this server keep their journals.
+pub(crate) fn journal_dir(c: &Client) -> Option<std::path::PathBuf> {
+    state_dir(c, "uploads")
+}
+
+/// A folder of state kept per server: `IRDM_STATE_DIR`, or the platform's state (or local
+/// data) folder, under `irdm/<kind>/<server>`.
+pub(crate) fn state_dir(c: &Client, kind: &str) -> Option<std::path::PathBuf> {
     use md5::Digest;
     let base = std::env::var_os("IRDM_STATE_DIR")
         .map(std::path::PathBuf::from)
@@ -350,7 +355,7 @@ fn journal_dir(c: &Client) -> Option<std::path::PathBuf> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Some(base.join("uploads").join(server))
+    Some(base.join(kind).join(server))
 }
 
 /// `irdm download`.

@@ -3,7 +3,7 @@
 use std::process::Output;
 
 use assert_cmd::Command;
-use inveniordm_sandbox::{Faults, Sandbox, SandboxConfig};
+use inveniordm_sandbox::{Faults, Hold, HoldAt, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 struct Env {
@@ -36,7 +36,12 @@ fn env() -> Env {
 impl Env {
     /// `irdm` with the sandbox's URL and token in the environment, in a clean folder.
     fn irdm(&self) -> Command {
-        let mut c = Command::cargo_bin("irdm").expect("binary");
+        Command::from_std(self.irdm_std())
+    }
+
+    /// The same, as a process to start and stop.
+    fn irdm_std(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("irdm"));
         c.current_dir(self.home.path())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -1933,4 +1938,192 @@ fn sync_makes_files_match_a_folder_and_a_second_sync_does_nothing() {
     e.ok(&["sync", folder, "--record", &v2, "--new-version"]);
     let versions = e.lines(&["record", "versions", &id]);
     assert_eq!(versions.len(), 2, "an unchanged folder makes no version");
+}
+
+/// The caller's own drafts and records, as the server lists them.
+fn own_records(e: &Env) -> Vec<Value> {
+    let page = e.http().get(
+        "/user/records?size=100&sort=newest",
+        Some(e.sandbox.token()),
+    );
+    page["hits"]["hits"].as_array().cloned().unwrap_or_default()
+}
+
+/// Key → md5 of a published record's files.
+fn record_files(e: &Env, id: &str) -> std::collections::BTreeMap<String, String> {
+    let f = e.json(&["record", "files", id]);
+    f["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|x| {
+            (
+                x["key"].as_str().unwrap_or("").to_string(),
+                x["checksum"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    let d = md5::Md5::digest(data);
+    format!(
+        "md5:{}",
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// The last line of a command's standard output, as JSON.
+fn last_json(out: &Output) -> Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or("");
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("last line not JSON ({e}): {text}"))
+}
+
+#[test]
+fn deposit_publishes_once_and_a_second_run_changes_nothing() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    e.write("data/a.txt", b"alpha");
+    e.write("data/sub/b.txt", b"beta");
+    let args = [
+        "deposit",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+        "data",
+        "--publish",
+    ];
+    // A dry run says what would happen and sends nothing.
+    let plan = e.ok(&[&args[..], &["--dry-run"]].concat());
+    assert!(plan.contains("create a draft: Ocean temperature"), "{plan}");
+    assert!(plan.contains("upload    a.txt"), "{plan}");
+    assert!(plan.contains("upload    sub/b.txt"), "{plan}");
+    assert!(own_records(&e).is_empty());
+    let out = e
+        .irdm()
+        .args([&["--json"], &args[..]].concat())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rec = last_json(&out);
+    assert_eq!(rec["is_published"], true, "{rec}");
+    let id = rec["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        record_files(&e, &id),
+        [("a.txt", b"alpha".as_slice()), ("sub/b.txt", b"beta")]
+            .iter()
+            .map(|(k, d)| (k.to_string(), md5_hex(d)))
+            .collect()
+    );
+    // Run again: the same record, nothing sent, still one record.
+    let again = e
+        .irdm()
+        .args([&["--json"], &args[..]].concat())
+        .output()
+        .expect("runs");
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(last_json(&again)["id"], id.as_str());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already deposited"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(own_records(&e).len(), 1);
+    let plan = e.ok(&[&args[..], &["--dry-run"]].concat());
+    assert!(
+        plan.contains(&format!("already deposited as {id}")),
+        "{plan}"
+    );
+}
+
+#[test]
+fn a_deposit_killed_at_each_stage_ends_with_one_published_record() {
+    let big: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
+    for at in [
+        HoldAt::AfterCreate,
+        HoldAt::UploadContent("b.bin".into()),
+        HoldAt::AfterPublish,
+    ] {
+        let hold = Hold::new(at.clone());
+        let e = env_with(SandboxConfig {
+            faults: Faults {
+                hold: Some(hold.clone()),
+                ..Faults::default()
+            },
+            ..SandboxConfig::default()
+        });
+        let meta = e.write("meta.yaml", META_YAML.as_bytes());
+        e.write("a.txt", b"first file");
+        e.write("b.bin", &big);
+        let args = [
+            "--json",
+            "deposit",
+            "--metadata",
+            meta.to_str().expect("utf8"),
+            "a.txt",
+            "b.bin",
+            "--publish",
+            "--jobs",
+            "1",
+        ];
+        let mut child = e
+            .irdm_std()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starts");
+        let mut waited = 0;
+        while !hold.reached() {
+            assert!(waited < 3000, "{at:?}: the deposit never got there");
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "{at:?}: ended first"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            waited += 1;
+        }
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        // Killed: the same command again.
+        let out = e.irdm().args(args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{at:?}: {stderr}");
+        let rec = last_json(&out);
+        assert_eq!(rec["is_published"], true, "{at:?}: {rec}");
+        let id = rec["id"].as_str().expect("id").to_string();
+        let own = own_records(&e);
+        let ids: Vec<&Value> = own.iter().map(|r| &r["id"]).collect();
+        assert_eq!(own.len(), 1, "{at:?}: {ids:?}");
+        assert_eq!(own[0]["id"], id.as_str(), "{at:?}");
+        assert_eq!(rec["versions"]["index"], 1, "{at:?}");
+        assert_eq!(
+            record_files(&e, &id),
+            [("a.txt", md5_hex(b"first file")), ("b.bin", md5_hex(&big))]
+                .into_iter()
+                .map(|(k, d)| (k.to_string(), d))
+                .collect(),
+            "{at:?}"
+        );
+        assert!(!stderr.contains("draft created"), "{at:?}: {stderr}");
+        match at {
+            HoldAt::AfterCreate => {
+                assert!(stderr.contains("the interrupted run created"), "{stderr}")
+            }
+            HoldAt::UploadContent(_) => {
+                assert!(stderr.contains("a.txt: already uploaded"), "{stderr}");
+                assert!(stderr.contains("b.bin: uploaded and verified"), "{stderr}");
+            }
+            _ => assert!(!stderr.contains("uploaded and verified"), "{stderr}"),
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! Record metadata from the files software carries about itself: `CITATION.cff` (Citation File
-//! Format 1.2) and `codemeta.json` (CodeMeta 2 and 3).
+//! Format 1.2) and `codemeta.json` (CodeMeta 2 and 3; the keys of CodeMeta 1 that differ,
+//! `title`, `agents`, `tags` and `licenseId`, are read as `name`, `author`, `keywords` and
+//! `license`).
 //!
 //! | CITATION.cff | codemeta.json | InvenioRDM metadata |
 //! |---|---|---|
 //! | `title` | `name` | `title` |
-//! | `authors` (persons, entities; `orcid`, `affiliation`) | `author` (`Person`, `Organization`; `@id` ORCID, `affiliation`) | `creators` (ORCID as an identifier, affiliations by name) |
+//! | `authors` (persons, entities; `orcid`, `affiliation`) | `author` (`Person`, `Organization`; `@id` or `identifier` ORCID, `affiliation`; a person with only a `name` gets its last word as the family name) | `creators` (ORCID as an identifier, affiliations by name) |
 //! | `abstract` | `description` | `description` |
 //! | `keywords` | `keywords` | `subjects` |
 //! | `license` (SPDX id) | `license` (SPDX id or its URL) | `rights` (the id lower-cased, as the licenses vocabulary spells it) |
@@ -254,10 +256,13 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
                 m.insert("resource_type".into(), json!({"id": t}));
             }
             "name" => put_text(&mut m, "title", v),
+            // CodeMeta 1 (2016) spelled the title `title`.
+            "title" if !top.contains_key("name") => put_text(&mut m, "title", v),
             "description" => put_text(&mut m, "description", v),
             "version" | "softwareVersion" => put_text(&mut m, "version", v),
             "datePublished" => put_text(&mut m, "publication_date", v),
-            "keywords" => {
+            // `tags` is CodeMeta 1's `keywords`.
+            "keywords" | "tags" => {
                 let words: Vec<String> = match v {
                     Value::Array(a) => a.iter().filter_map(|s| text(Some(s))).collect::<Vec<_>>(),
                     _ => text(Some(v))
@@ -279,10 +284,11 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
                     ),
                 );
             }
-            "license" => {
+            "license" | "licenseId" => {
                 m.insert("rights".into(), rights(v));
             }
-            "author" => {
+            // `agents` is CodeMeta 1's `author`.
+            "author" | "agents" => {
                 let list = match v {
                     Value::Array(a) => a.clone(),
                     other => vec![other.clone()],
@@ -291,7 +297,10 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
                 for (i, a) in list.iter().enumerate() {
                     match codemeta_person(a) {
                         Some(c) => creators.push(c),
-                        None => unmapped.push(format!("author.{i}")),
+                        None => unmapped.push(match text(a.get("roleName")) {
+                            Some(role) => format!("{k}.{i} (a role: {role})"),
+                            None => format!("{k}.{i}"),
+                        }),
                     }
                 }
                 m.insert("creators".into(), json!(creators));
@@ -330,19 +339,35 @@ fn codemeta_person(a: &Value) -> Option<Value> {
             .and_then(|o| text(o.get("name")).or_else(|| text(Some(o)))),
         _ => None,
     };
-    let kind = text(a.get("@type")).unwrap_or_else(|| "Person".into());
-    let person = if kind == "Organization" {
+    let kind = text(a.get("@type"))
+        .unwrap_or_else(|| "Person".into())
+        .to_ascii_lowercase();
+    let person = if kind == "organization" {
         json!({"type": "organizational", "name": text(a.get("name"))?})
-    } else {
-        let family = text(a.get("familyName"))?;
+    } else if kind == "person" {
+        // A person given by `name` alone: the last word is taken as the family name.
+        let (given, family) = match (text(a.get("familyName")), text(a.get("name"))) {
+            (Some(f), _) => (text(a.get("givenName")), f),
+            (None, Some(n)) => match n.rsplit_once(char::is_whitespace) {
+                Some((g, f)) => (Some(g.trim().to_string()), f.to_string()),
+                None => (None, n),
+            },
+            (None, None) => return None,
+        };
         let mut p = json!({"type": "personal", "family_name": family});
-        if let Some(g) = text(a.get("givenName")) {
+        if let Some(g) = given {
             p["given_name"] = json!(g);
         }
-        if let Some(id) = text(a.get("@id")).filter(|i| i.contains("orcid.org")) {
+        if let Some(id) = text(a.get("@id"))
+            .or_else(|| text(a.get("identifier")))
+            .filter(|i| i.contains("orcid.org"))
+        {
             p["identifiers"] = json!([{"scheme": "orcid", "identifier": orcid(&id)}]);
         }
         p
+    } else {
+        // A `Role` (CodeMeta 3 lists an author's roles beside the author) or another type.
+        return None;
     };
     let mut c = json!({"person_or_org": person});
     if let Some(n) = affiliation {

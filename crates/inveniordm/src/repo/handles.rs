@@ -267,7 +267,7 @@ impl<'a> crate::repo::RepoApi<'a> {
 }
 
 impl<'a> DraftHandle<'a> {
-    fn new(client: &'a Client, draft: Record) -> Self {
+    pub(crate) fn new(client: &'a Client, draft: Record) -> Self {
         DraftHandle {
             client,
             base: draft.clone(),

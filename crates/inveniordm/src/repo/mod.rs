@@ -6,11 +6,16 @@
 
 mod batch;
 pub mod citation;
+pub mod deposit;
 mod handles;
 
 pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
     journal_path, local_path, md5_file,
+};
+pub use deposit::{
+    DepositJournal, DepositOutcome, DepositPlan, DepositReport, DepositSpec, DepositStage,
+    PlannedFile,
 };
 pub use handles::{DraftHandle, FileAction, FilePolicy, RecordHandle, SyncPlan, plan_sync};
 use std::path::PathBuf;

@@ -1,0 +1,245 @@
+//! `irdm deposit`: metadata and files to a published record (or a submitted review), journaled.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use inveniordm::Client;
+use inveniordm::models::Record;
+use inveniordm::repo::{DepositOutcome, DepositSpec, UploadFilesOptions};
+
+use crate::transfers::{FolderRules, collect};
+use crate::{DepositArgs, ProgressMode, output};
+
+/// Reads YAML or JSON into a JSON value.
+fn read_structured(path: &Path) -> Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match serde_json::from_str(&text) {
+        Ok(v) => Ok(v),
+        Err(json_err) => serde_yaml_ng::from_str(&text).map_err(|yaml_err| {
+            anyhow!(
+                "{} is neither JSON ({json_err}) nor YAML ({yaml_err})",
+                path.display()
+            )
+        }),
+    }
+}
+
+/// The draft to deposit, from whichever metadata source was given.
+fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)> {
+    let (from, source) = match (&a.metadata, &a.cff, &a.codemeta) {
+        (Some(m), _, _) => {
+            let src = m.to_string_lossy();
+            return Ok((crate::commands::read_draft(&src)?, m.clone()));
+        }
+        (None, Some(cff), _) => (
+            inveniordm::repo::citation::from_cff(&read_structured(cff)?)
+                .with_context(|| format!("{} cannot be used", cff.display()))?,
+            cff,
+        ),
+        (None, None, Some(cm)) => (
+            inveniordm::repo::citation::from_codemeta(&read_structured(cm)?)
+                .with_context(|| format!("{} cannot be used", cm.display()))?,
+            cm,
+        ),
+        (None, None, None) => {
+            bail!("give the metadata: --metadata FILE, --cff FILE or --codemeta FILE")
+        }
+    };
+    if !from.unmapped.is_empty() && !quiet {
+        eprintln!(
+            "not carried over from {} (no place in the record's metadata): {}",
+            source.display(),
+            from.unmapped.join(", ")
+        );
+    }
+    let mut metadata = from.metadata;
+    if metadata.publication_date.is_none() {
+        // Neither a release date nor a publication date: published today.
+        metadata.publication_date = Some(crate::sync::today());
+    }
+    Ok((
+        Record {
+            metadata: Some(metadata),
+            ..Record::default()
+        },
+        source.clone(),
+    ))
+}
+
+/// The default journal: per server, metadata source and paths.
+fn journal_path(c: &Client, source: &Path, paths: &[PathBuf]) -> Result<PathBuf> {
+    use md5::Digest;
+    let mut h = md5::Md5::new();
+    for p in std::iter::once(source).chain(paths.iter().map(PathBuf::as_path)) {
+        let p = std::fs::canonicalize(p).with_context(|| format!("cannot read {}", p.display()))?;
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update(b"\n");
+    }
+    let name: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let dir = crate::transfers::state_dir(c, "deposits").context(
+        "no state folder for the deposit's journal: set IRDM_STATE_DIR or pass --journal FILE",
+    )?;
+    Ok(dir.join(format!("{name}.json")))
+}
+
+/// `irdm deposit`.
+pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode) -> Result<u8> {
+    let quiet = json && mode == ProgressMode::None;
+    let (draft, source) = draft_of(a, quiet)?;
+    let rules = FolderRules {
+        include_hidden: a.include_hidden,
+        exclude: a.exclude.clone(),
+    };
+    let files = if a.paths.is_empty() {
+        Vec::new()
+    } else {
+        let f = collect(&a.paths, &rules)?;
+        if f.is_empty() {
+            bail!(
+                "nothing to deposit in {}: the folders are empty (hidden files are skipped unless --include-hidden)",
+                a.paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        f
+    };
+    let community = match &a.community {
+        Some(x) => Some(
+            c.communities()
+                .get(x)
+                .await
+                .with_context(|| format!("community {x}"))?
+                .id
+                .ok_or_else(|| anyhow!("the server returned community {x} without an id"))?,
+        ),
+        None => None,
+    };
+    let spec = DepositSpec {
+        draft,
+        files,
+        community,
+        reserve_doi: a.reserve_doi,
+        publish: a.publish,
+    };
+    let journal = match &a.journal {
+        Some(j) => j.clone(),
+        None => journal_path(c, &source, &a.paths)?,
+    };
+    let repo = c.repo();
+    if a.dry_run {
+        let plan = repo.deposit_plan(&spec, &journal).await?;
+        if json {
+            output::json_line(
+                &serde_json::json!({"plan": plan, "metadata": spec.draft.metadata, "journal": journal}),
+            )?;
+            return Ok(crate::exit::OK);
+        }
+        let title = spec
+            .draft
+            .metadata
+            .as_ref()
+            .and_then(|m| m.title.as_deref())
+            .unwrap_or("(no title)");
+        match (&plan.draft, plan.stage) {
+            (Some(id), inveniordm::repo::DepositStage::Done) => {
+                println!("already deposited as {id}: nothing to do");
+                return Ok(crate::exit::OK);
+            }
+            (Some(id), _) => println!("carry on draft {id}: {title}"),
+            (None, _) => println!("create a draft: {title}"),
+        }
+        for f in &plan.files {
+            println!("{:<9} {}  ({})", f.action, f.key, output::size(f.size));
+        }
+        for k in &plan.remove {
+            println!("remove    {k}");
+        }
+        if plan.reserve_doi {
+            println!("reserve a DOI");
+        }
+        match plan.finish {
+            "publish" => println!("publish"),
+            "submit-review" => println!(
+                "submit for review to {}",
+                a.community.as_deref().unwrap_or("")
+            ),
+            _ => println!("leave the draft (no --publish)"),
+        }
+        eprintln!("dry run: nothing sent (journal {})", journal.display());
+        return Ok(crate::exit::OK);
+    }
+    if !quiet {
+        eprintln!("journal: {}", journal.display());
+    }
+    let mp = crate::transfers::bars(mode);
+    let upload = UploadFilesOptions {
+        jobs: a.jobs,
+        progress: crate::transfers::reporter(mode, &mp, "upload"),
+        journal_dir: crate::transfers::journal_dir(c),
+        ..UploadFilesOptions::default()
+    };
+    let report = repo.deposit(&spec, &journal, &upload).await.map_err(|e| {
+        anyhow::Error::from(e).context(output::Hint(format!(
+            "run the same command again to carry on (journal {})",
+            journal.display()
+        )))
+    })?;
+    let _ = mp.clear();
+    let id = &report.id;
+    if !quiet {
+        if report.already_done {
+            eprintln!(
+                "{id}: already deposited (journal {}); nothing sent",
+                journal.display()
+            );
+        } else if report.created {
+            eprintln!("{id}: draft created");
+        } else if report.adopted {
+            eprintln!("{id}: the draft the interrupted run created, carried on");
+        } else {
+            eprintln!("{id}: carried on");
+        }
+        for k in &report.already_there {
+            eprintln!("{k}: already uploaded, same checksum");
+        }
+        for k in &report.uploaded {
+            eprintln!("{k}: uploaded and verified");
+        }
+        for k in &report.removed {
+            eprintln!("{k}: removed (not among the files)");
+        }
+        if report.reserved_doi {
+            eprintln!("{id}: DOI reserved");
+        }
+    }
+    let record = report.outcome.record();
+    if json {
+        output::json_line(record)?;
+        return Ok(crate::exit::OK);
+    }
+    let html = record
+        .links
+        .as_ref()
+        .and_then(|l| l.get("self_html"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    match &report.outcome {
+        DepositOutcome::Published(_) => println!("published {id} {html}"),
+        DepositOutcome::Submitted { request, .. } => println!(
+            "{id} submitted for review: request {} ({})",
+            request.id.as_deref().unwrap_or("?"),
+            request
+                .status
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        ),
+        DepositOutcome::Draft(_) => println!("draft {id} ready (not published: add --publish)"),
+        _ => println!("{id}"),
+    }
+    Ok(crate::exit::OK)
+}
