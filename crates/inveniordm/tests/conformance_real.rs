@@ -54,6 +54,7 @@ async fn conformance_against_a_real_server() {
         dir: dir.path().to_path_buf(),
         tag,
         real: true,
+        citation_files: conformance::citation_files(true),
     };
     // An instance brought up with COMMUNITY_REQUIRED=1 runs the scenarios of that setting.
     let required = std::env::var("INVENIORDM_COMMUNITY_REQUIRED").as_deref() == Ok("1");

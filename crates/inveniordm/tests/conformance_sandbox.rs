@@ -41,6 +41,7 @@ async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
         dir: dir.path().to_path_buf(),
         tag: "Sbx1".into(),
         real: false,
+        citation_files: conformance::citation_files(false),
     };
     (sandbox, env, dir)
 }

@@ -25,6 +25,23 @@ fn read_structured(path: &Path) -> Result<serde_json::Value> {
     }
 }
 
+/// A CITATION.cff read as YAML, with a top-level `version` written as a number (`1.10`)
+/// taken as written rather than as the number YAML makes of it (`1.1`).
+fn read_cff(path: &Path) -> Result<serde_json::Value> {
+    let mut v = read_structured(path)?;
+    if v.get("version").is_some_and(|x| x.is_number()) {
+        let text = std::fs::read_to_string(path)?;
+        let raw = text.lines().find_map(|l| {
+            l.strip_prefix("version:")
+                .map(|r| r.split(" #").next().unwrap_or(r).trim().to_string())
+        });
+        if let (Some(raw), Some(obj)) = (raw.filter(|r| !r.is_empty()), v.as_object_mut()) {
+            obj.insert("version".into(), serde_json::Value::String(raw));
+        }
+    }
+    Ok(v)
+}
+
 /// The draft to deposit, from whichever metadata source was given.
 fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)> {
     let (from, source) = match (&a.metadata, &a.cff, &a.codemeta) {
@@ -33,7 +50,7 @@ fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)> {
             return Ok((crate::commands::read_draft(&src)?, m.clone()));
         }
         (None, Some(cff), _) => (
-            inveniordm::repo::citation::from_cff(&read_structured(cff)?)
+            inveniordm::repo::citation::from_cff(&read_cff(cff)?)
                 .with_context(|| format!("{} cannot be used", cff.display()))?,
             cff,
         ),

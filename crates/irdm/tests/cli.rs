@@ -2127,3 +2127,70 @@ fn a_deposit_killed_at_each_stage_ends_with_one_published_record() {
         }
     }
 }
+
+#[test]
+fn deposit_from_a_citation_cff_keeps_versions_as_written() {
+    let e = env();
+    // The shapes of CITATION.cff files in the wild: an unquoted date, a version YAML reads
+    // as a number, persons with and without ORCID, an entity, keys with no place in a record.
+    let cff = e.write(
+        "CITATION.cff",
+        b"cff-version: 1.2.0
+message: If you use this software, please cite it as below.
+title: tidegauge
+version: 1.10
+date-released: 2026-11-30
+authors:
+  - family-names: Hopper
+    given-names: Grace
+    orcid: https://orcid.org/0000-0002-1825-0097
+  - family-names: Lovelace
+    given-names: Ada
+    alias: countess
+  - name: The Tidegauge Developers
+license: MIT
+repository-code: https://example.org/tidegauge
+commit: 0a1b2c3
+",
+    );
+    e.write("src/gauge.txt", b"gauge");
+    let out = e
+        .irdm()
+        .args([
+            "--json",
+            "deposit",
+            "--cff",
+            cff.to_str().expect("utf8"),
+            "src",
+            "--publish",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("not carried over")
+            && stderr.contains("authors.1.alias")
+            && stderr.contains("commit"),
+        "{stderr}"
+    );
+    let rec = last_json(&out);
+    let m = &rec["metadata"];
+    assert_eq!(m["title"], "tidegauge");
+    assert_eq!(m["version"], "1.10");
+    assert_eq!(m["publication_date"], "2026-11-30");
+    assert_eq!(m["resource_type"]["id"], "software");
+    assert_eq!(m["rights"][0]["id"], "mit");
+    assert_eq!(m["creators"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        m["creators"][0]["person_or_org"]["identifiers"][0]["identifier"],
+        "0000-0002-1825-0097"
+    );
+    assert_eq!(m["creators"][2]["person_or_org"]["type"], "organizational");
+    assert_eq!(
+        record_files(&e, rec["id"].as_str().expect("id"))
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["gauge.txt"]
+    );
+}

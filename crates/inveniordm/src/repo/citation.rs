@@ -16,6 +16,7 @@
 //! | `doi`, `identifiers` (doi, url, swh) | `identifier` | related identifier, `isversionof` (a DOI) or `issupplementto` |
 //! | `preferred-citation.doi` | `referencePublication` (a DOI) | related identifier, `isdescribedby` |
 //! | `type` (`software`, `dataset`) | `@type` | `resource_type` (software unless `dataset`) |
+//! | | `publisher` (a name, or an organization's `name`) | `publisher` |
 //!
 //! Keys describing the file itself (`cff-version`, `message`, `@context`) are read and left;
 //! every other key is reported in [`FromCitation::unmapped`], never dropped silently.
@@ -310,6 +311,12 @@ pub fn from_codemeta(cm: &Value) -> crate::Result<FromCitation> {
                     rel.push(related(&u, "url", "issupplementto"));
                 }
             }
+            "publisher" => match text(Some(v)).or_else(|| text(v.get("name"))) {
+                Some(p) => {
+                    m.insert("publisher".into(), json!(p));
+                }
+                None => unmapped.push("publisher".into()),
+            },
             "identifier" => match text(Some(v)).as_deref().and_then(doi) {
                 Some(d) => rel.push(related(&d, "doi", "isversionof")),
                 None => unmapped.push("identifier".into()),

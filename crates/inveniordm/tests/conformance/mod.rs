@@ -33,6 +33,56 @@ pub struct Env {
     pub tag: String,
     /// Whether the server is a real InvenioRDM (some of its answers depend on its setup).
     pub real: bool,
+    /// Real projects' CITATION.cff and codemeta.json files (see [`citation_files`]).
+    pub citation_files: Vec<std::path::PathBuf>,
+}
+
+/// The real-world citation files: the chrono crate's CITATION.cff from cargo's copy of the
+/// crate (a dependency of the sandbox, so always there), and every file in the folder
+/// `INVENIORDM_CITATION_FILES` names (`scripts/real-world-citations` fills it). With
+/// `required`, a missing folder fails the run rather than narrow the check.
+pub fn citation_files(required: bool) -> Vec<std::path::PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata JSON");
+    let chrono = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == "chrono")
+        .and_then(|p| p["manifest_path"].as_str())
+        .map(|m| Path::new(m).with_file_name("CITATION.cff"))
+        .expect("chrono is a dependency");
+    assert!(chrono.is_file(), "{} is missing", chrono.display());
+    let mut files = vec![chrono];
+    match std::env::var_os("INVENIORDM_CITATION_FILES") {
+        Some(dir) => {
+            let mut more: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("INVENIORDM_CITATION_FILES {dir:?}: {e}"))
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            more.sort();
+            assert!(
+                !more.is_empty(),
+                "INVENIORDM_CITATION_FILES {dir:?} is empty"
+            );
+            files.extend(more);
+        }
+        None => assert!(
+            !required,
+            "set INVENIORDM_CITATION_FILES to a folder of real-world citation files (scripts/real-world-citations DIR)"
+        ),
+    }
+    files
 }
 
 pub type Scenario = for<'a> fn(&'a Env) -> futures_util::future::BoxFuture<'a, ()>;
@@ -84,6 +134,7 @@ macro_rules! for_each_scenario {
             handle_concurrent_edit_is_detected,
             new_version_file_policies,
             citation_files_make_publishable_metadata,
+            real_world_citation_files_publish,
         );
     };
 }
