@@ -28,6 +28,7 @@ pub mod files;
 pub mod grants;
 pub mod links;
 pub mod model;
+pub mod pages;
 pub mod query;
 pub mod records;
 pub mod render;

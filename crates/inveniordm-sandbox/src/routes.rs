@@ -18,6 +18,10 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "user", "records"] if get => s::records(app, ctx, true),
         ["api", "records", id] if get => records::get_record(app, ctx, id),
         ["records", id, "export", name] if get => records::export_route(app, ctx, id, name),
+        [""] | ["search"] if get => Ok(crate::pages::search(app, ctx).await),
+        ["records", id] if get => Ok(crate::pages::record(app, ctx, id, false).await),
+        ["records", id, "latest"] if get => Ok(crate::pages::latest(app, ctx, id).await),
+        ["uploads", id] if get => Ok(crate::pages::record(app, ctx, id, true).await),
         ["api", "records", id, "draft"] => match *m {
             Method::GET | Method::HEAD => drafts::get_draft(app, ctx, id),
             Method::POST => drafts::edit(app, ctx, id),

@@ -983,3 +983,120 @@ async fn multipart_uploads_follow_the_part_rules() {
     );
     s.sb.stop().await;
 }
+
+#[tokio::test]
+async fn the_pages_show_records_their_files_and_versions() {
+    let s = S::start(SandboxConfig::default()).await;
+    let page = |path: String| {
+        let http = s.http.clone();
+        let url = format!("{}{path}", s.sb.url());
+        async move {
+            let r = http
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .expect("sent");
+            let status = r.status();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            (status, ct, r.text().await.expect("body"))
+        }
+    };
+    let id = s.create().await;
+    // A title with markup is shown as text, never as markup.
+    let (st, v) = s
+        .json(
+            s.auth(s.http.put(s.url(&format!("/records/{id}/draft"))))
+                .json(&json!({"metadata": {"title": "Tides <b>&</b> waves", "publication_date": "2026-11-26",
+                    "resource_type": {"id": "dataset"}, "version": "v1",
+                    "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    s.upload(&id, "data/a b.csv", b"1,2\n").await;
+    s.upload(&id, "readme.txt", b"read me").await;
+    let rec = s.publish(&id).await;
+    let html_link = rec["links"]["self_html"]
+        .as_str()
+        .expect("self_html")
+        .to_string();
+    let (status, ct, body) = page(format!("/records/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("text/html"), "{ct}");
+    assert!(
+        html_link.ends_with(&format!("/records/{id}")),
+        "{html_link}"
+    );
+    assert!(
+        body.contains("Tides &lt;b&gt;&amp;&lt;/b&gt; waves"),
+        "{body}"
+    );
+    assert!(!body.contains("<b>&</b>"));
+    assert!(body.contains("Lovelace, Ada"));
+    assert!(body.contains("data/a b.csv") && body.contains("readme.txt"));
+    assert!(!body.contains("<script"));
+    // The download links lead to the files' bytes.
+    let href = body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .find(|h| h.contains("readme.txt"))
+        .expect("a link to readme.txt")
+        .replace("&amp;", "&");
+    let got = s.http.get(&href).send().await.expect("sent");
+    assert_eq!(got.status(), StatusCode::OK, "{href}");
+    assert_eq!(got.bytes().await.expect("bytes").as_ref(), b"read me");
+    // A second version: both pages list both versions; latest leads to the second.
+    let (st, v2) = s
+        .json(s.auth(s.http.post(s.url(&format!("/records/{id}/versions")))))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v2}");
+    let id2 = v2["id"].as_str().expect("id").to_string();
+    let mut m = rec["metadata"].clone();
+    m["version"] = json!("v2");
+    let (st, v) = s
+        .json(
+            s.auth(s.http.put(s.url(&format!("/records/{id2}/draft"))))
+                .json(&json!({"metadata": m})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    s.upload(&id2, "readme.txt", b"read me again").await;
+    s.publish(&id2).await;
+    let (_, _, body) = page(format!("/records/{id}")).await;
+    assert!(
+        body.contains("Version v1") && body.contains("Version v2"),
+        "{body}"
+    );
+    assert!(body.contains(&format!("/records/{id2}")));
+    let latest = s
+        .http
+        .get(format!("{}/records/{id}/latest", s.sb.url()))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        latest.url().path().ends_with(&format!("/records/{id2}")),
+        "{}",
+        latest.url()
+    );
+    // The search page finds it, and says so when nothing matches.
+    let (status, _, body) = page("/search?q=waves".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&format!("href=\"/records/{id2}\"")), "{body}");
+    assert!(body.contains("1 record<"), "{body}");
+    let (_, _, body) = page("/search?q=nothing-matches-this".into()).await;
+    assert!(body.contains("0 records"), "{body}");
+    let (status, _, front) = page("/".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(front.contains("All records"));
+    // An unknown record is a page too, with its status.
+    let (status, ct, body) = page("/records/nope0-00000".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(ct.starts_with("text/html") && body.contains("No such record"));
+}

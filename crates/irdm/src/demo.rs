@@ -336,9 +336,10 @@ pub async fn run(args: &DemoArgs, _quiet: bool) -> Result<u8> {
         started.elapsed().as_secs_f64()
     );
     if args.keep {
-        // The API document of the record can be opened while the sandbox runs.
-        let api = format!("{}/api/records/{}", sandbox.url(), v2);
-        println!("record: {api}");
+        // The record's page and its API document can be opened while the sandbox runs.
+        println!("record page: {}/records/{v2}", sandbox.url());
+        println!("record: {}/api/records/{v2}", sandbox.url());
+        println!("all records: {}/", sandbox.url());
         println!(
             "the sandbox keeps running at {} (token {}); try `irdm --url {} record get {}`; Ctrl-C to stop",
             sandbox.url(),

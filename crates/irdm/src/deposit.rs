@@ -200,10 +200,18 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
         ..UploadFilesOptions::default()
     };
     let report = repo.deposit(&spec, &journal, &upload).await.map_err(|e| {
-        anyhow::Error::from(e).context(output::Hint(format!(
-            "run the same command again to carry on (journal {})",
-            journal.display()
-        )))
+        // A mistake in the input or the journal is said as it is; anything else is carried
+        // on by running the command again.
+        let again = !matches!(e, inveniordm::Error::InvalidArgument(_));
+        let e = anyhow::Error::from(e);
+        if again {
+            e.context(output::Hint(format!(
+                "run the same command again to carry on (journal {})",
+                journal.display()
+            )))
+        } else {
+            e
+        }
     })?;
     let _ = mp.clear();
     let id = &report.id;

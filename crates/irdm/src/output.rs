@@ -254,6 +254,15 @@ pub fn report_error(e: &anyhow::Error) -> u8 {
     code
 }
 
+/// The error and its causes, `: `-joined, without the hint (printed after it).
+fn without_hint(e: &anyhow::Error, hint: Option<&str>) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .filter(|c| Some(c.as_str()) != hint)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 fn report(e: &anyhow::Error, hint: Option<&str>) -> u8 {
     match e.chain().find_map(|c| c.downcast_ref::<Error>()) {
         Some(Error::Api {
@@ -291,7 +300,7 @@ fn report(e: &anyhow::Error, hint: Option<&str>) -> u8 {
             }
         }
         Some(err @ (Error::Transport { .. } | Error::Stalled { .. })) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", without_hint(e, hint));
             if err.never_sent() {
                 eprintln!(
                     "  check the server URL and your network; the request never reached the server"
@@ -313,12 +322,12 @@ fn report(e: &anyhow::Error, hint: Option<&str>) -> u8 {
             }
         }
         Some(Error::Checksum { .. }) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", without_hint(e, hint));
             eprintln!(
                 "  the transfer was corrupted; the bad copy was removed, run the command again"
             );
         }
-        _ => eprintln!("error: {e:#}"),
+        _ => eprintln!("error: {}", without_hint(e, hint)),
     }
     code_of(e)
 }

@@ -80,6 +80,9 @@ pub struct DepositJournal {
     /// The title the draft was created with (how a draft whose answer was lost is found).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The community the draft was submitted to for review (once a submission was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_to: Option<String>,
 }
 
 impl DepositJournal {
@@ -258,7 +261,7 @@ impl<'a> RepoApi<'a> {
             reserved_doi: false,
         };
         // 1. The draft: carried on, found after a lost answer, or created.
-        let draft = match self.resume(&j, spec).await? {
+        let draft = match self.resume(&j).await? {
             Resume::Over { outcome, already } => {
                 if !already {
                     // The publish or submission happened; its answer was lost.
@@ -374,6 +377,7 @@ impl<'a> RepoApi<'a> {
         }
         if spec.community.is_some() {
             j.stage = DepositStage::Submitting;
+            j.submitted_to = spec.community.clone();
             j.write(journal)?;
             let request = self.client.drafts().submit_review(&id, None, false).await?;
             j.stage = DepositStage::Done;
@@ -473,7 +477,7 @@ impl<'a> RepoApi<'a> {
     }
 
     /// Where a journaled deposit stands on the server.
-    async fn resume(&self, j: &DepositJournal, spec: &DepositSpec) -> Result<Resume<'a>> {
+    async fn resume(&self, j: &DepositJournal) -> Result<Resume<'a>> {
         let Some(id) = j.draft.as_deref() else {
             if j.stage == DepositStage::Creating
                 && let Some(handle) = self.find_created(j).await?
@@ -486,13 +490,22 @@ impl<'a> RepoApi<'a> {
             return Ok(Resume::Create);
         };
         if j.stage == DepositStage::Done {
-            let outcome = if spec.community.is_some() {
-                DepositOutcome::Submitted {
-                    draft: self.submitted_document(id).await?,
-                    request: Box::new(self.client.drafts().review(id).await.unwrap_or_default()),
-                }
-            } else {
-                DepositOutcome::Published(self.client.records().get(id).await?)
+            // Published, or submitted and waiting for (or declined by) the community.
+            let outcome = match self.record(id).await? {
+                Some(r) => DepositOutcome::Published(r.record().clone()),
+                None => match self.draft(id).await? {
+                    Some(h) => DepositOutcome::Submitted {
+                        draft: h.record().clone(),
+                        request: Box::new(
+                            self.client.drafts().review(id).await.unwrap_or_default(),
+                        ),
+                    },
+                    None => {
+                        return Err(Error::InvalidArgument(format!(
+                            "the deposit {id} of this journal is over, but neither its record nor its draft is there any more; remove the journal to deposit anew"
+                        )));
+                    }
+                },
             };
             return Ok(Resume::Over {
                 outcome: Box::new(outcome),
@@ -646,6 +659,7 @@ mod tests {
             draft: Some("abcde-12345".into()),
             creating_since: Some(5),
             title: Some("T".into()),
+            submitted_to: None,
         };
         j.write(&p).expect("write");
         assert_eq!(DepositJournal::read(&p).expect("read"), Some(j));
