@@ -2194,3 +2194,57 @@ commit: 0a1b2c3
         vec!["gauge.txt"]
     );
 }
+
+#[test]
+fn a_deposit_to_a_community_submits_once_with_a_reserved_doi() {
+    let e = env();
+    let slug = "deposit-review";
+    e.json(&[
+        "communities",
+        "create",
+        "--slug",
+        slug,
+        "--title",
+        "Deposits",
+    ]);
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    e.write("a.txt", b"reviewed");
+    let args = [
+        "--json",
+        "deposit",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+        "a.txt",
+        "--community",
+        slug,
+        "--reserve-doi",
+        "--publish",
+    ];
+    let first = e.irdm().args(args).output().expect("runs");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let d = last_json(&first);
+    let id = d["id"].as_str().expect("id").to_string();
+    assert_eq!(d["is_published"], false, "waits for the community: {d}");
+    let doi = d["pids"]["doi"]["identifier"]
+        .as_str()
+        .expect("a DOI")
+        .to_string();
+    let review = e.json(&["review", "get", &id]);
+    assert_eq!(review["status"], "submitted", "{review}");
+    // Again: the same draft, the same DOI, the same request; nothing new.
+    let again = e.irdm().args(args).output().expect("runs");
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let d2 = last_json(&again);
+    assert_eq!(d2["id"], id.as_str());
+    assert_eq!(d2["pids"]["doi"]["identifier"], doi.as_str());
+    assert_eq!(e.json(&["review", "get", &id])["id"], review["id"]);
+    assert_eq!(own_records(&e).len(), 1);
+}

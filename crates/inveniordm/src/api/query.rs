@@ -91,7 +91,7 @@ impl<'a> QueryApi<'a> {
         &self,
         user: bool,
         query: RecordQuery,
-    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         let api = *self;
         follow(api, async move { api.records_of(user, &query).await })
     }
@@ -110,7 +110,7 @@ impl<'a> QueryApi<'a> {
         &self,
         user: bool,
         query: RecordQuery,
-    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         self.records_split(user, query, MAX_RESULTS)
     }
 
@@ -125,7 +125,7 @@ impl<'a> QueryApi<'a> {
         user: bool,
         query: RecordQuery,
         window: usize,
-    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         use futures_util::StreamExt;
         let api = *self;
         let plan = async move {

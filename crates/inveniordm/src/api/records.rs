@@ -80,7 +80,7 @@ impl<'a> RecordsApi<'a> {
     pub fn versions_stream(
         &self,
         id: &str,
-    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         let api = *self;
         let id = id.to_string();
         super::query::follow(self.client.query(), async move {

@@ -253,6 +253,28 @@ impl<'a> crate::repo::RepoApi<'a> {
         Ok(DraftHandle::new(self.client, d))
     }
 
+    /// Published records matching `query`, as handles, page by page as the stream is read.
+    pub fn records_matching(
+        &self,
+        query: inveniordm_models::RecordQuery,
+    ) -> impl futures_util::Stream<Item = Result<RecordHandle<'a>>> + Send + use<'a> {
+        use futures_util::StreamExt;
+        let client = self.client;
+        client
+            .query()
+            .records_stream(false, query)
+            .map(move |r| r.map(|record| RecordHandle { client, record }))
+    }
+
+    /// The caller's own drafts and records matching `query`, page by page as the stream is
+    /// read (a draft is `is_published: false`; open it with [`draft`](Self::draft)).
+    pub fn own_matching(
+        &self,
+        query: inveniordm_models::RecordQuery,
+    ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
+        self.client.query().records_stream(true, query)
+    }
+
     /// The published record with this id, or `None` when there is none.
     pub async fn record(&self, id: &str) -> Result<Option<RecordHandle<'a>>> {
         match self.client.records().get(id).await {
@@ -453,6 +475,64 @@ impl<'a> RecordHandle<'a> {
     pub async fn edit(&self) -> Result<DraftHandle<'a>> {
         let d = self.client.drafts().edit(self.id()).await?;
         Ok(DraftHandle::new(self.client, d))
+    }
+
+    /// Every version of this record, page by page as the stream is read.
+    pub fn versions(&self) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
+        self.client.records().versions_stream(self.id())
+    }
+
+    /// The record's access links (secret links to share it).
+    pub async fn access_links(&self) -> Result<Vec<inveniordm_models::AccessLink>> {
+        Ok(self
+            .client
+            .records()
+            .access_links()
+            .list(self.id())
+            .await?
+            .hits
+            .hits)
+    }
+
+    /// Makes an access link (`view`, `preview` or `edit`; see
+    /// [`AccessLink`](inveniordm_models::AccessLink)).
+    pub async fn create_access_link(
+        &self,
+        link: &inveniordm_models::AccessLink,
+    ) -> Result<inveniordm_models::AccessLink> {
+        self.client
+            .records()
+            .access_links()
+            .create(self.id(), link)
+            .await
+    }
+
+    /// The record's access grants (people and roles it is shared with).
+    pub async fn grants(&self) -> Result<Vec<inveniordm_models::AccessGrant>> {
+        Ok(self
+            .client
+            .records()
+            .grants()
+            .list(self.id())
+            .await?
+            .hits
+            .hits)
+    }
+
+    /// Shares the record: adds grants, and returns the record's grants as the server lists
+    /// them after.
+    pub async fn grant(
+        &self,
+        grants: &[inveniordm_models::AccessGrant],
+    ) -> Result<Vec<inveniordm_models::AccessGrant>> {
+        Ok(self
+            .client
+            .records()
+            .grants()
+            .create(self.id(), grants)
+            .await?
+            .hits
+            .hits)
     }
 
     /// The latest version of this record.

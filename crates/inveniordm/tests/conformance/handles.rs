@@ -244,6 +244,35 @@ pub async fn new_version_file_policies(env: &Env) {
     // Earlier versions are unchanged.
     assert_eq!(md5s(env, &v1id).await, v1_files);
     assert_eq!(md5s(env, &id(&v2)).await, v1_files);
+    // The handle lists the four versions (as the stream is read), and shares the record.
+    let v4h = c
+        .repo()
+        .record(&id(&v4))
+        .await
+        .expect("read")
+        .expect("there");
+    use futures_util::TryStreamExt;
+    let mut versions: Vec<String> = v4h
+        .versions()
+        .map_ok(|r| id(&r))
+        .try_collect()
+        .await
+        .expect("versions");
+    versions.sort();
+    let mut made = vec![v1id.clone(), id(&v2), id(&v3), id(&v4)];
+    made.sort();
+    assert_eq!(versions, made);
+    assert!(v4h.access_links().await.expect("links").is_empty());
+    let link = v4h
+        .create_access_link(&inveniordm::models::AccessLink::with_permission(
+            inveniordm::models::LinkPermission::View,
+        ))
+        .await
+        .expect("a link");
+    let links = v4h.access_links().await.expect("links");
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].id, link.id);
+    assert!(v4h.grants().await.expect("grants").is_empty());
 }
 
 pub async fn citation_files_make_publishable_metadata(env: &Env) {
