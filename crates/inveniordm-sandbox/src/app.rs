@@ -50,6 +50,8 @@ pub struct Limits {
     /// Hosts (`host:port`) remote files may point to (transfer type `R`,
     /// `RECORDS_RESOURCES_FILES_ALLOWED_REMOTE_DOMAINS`).
     pub remote_domains: Vec<String>,
+    /// The custom fields drafts may carry (`RDM_CUSTOM_FIELDS`), by name.
+    pub custom_fields: Vec<String>,
 }
 
 /// The name of the default user, the instance's administrator.

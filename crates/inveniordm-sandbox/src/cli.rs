@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// content requests to the file's URL; repeatable).
     #[arg(long = "remote-domain", value_name = "HOST:PORT")]
     pub remote_domains: Vec<String>,
+    /// A custom field drafts may carry (e.g. code:codeRepository; repeatable): its values
+    /// are kept as given; other custom fields are refused, as on a stock instance.
+    #[arg(long = "custom-field", value_name = "NAME")]
+    pub custom_fields: Vec<String>,
 }
 
 /// `inveniordm-sandbox` arguments.
@@ -131,6 +135,7 @@ impl ServeArgs {
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
             remote_domains: self.remote_domains.clone(),
+            custom_fields: self.custom_fields.clone(),
             ..SandboxConfig::default()
         })
     }

@@ -47,13 +47,17 @@ pub(crate) fn check_input(app: &App, input: &Value) -> ApiResult<Checked> {
             true
         }
     };
-    // No custom fields are configured in the sandbox, as on a default instance.
+    // Only the configured custom fields (none by default, as on a stock instance).
+    let mut custom = Map::new();
     if let Some(Value::Object(cf)) = obj.get("custom_fields") {
-        for k in cf.keys() {
-            errors.push((format!("custom_fields.{k}"), "Unknown field.".into()));
+        for (k, v) in cf {
+            if !app.limits.custom_fields.contains(k) {
+                errors.push((format!("custom_fields.{k}"), "Unknown field.".into()));
+            } else if !v.is_null() {
+                custom.insert(k.clone(), v.clone());
+            }
         }
     }
-    let custom = Map::new();
     let pids = match obj.get("pids") {
         Some(Value::Object(p)) => Some(p.clone()),
         _ => None,
@@ -119,6 +123,28 @@ pub(crate) fn files_errors(st: &State, d: &Doc, errors: &mut Vec<(String, String
         errors.push((
             "files.enabled".into(),
             "Missing uploaded files. To disable files for this record please mark it as metadata-only.".into(),
+        ));
+    }
+}
+
+/// A DOI of the server's own (DataCite) is registered with the publisher: a draft without
+/// one is told so on save, and refused on publish (as the real DataCite provider validates).
+pub(crate) fn doi_errors(d: &Doc, errors: &mut Vec<(String, String)>) {
+    let managed = d
+        .pids
+        .get("doi")
+        .and_then(|p| p.get("provider"))
+        .and_then(Value::as_str)
+        == Some("datacite");
+    let publisher = d
+        .metadata
+        .get("publisher")
+        .and_then(Value::as_str)
+        .is_some_and(|p| !p.is_empty());
+    if managed && !publisher {
+        errors.push((
+            "metadata.publisher".into(),
+            "Missing publisher field required for DOI registration.".into(),
         ));
     }
 }
@@ -240,6 +266,7 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     d.updated = util::now();
     d.revision_id += 1;
     files_errors(&st, &d, &mut errors);
+    doi_errors(&d, &mut errors);
     app.persist("drafts", id, &d)?;
     st.drafts.insert(id.to_string(), d);
     let d = &st.drafts[id];
@@ -331,6 +358,7 @@ pub(crate) fn check_publishable(app: &App, st: &State, d: &Doc) -> ApiResult<()>
             "One or more files have not completed their transfer, please wait.".into(),
         ));
     }
+    doi_errors(d, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -368,6 +396,17 @@ pub(crate) fn publish_checked(app: &App, st: &mut State, id: &str) -> ApiResult<
         && doi.get("provider").and_then(Value::as_str) == Some("datacite")
     {
         doi["client"] = json!("datacite");
+        // The concept gets a DOI of its own with its first version that has one.
+        if let Some(p) = st.parents.get_mut(&r.parent_id)
+            && !p.pids.contains_key("doi")
+        {
+            p.pids.insert(
+                "doi".into(),
+                json!({"client": "datacite", "identifier": format!("{}/{}", app.limits.doi_prefix, r.parent_id), "provider": "datacite"}),
+            );
+            let p = p.clone();
+            app.persist("parents", &p.id, &p)?;
+        }
     }
     // Files: the record bucket becomes the draft bucket.
     let rb = bucket(id, false);

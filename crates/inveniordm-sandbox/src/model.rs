@@ -128,6 +128,10 @@ pub struct Parent {
     /// The default community.
     #[serde(default)]
     pub default_community: Option<String>,
+    /// The concept's persistent identifiers (a concept DOI, made when a version with a DOI
+    /// of the server's own is published).
+    #[serde(default)]
+    pub pids: Map<String, Value>,
 }
 
 impl Parent {
@@ -142,6 +146,7 @@ impl Parent {
             review: None,
             communities: Vec::new(),
             default_community: None,
+            pids: Map::new(),
         }
     }
 

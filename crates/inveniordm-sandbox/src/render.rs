@@ -407,13 +407,30 @@ pub fn record_with(
             links["request_deletion"] = json!(rec("/request-deletion"));
         }
     }
-    if let Some(doi) = d
-        .pids
-        .get("doi")
-        .and_then(|p| p.get("identifier"))
-        .and_then(Value::as_str)
-    {
-        links["doi"] = json!(format!("https://doi.org/{doi}"));
+    let doi_link = |pid: &Value| {
+        let doi = pid.get("identifier").and_then(Value::as_str)?;
+        // DOIs of the server's own resolve through DataCite's test handle server (test mode).
+        Some(
+            if pid.get("provider").and_then(Value::as_str) == Some("datacite") {
+                (
+                    doi.to_string(),
+                    format!("https://handle.test.datacite.org/{doi}"),
+                )
+            } else {
+                (doi.to_string(), format!("https://doi.org/{doi}"))
+            },
+        )
+    };
+    if let Some((doi, url)) = d.pids.get("doi").and_then(doi_link) {
+        links["doi"] = json!(url);
+        links["self_doi"] = json!(url);
+        if !draft {
+            links["self_doi_html"] = json!(format!("{ui}/doi/{doi}"));
+        }
+    }
+    if !draft && let Some((doi, url)) = parent.and_then(|p| p.pids.get("doi")).and_then(doi_link) {
+        links["parent_doi"] = json!(url);
+        links["parent_doi_html"] = json!(format!("{ui}/doi/{doi}"));
     }
     let mut files_obj = json!({
         "enabled": d.files_enabled,
@@ -447,7 +464,7 @@ pub fn record_with(
                 "settings": parent.map(|p| p.settings()).unwrap_or_else(|| crate::model::Parent::new(String::new(), 0).settings()),
             },
             "communities": parent.map(|p| parent_communities(st, p, ctx)).unwrap_or_else(|| json!({})),
-            "pids": {},
+            "pids": parent.map(|p| json!(p.pids)).unwrap_or_else(|| json!({})),
         },
         "versions": {"index": d.index, "is_latest": is_latest, "is_latest_draft": is_latest_draft},
     });

@@ -47,6 +47,10 @@ pub struct SandboxConfig {
     pub fetch_domains: Vec<String>,
     /// Hosts (`host:port`) remote files (transfer type `R`) may point to; none by default.
     pub remote_domains: Vec<String>,
+    /// The custom fields drafts may carry, by name (`code:codeRepository`, …), as an
+    /// instance's `RDM_CUSTOM_FIELDS`: their values are kept as given; any other custom field
+    /// is refused with "Unknown field.". None by default, as on a stock instance.
+    pub custom_fields: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +70,7 @@ impl Default for SandboxConfig {
             community_required: false,
             fetch_domains: Vec::new(),
             remote_domains: Vec::new(),
+            custom_fields: Vec::new(),
         }
     }
 }
@@ -83,6 +88,7 @@ impl SandboxConfig {
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
             remote_domains: self.remote_domains.clone(),
+            custom_fields: self.custom_fields.clone(),
         }
     }
 }

@@ -465,8 +465,50 @@ fn sequence() -> Vec<Step> {
         step("get it", "GET", "/records/{gone}/draft"),
     ]
     .into_iter()
+    .chain(dois_and_custom_fields(&meta))
     .chain(communities_and_sharing(&meta))
     .collect()
+}
+
+/// Custom fields (the CodeMeta set the real servers configure) and a DOI the server reserves
+/// (DataCite in test mode), which wants a publisher.
+fn dois_and_custom_fields(meta: &Value) -> Vec<Step> {
+    let mut with_cf = meta.clone();
+    with_cf["files"] = json!({"enabled": false});
+    with_cf["custom_fields"] = json!({"code:codeRepository": "https://example.org/differential"});
+    let mut unknown = with_cf.clone();
+    unknown["custom_fields"] = json!({"zz:colour": "red"});
+    let mut published = with_cf.clone();
+    published["metadata"]["publisher"] = json!("InvenioRDM differential check");
+    vec![
+        step("create with a custom field", "POST", "/records")
+            .json(with_cf.clone())
+            .capture("cf", "/id"),
+        step("create with an unknown custom field", "POST", "/records").json(unknown),
+        step("reserve a DOI", "POST", "/records/{cf}/draft/pids/doi"),
+        step(
+            "save with the DOI and no publisher",
+            "PUT",
+            "/records/{cf}/draft",
+        )
+        .json(with_cf),
+        step(
+            "publish with the DOI and no publisher",
+            "POST",
+            "/records/{cf}/draft/actions/publish",
+        ),
+        step("save with a publisher", "PUT", "/records/{cf}/draft").json(published),
+        step(
+            "publish with the DOI",
+            "POST",
+            "/records/{cf}/draft/actions/publish",
+        ),
+        step(
+            "the record with its DOI and custom field",
+            "GET",
+            "/records/{cf}",
+        ),
+    ]
 }
 
 /// Communities, reviews, requests, grants and access requests: the curator is the main user,
@@ -662,6 +704,12 @@ async fn the_sandbox_answers_like_a_real_server() {
         users: vec![("ci-second".into(), sandbox_second.into())],
         // What scripts/inveniordm-up allows by default.
         remote_domains: vec!["127.0.0.1:5099".into()],
+        // The CodeMeta custom fields scripts/inveniordm-up configures.
+        custom_fields: vec![
+            "code:codeRepository".into(),
+            "code:programmingLanguage".into(),
+            "code:developmentStatus".into(),
+        ],
         ..SandboxConfig::default()
     })
     .await

@@ -1100,3 +1100,76 @@ async fn the_pages_show_records_their_files_and_versions() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(ct.starts_with("text/html") && body.contains("No such record"));
 }
+
+#[tokio::test]
+async fn a_reserved_doi_wants_a_publisher_and_gives_the_concept_a_doi() {
+    let s = S::start(SandboxConfig {
+        custom_fields: vec!["code:codeRepository".into()],
+        ..SandboxConfig::default()
+    })
+    .await;
+    let body = json!({"metadata": {"title": "DOI", "publication_date": "2026-11-26", "resource_type": {"id": "dataset"},
+        "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]},
+        "files": {"enabled": false},
+        "custom_fields": {"code:codeRepository": "https://example.org/x", "zz:colour": "red"}});
+    let (st, d) = s
+        .json(s.auth(s.http.post(s.url("/records"))).json(&body))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    // Configured custom fields are kept, others refused.
+    assert_eq!(
+        d["custom_fields"],
+        json!({"code:codeRepository": "https://example.org/x"})
+    );
+    assert_eq!(d["errors"][0]["field"], "custom_fields.zz:colour", "{d}");
+    let id = d["id"].as_str().expect("id").to_string();
+    let (st, r) = s
+        .json(s.auth(s.http.post(s.url(&format!("/records/{id}/draft/pids/doi")))))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    assert_eq!(r["pids"]["doi"]["provider"], "datacite");
+    let mut plain = body.clone();
+    plain["custom_fields"] = json!({"code:codeRepository": "https://example.org/x"});
+    let (_, saved) = s
+        .json(
+            s.auth(s.http.put(s.url(&format!("/records/{id}/draft"))))
+                .json(&plain),
+        )
+        .await;
+    let fields: Vec<&str> = saved["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, vec!["metadata.publisher"], "{saved}");
+    let (st, refused) = s
+        .json(
+            s.auth(
+                s.http
+                    .post(s.url(&format!("/records/{id}/draft/actions/publish"))),
+            ),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "metadata.publisher");
+    plain["metadata"]["publisher"] = json!("Sandbox");
+    let (st, _) = s
+        .json(
+            s.auth(s.http.put(s.url(&format!("/records/{id}/draft"))))
+                .json(&plain),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let rec = s.publish(&id).await;
+    let parent = rec["parent"]["id"].as_str().expect("parent");
+    assert_eq!(
+        rec["parent"]["pids"]["doi"]["identifier"],
+        format!("10.1234/{parent}")
+    );
+    assert!(
+        rec["links"]["parent_doi"].is_string() && rec["links"]["self_doi_html"].is_string(),
+        "{}",
+        rec["links"]
+    );
+}

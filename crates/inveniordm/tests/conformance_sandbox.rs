@@ -23,6 +23,12 @@ async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
         users: vec![("ci-second".into(), SECOND_TOKEN.into())],
         fetch_domains: vec![fetch_host.clone()],
         remote_domains: vec![fetch_host.clone()],
+        // The CodeMeta custom fields, as scripts/inveniordm-up configures the real servers.
+        custom_fields: vec![
+            "code:codeRepository".into(),
+            "code:programmingLanguage".into(),
+            "code:developmentStatus".into(),
+        ],
         ..config
     })
     .await

@@ -31,6 +31,8 @@ pub mod exit {
     pub const NETWORK: u8 = 5;
     /// A checksum did not match.
     pub const CHECKSUM: u8 = 6;
+    /// The reader of the output went away (`irdm … | head`), as a process ended by SIGPIPE.
+    pub const BROKEN_PIPE: u8 = 141;
 }
 
 const AFTER_HELP: &str = "\
@@ -41,8 +43,9 @@ Timeouts: a server that sends nothing for 120 s (--timeout SECS or IRDM_TIMEOUT)
 network error; reads are retried first.
 
 Exit codes: 0 success, 1 other error, 2 usage, 3 the server refused, 4 not found,
-5 network failure (timeouts included), 6 checksum mismatch. When several files fail, each is
-reported and the exit code is that of the worst.";
+5 network failure (timeouts included), 6 checksum mismatch, 141 the output's reader went away
+(`irdm … | head`). When several files fail, each is reported and the exit code is that of the
+worst.";
 
 /// curl and gh for InvenioRDM: search, deposit, upload, publish, version, download.
 #[derive(Debug, Parser)]
@@ -641,7 +644,26 @@ pub struct DemoArgs {
     pub keep: bool,
 }
 
+/// Output into a pipe whose reader is gone (`irdm search | head`) ends the program quietly, as
+/// command-line tools do, rather than with a panic report (printing to such a pipe panics).
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(i32::from(exit::BROKEN_PIPE));
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let rt = match tokio::runtime::Builder::new_multi_thread()

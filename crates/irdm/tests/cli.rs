@@ -2248,3 +2248,28 @@ fn a_deposit_to_a_community_submits_once_with_a_reserved_doi() {
     assert_eq!(e.json(&["review", "get", &id])["id"], review["id"]);
     assert_eq!(own_records(&e).len(), 1);
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let e = env();
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    // As `irdm search --mine | head -0` does: the reader is gone before the first line.
+    let mut child = e
+        .irdm_std()
+        .args(["--json", "search", "--mine"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
