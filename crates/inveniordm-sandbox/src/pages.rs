@@ -129,20 +129,7 @@ fn creators(doc: &Value) -> String {
         .join("; ")
 }
 
-fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+use inveniordm_models::files::human_size;
 
 fn meta_line(doc: &Value) -> String {
     let mut parts = Vec::new();

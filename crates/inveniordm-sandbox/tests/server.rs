@@ -759,7 +759,7 @@ async fn persistent_identifiers_cannot_be_taken_or_dropped() {
     let draft_url = s.url(&format!("/records/{id}/draft"));
     let body = |pids: Value| {
         json!({"metadata": {"title": "Pids", "publication_date": "2026-11-26", "resource_type": {"id": "dataset"},
-        "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]}, "files": {"enabled": false}, "pids": pids})
+        "publisher": "Sandbox", "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}]}, "files": {"enabled": false}, "pids": pids})
     };
     // Someone else's managed DOI, an unknown scheme: refused and reported; an external DOI: kept.
     let (_, v) = s

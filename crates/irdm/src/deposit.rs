@@ -203,8 +203,14 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
         // A mistake in the input or the journal is said as it is; anything else is carried
         // on by running the command again.
         let again = !matches!(e, inveniordm::Error::InvalidArgument(_));
+        let fix_first = e.is_validation();
         let e = anyhow::Error::from(e);
-        if again {
+        if fix_first {
+            e.context(output::Hint(format!(
+                "correct the metadata, then run the same command again: it carries on with the same draft (journal {})",
+                journal.display()
+            )))
+        } else if again {
             e.context(output::Hint(format!(
                 "run the same command again to carry on (journal {})",
                 journal.display()

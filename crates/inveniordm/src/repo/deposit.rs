@@ -241,6 +241,38 @@ impl<'a> RepoApi<'a> {
     ///
     /// Fails without publishing when the server reports validation problems (they are in
     /// the error); the journal keeps the draft, so a corrected `spec` carries it on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use inveniordm::models::{Creator, Metadata, Record, VocabRef};
+    /// use inveniordm::repo::{DepositOutcome, DepositSpec, UploadFilesOptions};
+    /// # let sandbox = inveniordm_sandbox::Sandbox::start(Default::default()).await?;
+    /// # let client = inveniordm::Client::new(sandbox.url(), Some(sandbox.token()))?;
+    /// # let dir = tempfile::tempdir()?;
+    /// # std::fs::write(dir.path().join("data.csv"), "t,temp\n0,4.1\n")?;
+    /// let mut m = Metadata::default();
+    /// m.title = Some("Ocean temperature".into());
+    /// m.resource_type = Some(VocabRef::id("dataset"));
+    /// m.publication_date = Some("2026-12-03".into());
+    /// m.creators = Some(vec![Creator::person("Lovelace", "Ada")]);
+    /// let spec = DepositSpec {
+    ///     draft: Record { metadata: Some(m), ..Default::default() },
+    ///     files: vec![(dir.path().join("data.csv"), "data.csv".into())],
+    ///     publish: true,
+    ///     ..Default::default()
+    /// };
+    /// let journal = dir.path().join("deposit.json");
+    /// let opts = UploadFilesOptions::default();
+    /// let first = client.repo().deposit(&spec, &journal, &opts).await?;
+    /// assert!(matches!(first.outcome, DepositOutcome::Published(_)));
+    /// assert_eq!(first.uploaded, vec!["data.csv".to_string()]);
+    /// // The same call again (after a crash, or by mistake) publishes nothing more.
+    /// let again = client.repo().deposit(&spec, &journal, &opts).await?;
+    /// assert!(again.already_done);
+    /// assert_eq!(again.id, first.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn deposit(
         &self,
         spec: &DepositSpec,

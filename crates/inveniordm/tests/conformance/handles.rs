@@ -51,12 +51,7 @@ pub async fn handle_edit_changes_only_what_it_changes(env: &Env) {
             .cloned()
             .expect("object"),
     );
-    let d = c.drafts().create(&draft).await.expect("create");
-    assert!(
-        d.errors.as_deref().unwrap_or(&[]).is_empty(),
-        "the custom field is taken: {:?}",
-        d.errors
-    );
+    let d = create_clean(c, &draft, "the custom field").await;
     // A DOI reserved by the server (DataCite in test mode on the test servers).
     let reserved = c
         .drafts()
@@ -331,12 +326,7 @@ pub async fn citation_files_make_publishable_metadata(env: &Env) {
             files: Some(inveniordm::models::Files::disabled()),
             ..Default::default()
         };
-        let d = c.drafts().create(&draft).await.expect("create");
-        assert!(
-            d.errors.as_deref().unwrap_or(&[]).is_empty(),
-            "no validation problems: {:?}",
-            d.errors
-        );
+        let d = create_clean(c, &draft, "the citation file").await;
         let r = c.repo().publish(&id(&d)).await.expect("publishes");
         let m = r.metadata.expect("metadata");
         assert_eq!(m.title, made.metadata.title);
@@ -418,12 +408,7 @@ pub async fn real_world_citation_files_publish(env: &Env) {
             files: Some(inveniordm::models::Files::disabled()),
             ..Default::default()
         };
-        let d = c.drafts().create(&draft).await.expect("create");
-        assert!(
-            d.errors.as_deref().unwrap_or(&[]).is_empty(),
-            "{name}: validation problems {:?}",
-            d.errors
-        );
+        let d = create_clean(c, &draft, &name).await;
         let r = c
             .repo()
             .publish(&id(&d))
@@ -471,4 +456,19 @@ pub async fn real_world_citation_files_publish(env: &Env) {
             made.unmapped.join(", ")
         );
     }
+}
+
+/// Creates a draft the server finds no problem with (`what` names it in the failure).
+async fn create_clean(
+    c: &inveniordm::Client,
+    draft: &inveniordm::models::Record,
+    what: &str,
+) -> inveniordm::models::Record {
+    let d = c.drafts().create(draft).await.expect("create");
+    assert!(
+        d.errors.as_deref().unwrap_or(&[]).is_empty(),
+        "{what}: validation problems {:?}",
+        d.errors
+    );
+    d
 }
