@@ -1634,6 +1634,13 @@ pub async fn listing_split_by_id(env: &Env) {
     assert_eq!(unique, made);
 }
 
+/// Stops a source of [`serve_bytes`] and waits until its port is free again (an aborted
+/// task drops its listener only when it is next run: the next scenario may bind the port).
+async fn stop(server: tokio::task::JoinHandle<()>) {
+    server.abort();
+    let _ = server.await;
+}
+
 /// A small HTTP source on `host` serving `body` at `path` (404 elsewhere) for a bounded
 /// number of connections; the flag turns true if a request carried an `Authorization`
 /// header.
@@ -1729,7 +1736,7 @@ pub async fn fetch_by_url(env: &Env) {
         .await
         .expect_err("a domain the server does not allow");
     assert_eq!(refused.status(), Some(400), "{refused}");
-    server.abort();
+    stop(server).await;
 }
 
 pub async fn remote_file(env: &Env) {
@@ -1838,7 +1845,7 @@ pub async fn remote_file(env: &Env) {
         .await
         .expect_err("a guest is not sent on");
     assert_eq!(other.status(), Some(403), "{other}");
-    server.abort();
+    stop(server).await;
 }
 
 pub async fn run_all(env: &Env) -> (usize, Vec<(String, String)>) {
