@@ -31,12 +31,12 @@ irdm_paths() {
     export INVENIORDM_CACHE VENV INVENIORDM_WORK
 }
 
-# Run a command as the postgres OS user.
+# Run a command as the postgres OS user, from / (the caller's folder may be closed to that user).
 irdm_as_postgres() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
-        sudo -n -u postgres -- "$@"
+        (cd / && sudo -n -u postgres -- "$@")
     fi
 }
 
