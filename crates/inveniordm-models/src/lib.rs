@@ -28,6 +28,7 @@ pub mod record;
 pub mod request;
 pub mod search;
 pub mod user;
+pub mod validate;
 pub mod vocab;
 
 /// A JSON object (string keys, JSON values).

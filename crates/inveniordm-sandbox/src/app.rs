@@ -75,6 +75,8 @@ pub struct App {
     admin: Option<i64>,
     /// Downloads dropped so far by `Faults::drop_first`.
     pub dropped: std::sync::atomic::AtomicU32,
+    /// Commit answers lost so far by `Faults::lose_commits`.
+    pub commits_lost: std::sync::atomic::AtomicU32,
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
     writer: Writer,
@@ -260,6 +262,7 @@ impl App {
             tokens,
             admin,
             dropped: std::sync::atomic::AtomicU32::new(0),
+            commits_lost: std::sync::atomic::AtomicU32::new(0),
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
             writer: Writer::start(store, weak.clone()),
@@ -396,6 +399,8 @@ pub struct Ctx {
     pub rdm_version: u8,
     /// The secret link given as `?token=`: (parent id, permission), when valid.
     pub link: Option<(String, String)>,
+    /// Committed files are shown without their checksum (`Faults::withhold_checksums`).
+    pub withhold_checksums: bool,
 }
 
 impl Ctx {

@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// New drafts appear in their owner's search only this many milliseconds after they
+    /// were created, as a real server indexes them late.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub index_delay_ms: u64,
     /// Largest JSON request body in bytes (larger: 413).
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_json_body: usize,
@@ -126,7 +130,8 @@ impl ServeArgs {
                 rate_drop: self.fault_drop,
                 drop_first: self.fault_drop_first,
                 latency_ms: self.latency_ms,
-                hold: None,
+                index_delay_ms: self.index_delay_ms,
+                ..Faults::default()
             },
             max_json_body: self.max_json_body,
             max_file_size: self.max_file_size,

@@ -33,6 +33,15 @@ pub struct Faults {
     pub latency_ms: u64,
     /// A request the server stops answering, once (see [`Hold`]).
     pub hold: Option<Arc<Hold>>,
+    /// New drafts show in the owner's search (`/api/user/records`) only this many
+    /// milliseconds after they were created, as a real server's search indexes them late.
+    pub index_delay_ms: u64,
+    /// Committed files are answered without a checksum, always (a server that never
+    /// reports the md5, or has not computed it yet).
+    pub withhold_checksums: bool,
+    /// The first this many file commits are carried out and then answered 504, as a
+    /// gateway does whose backend was slow: the client must look before it commits again.
+    pub lose_commits: u32,
 }
 
 /// Where a [`Hold`] stops the server.
@@ -46,6 +55,9 @@ pub enum HoldAt {
     UploadContent(String),
     /// After a publish was carried out, before its answer.
     AfterPublish,
+    /// After a new version's draft was made (`POST /api/records/{id}/versions`), before its
+    /// answer.
+    AfterNewVersion,
 }
 
 /// A request the server stops answering, the first time it comes: it waits (up to a
@@ -91,6 +103,7 @@ impl Hold {
             (HoldAt::AfterPublish, ["api", "records", _, "draft", "actions", "publish"]) => {
                 method == Method::POST
             }
+            (HoldAt::AfterNewVersion, ["api", "records", _, "versions"]) => method == Method::POST,
             _ => false,
         };
         (hit && !self.taken.swap(true, Ordering::SeqCst)).then_some(&self.at)

@@ -91,6 +91,7 @@ fn api_ctx(ctx: &Ctx, query: Vec<(String, String)>) -> Ctx {
         headers,
         rdm_version: ctx.rdm_version,
         link: ctx.link.clone(),
+        withhold_checksums: ctx.withhold_checksums,
     }
 }
 

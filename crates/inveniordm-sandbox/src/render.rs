@@ -90,6 +90,8 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         if f.remote.is_some() {
             // The declared checksum, whatever its algorithm, or none.
             e["checksum"] = json!(f.declared_checksum);
+        } else if ctx.withhold_checksums {
+            e["checksum"] = Value::Null;
         }
     } else {
         if let Some(s) = f.declared_size {

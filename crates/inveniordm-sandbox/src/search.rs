@@ -377,11 +377,20 @@ fn records_in(app: &App, ctx: &Ctx, user: bool, community: Option<&str>) -> ApiR
     let mut docs: Vec<Value> = Vec::new();
     if user {
         let uid = me.unwrap_or(-1);
-        for d in st
-            .drafts
-            .values()
-            .filter(|d| d.owner == uid && !skip(&d.id))
-        {
+        // Drafts too new for the (imitated) index: `Faults::index_delay_ms`.
+        let delay = app.faults.index_delay_ms;
+        let indexed_before = (delay > 0).then(|| {
+            (chrono::Utc::now() - chrono::Duration::milliseconds(delay as i64))
+                .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+                .to_string()
+        });
+        for d in st.drafts.values().filter(|d| {
+            d.owner == uid
+                && !skip(&d.id)
+                && indexed_before
+                    .as_deref()
+                    .is_none_or(|t| d.created.as_str() <= t)
+        }) {
             let newest = idx.newest_draft(&d.parent_id).max(idx.latest(&d.parent_id));
             // The latest draft only (`is_latest_draft`): an edit draft of an older version
             // is not listed once a newer version exists.

@@ -85,6 +85,7 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         headers: parts.headers.clone(),
         rdm_version: app.limits.rdm_version,
         link,
+        withhold_checksums: app.faults.withhold_checksums,
     };
     let ua = parts
         .headers
@@ -148,7 +149,30 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
                     h.arrive();
                     tokio::time::sleep(crate::faults::Hold::WAIT).await;
                 }
-                r
+                let commit = parts.method == Method::POST
+                    && matches!(
+                        s.as_slice(),
+                        ["api", "records", _, "draft", "files", _, "commit"]
+                    );
+                if commit
+                    && r.status().is_success()
+                    && app
+                        .commits_lost
+                        .fetch_update(
+                            std::sync::atomic::Ordering::SeqCst,
+                            std::sync::atomic::Ordering::SeqCst,
+                            |n| (n < app.faults.lose_commits).then_some(n + 1),
+                        )
+                        .is_ok()
+                {
+                    ApiError::new(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        "injected fault: the commit was carried out, its answer lost",
+                    )
+                    .response()
+                } else {
+                    r
+                }
             }
             None => ApiError::route_not_found().response(),
         };

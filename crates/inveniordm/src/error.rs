@@ -86,6 +86,17 @@ pub enum Error {
         /// Checksum computed from the bytes.
         actual: String,
     },
+    /// An uploaded file whose md5 the server has not reported, when verification was
+    /// required: the bytes arrived, but nobody compared them. The file stays in the draft.
+    #[error(
+        "{key} was uploaded to {id}, but the server has not reported its md5, so it could not be verified; run the command again later (nothing is sent again once the server reports it)"
+    )]
+    Unverified {
+        /// File key.
+        key: String,
+        /// The draft.
+        id: String,
+    },
     /// The server reported a failed file transfer (and dropped the file entry).
     #[error("uploading {key} failed on the server: {message}")]
     TransferFailed {
@@ -122,6 +133,11 @@ pub enum Error {
         /// The caller's changes that touch those parts.
         clash: Vec<String>,
     },
+    /// The call cannot be carried out as it was made, and going on would mean guessing: the
+    /// message says what was found and what to change (a finished deposit asked again with
+    /// other content, a lost create that more than one draft could be, …). Nothing was changed.
+    #[error("{0}")]
+    Usage(String),
     /// The client is misconfigured (missing URL, bad header, …).
     #[error("configuration: {0}")]
     Config(String),

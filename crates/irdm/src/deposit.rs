@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use inveniordm::Client;
 use inveniordm::models::Record;
-use inveniordm::repo::{DepositOutcome, DepositSpec, UploadFilesOptions};
+use inveniordm::repo::{DepositOutcome, DepositSpec, DepositTarget, Finish, UploadFilesOptions};
 
 use crate::transfers::{FolderRules, collect};
 use crate::{DepositArgs, ProgressMode, output};
@@ -44,23 +44,31 @@ fn read_cff(path: &Path) -> Result<serde_json::Value> {
 
 /// The draft to deposit, from whichever metadata source was given.
 fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)> {
-    let (from, source) = match (&a.metadata, &a.cff, &a.codemeta) {
-        (Some(m), _, _) => {
+    use inveniordm::repo::citation;
+    let (from, source) = match (&a.metadata, &a.cff, &a.codemeta, &a.zenodo) {
+        (Some(m), _, _, _) => {
             let src = m.to_string_lossy();
             return Ok((crate::commands::read_draft(&src)?, m.clone()));
         }
-        (None, Some(cff), _) => (
-            inveniordm::repo::citation::from_cff(&read_cff(cff)?)
+        (None, Some(cff), _, _) => (
+            citation::from_cff(&read_cff(cff)?)
                 .with_context(|| format!("{} cannot be used", cff.display()))?,
             cff,
         ),
-        (None, None, Some(cm)) => (
-            inveniordm::repo::citation::from_codemeta(&read_structured(cm)?)
+        (None, None, Some(cm), _) => (
+            citation::from_codemeta(&read_structured(cm)?)
                 .with_context(|| format!("{} cannot be used", cm.display()))?,
             cm,
         ),
-        (None, None, None) => {
-            bail!("give the metadata: --metadata FILE, --cff FILE or --codemeta FILE")
+        (None, None, None, Some(z)) => (
+            citation::from_zenodo_json(&read_structured(z)?)
+                .with_context(|| format!("{} cannot be used", z.display()))?,
+            z,
+        ),
+        (None, None, None, None) => {
+            bail!(
+                "give the metadata: --metadata FILE, --cff FILE, --codemeta FILE or --zenodo FILE"
+            )
         }
     };
     if !from.unmapped.is_empty() && !quiet {
@@ -78,20 +86,31 @@ fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)> {
     Ok((
         Record {
             metadata: Some(metadata),
+            access: from.access,
             ..Record::default()
         },
         source.clone(),
     ))
 }
 
-/// The default journal: per server, metadata source and paths.
-fn journal_path(c: &Client, source: &Path, paths: &[PathBuf]) -> Result<PathBuf> {
+/// The default journal: per server, metadata source, paths and the record a new version
+/// follows (what is deposited, the content, is in the journal itself).
+fn journal_path(
+    c: &Client,
+    source: &Path,
+    paths: &[PathBuf],
+    new_version_of: Option<&str>,
+) -> Result<PathBuf> {
     use md5::Digest;
     let mut h = md5::Md5::new();
     for p in std::iter::once(source).chain(paths.iter().map(PathBuf::as_path)) {
         let p = std::fs::canonicalize(p).with_context(|| format!("cannot read {}", p.display()))?;
         h.update(p.as_os_str().as_encoded_bytes());
         h.update(b"\n");
+    }
+    if let Some(x) = new_version_of {
+        h.update(b"new-version-of\n");
+        h.update(x.trim().as_bytes());
     }
     let name: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let dir = crate::transfers::state_dir(c, "deposits").context(
@@ -111,7 +130,7 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
     let files = if a.paths.is_empty() {
         Vec::new()
     } else {
-        let f = collect(&a.paths, &rules)?;
+        let f = collect(&a.paths, &rules).await?;
         if f.is_empty() {
             bail!(
                 "nothing to deposit in {}: the folders are empty (hidden files are skipped unless --include-hidden)",
@@ -135,25 +154,61 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
         ),
         None => None,
     };
+    let target = match (&a.new_version_of, a.new_version) {
+        (Some(x), _) => DepositTarget::NextVersionOf(x.clone()),
+        (None, true) => DepositTarget::NextVersion,
+        (None, false) => DepositTarget::NewRecord,
+    };
     let spec = DepositSpec {
         draft,
         files,
         community,
         reserve_doi: a.reserve_doi,
         publish: a.publish,
+        target,
+        keep_files: a.keep_files,
+        adopt: a.adopt.clone(),
+        adopt_wait: Some(std::time::Duration::from_secs(a.adopt_wait)),
+        require_verified: a.require_verified,
     };
     let journal = match &a.journal {
         Some(j) => j.clone(),
-        None => journal_path(c, &source, &a.paths)?,
+        None => journal_path(c, &source, &a.paths, a.new_version_of.as_deref())?,
     };
     let repo = c.repo();
     if a.dry_run {
         let plan = repo.deposit_plan(&spec, &journal).await?;
+        // What the server would say of the metadata, without creating anything.
+        let problems = repo.check_metadata(&spec.draft).await?;
+        let problems_code = if problems.is_empty() {
+            crate::exit::OK
+        } else {
+            crate::exit::REFUSED
+        };
         if json {
+            let problems: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|p| serde_json::json!({"field": p.field_name(), "message": p.message_text()}))
+                .collect();
             output::json_line(
-                &serde_json::json!({"plan": plan, "metadata": spec.draft.metadata, "journal": journal}),
+                &serde_json::json!({"plan": plan, "metadata": spec.draft.metadata, "problems": problems, "journal": journal}),
             )?;
-            return Ok(crate::exit::OK);
+            return Ok(if plan.refused.is_some() {
+                crate::exit::USAGE
+            } else {
+                problems_code
+            });
+        }
+        if problems.is_empty() {
+            println!("metadata: no problems found");
+        } else {
+            println!(
+                "metadata: {} problem(s) the server would report:",
+                problems.len()
+            );
+            for p in &problems {
+                println!("  {}: {}", p.field_name(), p.message_text());
+            }
         }
         let title = spec
             .draft
@@ -161,16 +216,27 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
             .as_ref()
             .and_then(|m| m.title.as_deref())
             .unwrap_or("(no title)");
-        match (&plan.draft, plan.stage) {
-            (Some(id), inveniordm::repo::DepositStage::Done) => {
+        if let Some(why) = &plan.refused {
+            println!("refused: {why}");
+            eprintln!("dry run: nothing sent (journal {})", journal.display());
+            return Ok(crate::exit::USAGE);
+        }
+        match (&plan.draft, plan.already_done, &plan.new_version_of) {
+            (Some(id), true, _) => {
                 println!("already deposited as {id}: nothing to do");
-                return Ok(crate::exit::OK);
+                return Ok(problems_code);
             }
-            (Some(id), _) => println!("carry on draft {id}: {title}"),
-            (None, _) => println!("create a draft: {title}"),
+            (Some(id), false, _) => println!("carry on draft {id}: {title}"),
+            (None, _, Some(prev)) => println!("create the next version of {prev}: {title}"),
+            (None, _, None) => println!("create a draft: {title}"),
         }
         for f in &plan.files {
-            println!("{:<9} {}  ({})", f.action, f.key, output::size(f.size));
+            println!(
+                "{:<9} {}  ({})",
+                f.action.as_str(),
+                f.key,
+                output::size(f.size)
+            );
         }
         for k in &plan.remove {
             println!("remove    {k}");
@@ -179,15 +245,15 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
             println!("reserve a DOI");
         }
         match plan.finish {
-            "publish" => println!("publish"),
-            "submit-review" => println!(
+            Finish::Publish => println!("publish"),
+            Finish::SubmitReview => println!(
                 "submit for review to {}",
                 a.community.as_deref().unwrap_or("")
             ),
             _ => println!("leave the draft (no --publish)"),
         }
         eprintln!("dry run: nothing sent (journal {})", journal.display());
-        return Ok(crate::exit::OK);
+        return Ok(problems_code);
     }
     if !quiet {
         eprintln!("journal: {}", journal.display());
@@ -197,12 +263,16 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
         jobs: a.jobs,
         progress: crate::transfers::reporter(mode, &mp, "upload"),
         journal_dir: crate::transfers::journal_dir(c),
+        checksum_wait: a.checksum_wait.map(std::time::Duration::from_secs),
         ..UploadFilesOptions::default()
     };
     let report = repo.deposit(&spec, &journal, &upload).await.map_err(|e| {
         // A mistake in the input or the journal is said as it is; anything else is carried
         // on by running the command again.
-        let again = !matches!(e, inveniordm::Error::InvalidArgument(_));
+        let again = !matches!(
+            e,
+            inveniordm::Error::InvalidArgument(_) | inveniordm::Error::Usage(_)
+        );
         let fix_first = e.is_validation();
         let e = anyhow::Error::from(e);
         if fix_first {
@@ -222,23 +292,35 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
     let _ = mp.clear();
     let id = &report.id;
     if !quiet {
+        let previous = report.previous.as_deref().unwrap_or("?");
         if report.already_done {
             eprintln!(
                 "{id}: already deposited (journal {}); nothing sent",
                 journal.display()
             );
+        } else if report.created && report.previous.is_some() {
+            eprintln!("{id}: draft of the next version of {previous}");
         } else if report.created {
             eprintln!("{id}: draft created");
+        } else if report.adopted && report.previous.is_some() {
+            eprintln!("{id}: the next-version draft of {previous}, carried on");
         } else if report.adopted {
             eprintln!("{id}: the draft the interrupted run created, carried on");
         } else {
             eprintln!("{id}: carried on");
         }
+        for k in &report.linked {
+            eprintln!("{k}: linked from {previous} (same checksum, nothing sent)");
+        }
         for k in &report.already_there {
             eprintln!("{k}: already uploaded, same checksum");
         }
         for k in &report.uploaded {
-            eprintln!("{k}: uploaded and verified");
+            if report.unverified.contains(k) {
+                eprintln!("{k}: uploaded, not yet verified by the server (it reported no md5)");
+            } else {
+                eprintln!("{k}: uploaded and verified");
+            }
         }
         for k in &report.removed {
             eprintln!("{k}: removed (not among the files)");

@@ -405,6 +405,14 @@ pub struct UploadArgs {
     /// Parts of one file sent at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub parallel_parts: usize,
+    /// Fail (exit 6) when the server has not reported the md5 of an uploaded file, so that
+    /// it could not be compared with the local one.
+    #[arg(long)]
+    pub require_verified: bool,
+    /// How long to wait for the md5 the server computes after a multipart commit, in
+    /// seconds (default: 30, and 1 more per 64 MiB of the file).
+    #[arg(long, value_name = "SECS")]
+    pub checksum_wait: Option<u64>,
 }
 
 /// When `irdm upload` sends a file in parts.
@@ -478,7 +486,7 @@ pub struct SyncArgs {
 /// `irdm deposit`.
 #[derive(Debug, Args)]
 #[command(
-    group(clap::ArgGroup::new("source").args(["metadata", "cff", "codemeta"]).required(true)),
+    group(clap::ArgGroup::new("source").args(["metadata", "cff", "codemeta", "zenodo"]).required(true)),
     after_help = "\
 The deposit is journaled: killed or failed at any point, the same command run again carries on
 with the same draft, uploads only what the draft does not hold with the same md5, and never
@@ -498,6 +506,39 @@ pub struct DepositArgs {
     /// Metadata from a codemeta.json (keys not carried over are listed on stderr).
     #[arg(long, value_name = "codemeta.json")]
     pub codemeta: Option<PathBuf>,
+    /// Metadata from a .zenodo.json (Zenodo's legacy deposit metadata, as its GitHub
+    /// integration reads it; keys not carried over are listed on stderr).
+    #[arg(long, value_name = ".zenodo.json")]
+    pub zenodo: Option<PathBuf>,
+    /// Deposit as the next version of this record: its id (any version), its concept's id
+    /// or a DOI. Files are reconciled with the previous version's by md5 (unchanged ones
+    /// linked, not sent); the metadata given is set on the previous version's, the rest kept.
+    #[arg(long, value_name = "ID_OR_DOI", conflicts_with = "new_version")]
+    pub new_version_of: Option<String>,
+    /// Once this journal's first deposit is published, deposit each later release (other
+    /// metadata or files) as its next version.
+    #[arg(long)]
+    pub new_version: bool,
+    /// With a new version: keep every file of the previous version and only add or replace
+    /// the given ones.
+    #[arg(long)]
+    pub keep_files: bool,
+    /// After an interrupted create that could have made more than one of your drafts: the
+    /// draft to carry on.
+    #[arg(long, value_name = "DRAFT_ID")]
+    pub adopt: Option<String>,
+    /// How long to look for the draft an interrupted create made (servers index new drafts
+    /// with a delay), in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub adopt_wait: u64,
+    /// Fail (exit 6) before publishing when the server has not reported the md5 of an
+    /// uploaded file.
+    #[arg(long)]
+    pub require_verified: bool,
+    /// How long to wait for the md5 the server computes after a multipart commit, in
+    /// seconds (default: 30, and 1 more per 64 MiB of the file).
+    #[arg(long, value_name = "SECS")]
+    pub checksum_wait: Option<u64>,
     /// Submit to this community (id or slug) for review; with --publish the review is
     /// submitted instead of publishing directly.
     #[arg(long, value_name = "ID_OR_SLUG")]

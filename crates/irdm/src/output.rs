@@ -201,7 +201,8 @@ pub fn code_of(e: &anyhow::Error) -> u8 {
         Some(Error::Api { .. }) => exit::REFUSED,
         Some(Error::NoSuchFile { .. }) => exit::NOT_FOUND,
         Some(Error::Transport { .. } | Error::Stalled { .. }) => exit::NETWORK,
-        Some(Error::Checksum { .. }) => exit::CHECKSUM,
+        Some(Error::Checksum { .. } | Error::Unverified { .. }) => exit::CHECKSUM,
+        Some(Error::Usage(_)) => exit::USAGE,
         _ => exit::OTHER,
     }
 }

@@ -1,7 +1,7 @@
 //! `irdm upload` and `irdm download`: parallel, verified, with progress bars.
 
 use std::io::IsTerminal;
-use std::path::{Component, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -35,93 +35,11 @@ fn bar(mp: &MultiProgress, label: &str, len: u64) -> ProgressBar {
     pb
 }
 
-/// Which files of a folder are read: hidden files and folders (a name starting with `.`) are
-/// skipped unless `include_hidden`; `exclude` globs (gitignore syntax, matched against paths
-/// relative to the folder) and the patterns of a `.irdmignore` file in the folder (or any
-/// folder below it) leave files out. Files given by name are always taken.
-#[derive(Debug, Clone, Default)]
-pub struct FolderRules {
-    /// Read hidden files and folders too.
-    pub include_hidden: bool,
-    /// Globs of paths to leave out.
-    pub exclude: Vec<String>,
-}
+pub use inveniordm::repo::FolderRules;
 
-/// The name of the ignore file read in folders (gitignore syntax).
-pub const IGNORE_FILE: &str = ".irdmignore";
-
-/// The local files to upload and their keys: a file's key is its name; a folder's files get
-/// keys relative to the folder (with `/`), read by the [`FolderRules`].
-pub fn collect(paths: &[PathBuf], rules: &FolderRules) -> Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
-        if meta.is_file() {
-            let name = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .with_context(|| format!("{} has no usable file name", p.display()))?;
-            out.push((p.clone(), name.to_string()));
-        } else if meta.is_dir() {
-            let mut overrides = ignore::overrides::OverrideBuilder::new(p);
-            for g in &rules.exclude {
-                overrides
-                    .add(&format!("!{g}"))
-                    .with_context(|| format!("--exclude {g:?} is not a valid glob"))?;
-            }
-            let overrides = overrides.build().context("the --exclude globs")?;
-            let walker = ignore::WalkBuilder::new(p)
-                .standard_filters(false)
-                .hidden(!rules.include_hidden)
-                .add_custom_ignore_filename(IGNORE_FILE)
-                .overrides(overrides)
-                .follow_links(true)
-                .sort_by_file_name(|a, b| a.cmp(b))
-                .build();
-            let mut n = 0usize;
-            for entry in walker {
-                let entry = entry.with_context(|| format!("cannot read below {}", p.display()))?;
-                n += 1;
-                if n > 100_000 {
-                    bail!("{} holds more than 100 000 entries", p.display());
-                }
-                let path = entry.path();
-                let ft = std::fs::metadata(path)
-                    .with_context(|| format!("cannot read {} (a broken link?)", path.display()))?;
-                if !ft.is_file() {
-                    continue;
-                }
-                // The ignore file describes the folder; it is not part of the data.
-                if path.file_name().is_some_and(|n| n == IGNORE_FILE) {
-                    continue;
-                }
-                let rel = path.strip_prefix(p).unwrap_or(path);
-                let key: Vec<String> = rel
-                    .components()
-                    .filter_map(|c| match c {
-                        Component::Normal(s) => s.to_str().map(str::to_string),
-                        _ => None,
-                    })
-                    .collect();
-                if key.len() != rel.components().count() {
-                    bail!("{} has a name that is not valid UTF-8", path.display());
-                }
-                out.push((path.to_path_buf(), key.join("/")));
-            }
-        } else {
-            bail!("{} is neither a file nor a folder", p.display());
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (p, k) in &out {
-        if !seen.insert(k.clone()) {
-            bail!(
-                "two files would get the key {k:?} (one is {}); upload them separately",
-                p.display()
-            );
-        }
-    }
-    Ok(out)
+/// The local files to upload and their keys (the library's one folder walker).
+pub async fn collect(paths: &[PathBuf], rules: &FolderRules) -> Result<Vec<(PathBuf, String)>> {
+    Ok(inveniordm::repo::collect_files(paths, rules).await?)
 }
 
 /// One JSON event on stderr.
@@ -239,7 +157,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
         include_hidden: a.include_hidden,
         exclude: a.exclude.clone(),
     };
-    let files = collect(&a.paths, &rules)?;
+    let files = collect(&a.paths, &rules).await?;
     if files.is_empty() {
         bail!(
             "nothing to upload: the folders are empty (hidden files are skipped unless --include-hidden)"
@@ -278,6 +196,7 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
         part_size: a.part_size,
         parallel_parts: a.parallel_parts,
         journal_dir: journal_dir(c),
+        checksum_wait: a.checksum_wait.map(std::time::Duration::from_secs),
     };
     let results = c
         .repo()
@@ -300,15 +219,26 @@ pub async fn upload(c: &Client, a: &UploadArgs, json: bool, mode: ProgressMode) 
                     eprintln!("{key}: already uploaded, same checksum");
                 }
             }
-            Ok(UploadOutcome::Uploaded(e)) => {
+            Ok(UploadOutcome::Uploaded { entry: e, verified }) => {
                 if json {
                     output::json_line(&e)?;
-                } else {
+                } else if verified {
                     eprintln!(
-                        "{key}: uploaded, {} {}",
+                        "{key}: uploaded and verified, {} {}",
                         output::size(e.size.unwrap_or(0)),
                         e.checksum.as_deref().unwrap_or("")
                     );
+                } else {
+                    eprintln!(
+                        "{key}: uploaded, {}, not yet verified by the server (it reported no md5)",
+                        output::size(e.size.unwrap_or(0)),
+                    );
+                }
+                if !verified && a.require_verified {
+                    failed.push(anyhow::Error::from(inveniordm::Error::Unverified {
+                        key: key.clone(),
+                        id: a.draft_id.clone(),
+                    }));
                 }
             }
             Ok(_) => {}

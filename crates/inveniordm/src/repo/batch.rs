@@ -37,6 +37,9 @@ pub struct UploadFilesOptions {
     /// with it, an upload interrupted midway keeps its pending entry, and the same call made
     /// again sends only the parts still missing.
     pub journal_dir: Option<PathBuf>,
+    /// How long to wait after a multipart commit for the server's md5 (see
+    /// [`UploadOptions::checksum_wait`]).
+    pub checksum_wait: Option<std::time::Duration>,
 }
 
 /// The journal file of the upload of `key` to `draft` in `dir`.
@@ -61,10 +64,35 @@ impl std::fmt::Debug for UploadFilesOptions {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UploadOutcome {
-    /// Uploaded and verified.
-    Uploaded(FileEntry),
-    /// The draft already had it, with the same md5: nothing sent.
+    /// Uploaded.
+    Uploaded {
+        /// The committed entry, as the server reported it.
+        entry: FileEntry,
+        /// Whether the server's own md5 was seen and equal to the local one. `false` when the
+        /// server had reported no md5 yet (it computes it after a multipart commit) or
+        /// reports another algorithm: the bytes arrived, but nobody compared them.
+        verified: bool,
+    },
+    /// The draft already had it, with the same md5 as the local file: nothing sent.
     AlreadyThere(FileEntry),
+}
+
+impl UploadOutcome {
+    /// The server's entry.
+    pub fn entry(&self) -> &FileEntry {
+        match self {
+            Self::Uploaded { entry, .. } | Self::AlreadyThere(entry) => entry,
+        }
+    }
+
+    /// Whether the server's md5 was seen equal to the local file's (always true for a file
+    /// that was already there: it was compared before anything was sent).
+    pub fn verified(&self) -> bool {
+        match self {
+            Self::Uploaded { verified, .. } => *verified,
+            Self::AlreadyThere(_) => true,
+        }
+    }
 }
 
 /// Options of [`RepoApi::download_files`].
@@ -260,6 +288,7 @@ impl RepoApi<'_> {
         let (multipart, part_size, parallel_parts) =
             (opts.multipart, opts.part_size, opts.parallel_parts);
         let journal_dir = opts.journal_dir.clone();
+        let checksum_wait = opts.checksum_wait;
         let results: Vec<(usize, Result<UploadOutcome>)> =
             futures_util::stream::iter(todo.into_iter().map(|(i, path, key, in_parts)| {
                 let client = client.clone();
@@ -279,12 +308,18 @@ impl RepoApi<'_> {
                         part_size,
                         parallel_parts,
                         journal: journal_dir.as_ref().map(|d| journal_path(d, &draft, &key)),
+                        checksum_wait,
                     };
+                    // An entry returned with an md5 was compared with the local one (a
+                    // mismatch is an error); one without could not be.
                     let r = client
                         .drafts()
                         .file_upload_with(&draft, &path, &upload)
                         .await
-                        .map(UploadOutcome::Uploaded);
+                        .map(|entry| UploadOutcome::Uploaded {
+                            verified: entry.md5().is_some(),
+                            entry,
+                        });
                     (i, r)
                 }
             }))

@@ -152,12 +152,14 @@ impl SyncPlan {
 }
 
 /// Plans how files with these (key, md5) become the files of `folder` (keys relative to it,
-/// `/`-separated; hidden files and folders are skipped). Local files are hashed.
+/// `/`-separated, read as [`collect_files`](crate::repo::collect_files) reads folders:
+/// hidden entries and `.irdmignore` patterns left out, symbolic links followed). Local
+/// files are hashed.
 pub async fn plan_sync<'k>(
     present: impl IntoIterator<Item = (&'k str, Option<&'k str>)>,
     folder: &Path,
 ) -> Result<SyncPlan> {
-    let local = folder_files(folder)?;
+    let local = folder_files(folder).await?;
     let present: BTreeMap<String, Option<String>> = present
         .into_iter()
         .map(|(k, m)| (k.to_string(), m.map(str::to_ascii_lowercase)))
@@ -192,47 +194,12 @@ pub async fn plan_sync<'k>(
     Ok(SyncPlan { actions })
 }
 
-/// The files of a folder by key (relative, `/`-separated), hidden entries skipped.
-fn folder_files(folder: &Path) -> Result<BTreeMap<String, PathBuf>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![folder.to_path_buf()];
-    // Bounded: a folder tree of more entries than this is refused rather than walked forever.
-    let mut seen = 0usize;
-    while let Some(dir) = todo.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| Error::io(format!("cannot read the folder {}", dir.display()), e))?;
-        for entry in entries {
-            let entry =
-                entry.map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
-            seen += 1;
-            if seen > 1_000_000 {
-                return Err(Error::InvalidArgument(format!(
-                    "{} holds more than a million entries",
-                    folder.display()
-                )));
-            }
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            let kind = entry
-                .file_type()
-                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-            if kind.is_dir() {
-                todo.push(path);
-            } else if kind.is_file() {
-                let rel = path.strip_prefix(folder).unwrap_or(&path);
-                let key = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.insert(key, path);
-            }
-        }
-    }
-    Ok(out)
+/// The files of a folder by key (relative, `/`-separated), read by the default
+/// [`FolderRules`](crate::repo::FolderRules): hidden entries and `.irdmignore` patterns left
+/// out, symbolic links followed.
+async fn folder_files(folder: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let files = crate::repo::collect_files(&[folder.to_path_buf()], &Default::default()).await?;
+    Ok(files.into_iter().map(|(p, k)| (k, p)).collect())
 }
 
 impl<'a> crate::repo::RepoApi<'a> {
@@ -320,6 +287,15 @@ impl<'a> DraftHandle<'a> {
     /// The custom fields, to change; saved by [`save`](Self::save).
     pub fn custom_fields_mut(&mut self) -> &mut Map<String, Value> {
         self.current.custom_fields.get_or_insert_with(Map::new)
+    }
+
+    /// Turns files on (a record with files) or off (metadata-only); saved by
+    /// [`save`](Self::save). A draft that holds files cannot be turned off.
+    pub fn set_files_enabled(&mut self, enabled: bool) {
+        self.current
+            .files
+            .get_or_insert_with(inveniordm_models::Files::default)
+            .enabled = Some(enabled);
     }
 
     /// The validation problems the server reported with the last read or save.

@@ -5,20 +5,23 @@
 //! module is where several requests make one operation.
 
 mod batch;
+mod check;
 pub mod citation;
 pub mod deposit;
 mod handles;
+mod walk;
 
 pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
     journal_path, local_path, md5_file,
 };
 pub use deposit::{
-    DepositJournal, DepositOutcome, DepositPlan, DepositReport, DepositSpec, DepositStage,
-    PlannedFile,
+    DEFAULT_ADOPT_WAIT, DepositJournal, DepositOutcome, DepositPlan, DepositReport, DepositSpec,
+    DepositStage, DepositTarget, FileStep, Finish, JournalFile, PlannedFile,
 };
 pub use handles::{DraftHandle, FileAction, FilePolicy, RecordHandle, SyncPlan, plan_sync};
 use std::path::PathBuf;
+pub use walk::{FolderRules, IGNORE_FILE, collect_blocking, collect_files};
 
 use inveniordm_models::{Metadata, Record};
 

@@ -20,7 +20,9 @@ mod sink;
 pub use crate::api::{Download, UploadBody};
 use crate::transport::{Backoff, BeforeRetry, BodyFactory};
 use crate::{Client, Error, Result};
-pub use multipart::{DEFAULT_PART_SIZE, MAX_PARTS, MULTIPART_THRESHOLD, Multipart, part_size_for};
+pub use multipart::{
+    DEFAULT_PART_SIZE, MAX_PARTS, MULTIPART_THRESHOLD, Multipart, checksum_wait_for, part_size_for,
+};
 
 /// A progress callback: called with the number of bytes just transferred.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -49,6 +51,10 @@ pub struct UploadOptions {
     /// only the missing parts; the file is removed when the upload is done. Without it, a
     /// failed multipart upload removes its entry.
     pub journal: Option<PathBuf>,
+    /// How long to wait after a multipart commit for the md5 the server computes (default:
+    /// [`checksum_wait_for`] the file's size). When it does not come, the upload is returned
+    /// unverified (the entry has no md5).
+    pub checksum_wait: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -60,6 +66,7 @@ impl std::fmt::Debug for UploadOptions {
             .field("part_size", &self.part_size)
             .field("parallel_parts", &self.parallel_parts)
             .field("journal", &self.journal)
+            .field("checksum_wait", &self.checksum_wait)
             .finish()
     }
 }
@@ -248,8 +255,24 @@ impl crate::api::DraftsApi<'_> {
             .await
             .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-        let entry = self.file_upload_complete(id, &key).await?;
+        let entry = self.commit(id, &key).await?;
         self.verified(id, &key, entry, &local_md5).await
+    }
+
+    /// Commits an upload; when the answer is lost (a gateway error, a connection broken
+    /// after sending), the entry is read back and a completed one is taken as committed.
+    pub(crate) async fn commit(&self, id: &str, key: &str) -> Result<FileEntry> {
+        match self.file_upload_complete(id, key).await {
+            Ok(e) => Ok(e),
+            Err(e) if e.maybe_applied() => match self.file_metadata(id, key).await {
+                Ok(entry) if entry.is_completed() => {
+                    tracing::info!(key, error = %e, "the commit's answer was lost; the server shows it committed");
+                    Ok(entry)
+                }
+                _ => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// The committed entry when the server's md5 is the local one; a mismatch removes the bad

@@ -25,6 +25,12 @@ pub const DEFAULT_PART_SIZE: u64 = 64 * 1024 * 1024;
 /// The most parts a multipart upload has.
 pub const MAX_PARTS: u64 = 10_000;
 
+/// How long to wait for the md5 a server computes after a multipart commit, when no wait is
+/// given: 30 s, and 1 s more for every 64 MiB (a server reads the file again to hash it).
+pub fn checksum_wait_for(size: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(30 + size / (64 * 1024 * 1024))
+}
+
 /// How an upload is sent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Multipart {
@@ -298,18 +304,29 @@ pub(crate) async fn upload(
         .await
         .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    api.file_upload_complete(id, key).await?;
+    api.commit(id, key).await?;
     if let Some(j) = &opts.journal {
         let _ = std::fs::remove_file(j);
     }
-    // The server computes the checksum after the commit: wait for it (bounded).
+    // The server computes the checksum after the commit, reading the whole file: wait for
+    // it, as long as the file's size makes reasonable.
+    let wait = opts
+        .checksum_wait
+        .unwrap_or_else(|| checksum_wait_for(size));
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(250);
     let mut entry = api.file_metadata(id, key).await?;
-    for _ in 0..120 {
-        if entry.md5().is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    while entry.md5().is_none() && started.elapsed() < wait {
+        tokio::time::sleep(pause.min(wait.saturating_sub(started.elapsed()))).await;
+        pause = (pause * 3 / 2).min(std::time::Duration::from_secs(5));
         entry = api.file_metadata(id, key).await?;
+    }
+    if entry.md5().is_none() {
+        tracing::warn!(
+            key,
+            seconds = wait.as_secs(),
+            "the server reported no md5 in time"
+        );
     }
     Ok(Outcome::Committed(Box::new(entry), local))
 }

@@ -1231,7 +1231,7 @@ async fn many_files_at_once(env: &Env) {
     assert!(
         first
             .iter()
-            .all(|(_, r)| matches!(r, Ok(UploadOutcome::Uploaded(_)))),
+            .all(|(_, r)| matches!(r, Ok(UploadOutcome::Uploaded { .. }))),
         "{first:?}"
     );
     let again = c
@@ -1264,7 +1264,7 @@ async fn many_files_at_once(env: &Env) {
         )
         .await
         .expect("replace");
-    assert!(matches!(replaced[0].1, Ok(UploadOutcome::Uploaded(_))));
+    assert!(matches!(replaced[0].1, Ok(UploadOutcome::Uploaded { .. })));
     c.drafts().publish(&did).await.expect("publish");
 
     let out = env.dir.join("batch-out");

@@ -18,11 +18,23 @@
 //! | `type` (`software`, `dataset`) | `@type` | `resource_type` (software unless `dataset`) |
 //! | | `publisher` (a name, or an organization's `name`) | `publisher` |
 //!
+//! `.zenodo.json` (the legacy deposit metadata Zenodo's GitHub integration reads) is mapped
+//! by [`from_zenodo_json`]: `title`, `description`, `version`, `publication_date`,
+//! `upload_type` with `publication_type`/`image_type` (the resource type), `creators` and
+//! `contributors` (`name` as "Family, Given", `affiliation`, `orcid`, a contributor's `type`
+//! as its role), `keywords` and legacy `subjects` (`term`), `license`, `language`, `notes` and
+//! `method` (additional descriptions), `related_identifiers` (`relation`, `scheme`,
+//! `resource_type`), `references`, `dates`, `imprint_publisher` (publisher) and
+//! `access_right`/`embargo_date` (access settings).
+//!
 //! Keys describing the file itself (`cff-version`, `message`, `@context`) are read and left;
 //! every other key is reported in [`FromCitation::unmapped`], never dropped silently.
 
-use inveniordm_models::Metadata;
+use inveniordm_models::{Access, Metadata};
+
+mod zenodo;
 use serde_json::{Value, json};
+pub use zenodo::from_zenodo_json;
 
 /// Metadata made from a citation file, and what could not be carried over.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +43,9 @@ pub struct FromCitation {
     pub metadata: Metadata,
     /// Keys of the file (dotted paths) that have no place in the metadata.
     pub unmapped: Vec<String>,
+    /// Access settings, when the file says who may see the record and its files
+    /// (`.zenodo.json`'s `access_right`).
+    pub access: Option<Access>,
 }
 
 /// The ORCID iD of `https://orcid.org/0000-…` or a bare iD.
@@ -102,7 +117,11 @@ fn finish(
     let metadata = serde_json::from_value(Value::Object(m)).map_err(|e| {
         crate::Error::InvalidArgument(format!("the citation file does not make metadata: {e}"))
     })?;
-    Ok(FromCitation { metadata, unmapped })
+    Ok(FromCitation {
+        metadata,
+        unmapped,
+        access: None,
+    })
 }
 
 /// Metadata from a parsed `CITATION.cff` (read the YAML into a [`Value`] first).
