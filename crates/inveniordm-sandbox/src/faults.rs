@@ -67,6 +67,8 @@ pub enum HoldAt {
 #[derive(Debug)]
 pub struct Hold {
     at: HoldAt,
+    /// Matching requests still to let through before the one held.
+    pass: std::sync::atomic::AtomicU32,
     taken: AtomicBool,
     reached: AtomicBool,
 }
@@ -74,8 +76,15 @@ pub struct Hold {
 impl Hold {
     /// A hold at `at`, to put in [`Faults::hold`].
     pub fn new(at: HoldAt) -> Arc<Self> {
+        Self::nth(at, 0)
+    }
+
+    /// A hold at `at` that lets the first `pass` matching requests through and holds the
+    /// next one (the second publish, the second upload of a key, …).
+    pub fn nth(at: HoldAt, pass: u32) -> Arc<Self> {
         Arc::new(Self {
             at,
+            pass: std::sync::atomic::AtomicU32::new(pass),
             taken: AtomicBool::new(false),
             reached: AtomicBool::new(false),
         })
@@ -93,7 +102,7 @@ impl Hold {
     }
 
     /// Whether this request is the one to hold (`segs`: the decoded path). The first match
-    /// takes the hold; later ones pass.
+    /// after those to let through takes the hold; later ones pass.
     pub(crate) fn takes(&self, method: &Method, segs: &[&str]) -> Option<&HoldAt> {
         let hit = match (&self.at, segs) {
             (HoldAt::AfterCreate, ["api", "records"]) => method == Method::POST,
@@ -106,7 +115,14 @@ impl Hold {
             (HoldAt::AfterNewVersion, ["api", "records", _, "versions"]) => method == Method::POST,
             _ => false,
         };
-        (hit && !self.taken.swap(true, Ordering::SeqCst)).then_some(&self.at)
+        if !hit {
+            return None;
+        }
+        let passing = self
+            .pass
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        (!passing && !self.taken.swap(true, Ordering::SeqCst)).then_some(&self.at)
     }
 
     /// How long a held request waits before its connection is dropped.

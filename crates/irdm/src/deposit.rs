@@ -341,7 +341,15 @@ pub async fn deposit(c: &Client, a: &DepositArgs, json: bool, mode: ProgressMode
         .and_then(|v| v.as_str())
         .unwrap_or("");
     match &report.outcome {
-        DepositOutcome::Published(_) => println!("published {id} {html}"),
+        DepositOutcome::Published(r) => {
+            println!("published {id} {html}");
+            if let Some(c) = r.parent_id() {
+                println!("concept {c}");
+            }
+            if let Some(d) = r.doi() {
+                println!("doi {d}");
+            }
+        }
         DepositOutcome::Submitted { request, .. } => println!(
             "{id} submitted for review: request {} ({})",
             request.id.as_deref().unwrap_or("?"),

@@ -490,9 +490,13 @@ pub struct SyncArgs {
     after_help = "\
 The deposit is journaled: killed or failed at any point, the same command run again carries on
 with the same draft, uploads only what the draft does not hold with the same md5, and never
-makes a second draft or a second publication. The journal is kept per server and per metadata
-file and paths (or where --journal says); a finished deposit run again prints its record.
-Metadata set by a rerun replaces the draft's, so a corrected file carries the draft on.")]
+makes a second draft or a second publication. The journal is kept per server, metadata file,
+paths and --new-version-of (or where --journal says), and records what was deposited: run again
+with the same content it prints its record and sends nothing; with other content (a new
+release) it makes the next version with --new-version (or --new-version-of), and is refused
+otherwise (exit 2). A new version links the previous version's unchanged files and sets the
+release's metadata on the previous version's. --dry-run lists what would be sent and every
+problem the server would report (exit 3 when there are problems). See docs/release-pipelines.md.")]
 pub struct DepositArgs {
     /// Files and folders to deposit (a folder's files get keys relative to it; none: a
     /// metadata-only record).

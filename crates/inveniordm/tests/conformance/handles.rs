@@ -7,7 +7,7 @@ use inveniordm::repo::{FileAction, FilePolicy};
 use std::collections::BTreeMap;
 
 /// The md5 of each file of a record, by key.
-async fn md5s(env: &Env, record: &str) -> BTreeMap<String, String> {
+pub(crate) async fn md5s(env: &Env, record: &str) -> BTreeMap<String, String> {
     let files = env.client.records().files(record).await.expect("files");
     files
         .iter()

@@ -135,6 +135,8 @@ macro_rules! for_each_scenario {
             new_version_file_policies,
             citation_files_make_publishable_metadata,
             real_world_citation_files_publish,
+            release_sequence_makes_versions_of_one_concept,
+            titles_are_stored_trimmed,
         );
     };
 }
@@ -145,6 +147,8 @@ mod sharing;
 pub use sharing::*;
 mod handles;
 pub use handles::*;
+mod releases;
+pub use releases::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

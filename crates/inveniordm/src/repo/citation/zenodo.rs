@@ -74,7 +74,7 @@ fn guess_scheme(id: &str) -> &'static str {
 }
 
 /// Metadata (and access settings) from a parsed `.zenodo.json`, the legacy deposit metadata
-/// of Zenodo's GitHub integration (see the [module](self) for the keys read).
+/// of Zenodo's GitHub integration (see the [module](crate::repo::citation) for the keys read).
 pub fn from_zenodo_json(z: &Value) -> crate::Result<FromCitation> {
     let Some(top) = z.as_object() else {
         return Err(crate::Error::InvalidArgument(
