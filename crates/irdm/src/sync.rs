@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use inveniordm::Client;
-use inveniordm::repo::{FileAction, FilePolicy, SyncPlan};
+use inveniordm::repo::{FileAction, FilePolicy, NewVersionPlan, SyncPlan};
 
 use crate::SyncArgs;
 use crate::output;
@@ -90,7 +90,11 @@ pub async fn sync(c: &Client, a: &SyncArgs, json: bool) -> Result<u8> {
             return Ok(crate::exit::OK);
         }
         let mut draft = latest
-            .new_version(&FilePolicy::Reconcile(a.dir.clone()), a.jobs)
+            .new_version(&NewVersionPlan {
+                files: FilePolicy::Reconcile(a.dir.clone()),
+                jobs: a.jobs,
+                ..NewVersionPlan::default()
+            })
             .await?;
         let m = draft.metadata_mut();
         if m.publication_date.is_none() {

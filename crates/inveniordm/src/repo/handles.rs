@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use inveniordm_models::{Access, FieldError, FileEntry, Metadata, Record};
 use serde_json::{Map, Value};
 
+use crate::repo::NewVersionPlan;
 use crate::{Client, Error, Result};
 
 /// The parts of a draft a save may change: what the caller edits.
@@ -25,7 +26,7 @@ const SAVE_ATTEMPTS: usize = 3;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use inveniordm::models::{Creator, Files, Metadata, Record, VocabRef};
-/// use inveniordm::repo::FilePolicy;
+/// use inveniordm::repo::{FilePolicy, NewVersionPlan};
 /// # let sandbox = inveniordm_sandbox::Sandbox::start(Default::default()).await?;
 /// # let client = inveniordm::Client::new(sandbox.url(), Some(sandbox.token()))?;
 /// let repo = client.repo();
@@ -54,7 +55,8 @@ const SAVE_ATTEMPTS: usize = 3;
 /// mine.publish().await?;
 ///
 /// // The next version starts empty here (`Keep` would link the files, `Reconcile` match a folder).
-/// let mut next = handle.new_version(&FilePolicy::Replace, 4).await?;
+/// let plan = NewVersionPlan::with_files(FilePolicy::Replace);
+/// let mut next = handle.new_version(&plan).await?;
 /// next.metadata_mut().version = Some("2".into());
 /// assert!(next.files().await?.is_empty());
 /// # Ok(()) }
@@ -74,9 +76,10 @@ pub struct RecordHandle<'a> {
 }
 
 /// What a new version starts with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum FilePolicy {
     /// The previous version's files, linked (nothing is sent again).
+    #[default]
     Keep,
     /// No files: the version starts empty.
     Replace,
@@ -520,30 +523,62 @@ impl<'a> RecordHandle<'a> {
         })
     }
 
-    /// Makes the next version's draft with its files as `policy` says (see [`FilePolicy`]);
-    /// the metadata is the server's copy of this version's. Never a silently empty or stale
-    /// version: `Keep` links every file, `Reconcile` checks each key by md5.
-    pub async fn new_version(&self, policy: &FilePolicy, jobs: usize) -> Result<DraftHandle<'a>> {
+    /// Makes the next version's draft (or takes the one that exists: the server answers with
+    /// it) as `plan` says: its files start as [`NewVersionPlan::files`] says (see
+    /// [`FilePolicy`]), then `remove` and `add` are applied and `metadata` set. The metadata
+    /// is otherwise the server's copy of this version's. Never a silently empty or stale
+    /// version: `Keep` links every file, `Reconcile` checks each key by md5. `publish` is for
+    /// [`RepoApi::new_version`](crate::repo::RepoApi::new_version); here the draft is returned
+    /// to change further.
+    pub async fn new_version(&self, plan: &NewVersionPlan) -> Result<DraftHandle<'a>> {
         let drafts = self.client.drafts();
         let draft = drafts.new_version(self.id()).await?;
-        let handle = DraftHandle::new(self.client, draft);
+        let mut handle = DraftHandle::new(self.client, draft);
         let id = handle.id().to_string();
         let previous = self.files().await?;
         let present = drafts.files(&id).await?;
         let files_on = handle.current.files.as_ref().and_then(|f| f.enabled) != Some(false);
-        let wants_previous = !matches!(policy, FilePolicy::Replace);
+        let wants_previous = !matches!(plan.files, FilePolicy::Replace);
         if wants_previous && files_on && present.iter().next().is_none() && !previous.is_empty() {
             drafts.files_import(&id).await?;
         }
-        if matches!(policy, FilePolicy::Replace) {
+        if matches!(plan.files, FilePolicy::Replace) {
             // A draft reused from before may hold files: start empty.
             for key in by_key(present).keys() {
                 drafts.file_delete(&id, key).await?;
             }
         }
-        if let FilePolicy::Reconcile(folder) = policy {
-            let plan = handle.plan_sync(folder).await?;
-            handle.apply_sync(&plan, jobs).await?;
+        let jobs = plan.jobs.max(1);
+        if let FilePolicy::Reconcile(folder) = &plan.files {
+            let sync = handle.plan_sync(folder).await?;
+            handle.apply_sync(&sync, jobs).await?;
+        }
+        if !plan.remove.is_empty() || !plan.add.is_empty() {
+            let now = handle.files().await?;
+            for key in plan.remove.iter().chain(plan.add.iter().map(|(_, k)| k)) {
+                if now.contains_key(key) {
+                    drafts.file_delete(&id, key).await?;
+                }
+            }
+            let opts = crate::repo::UploadFilesOptions {
+                jobs,
+                ..Default::default()
+            };
+            for (key, r) in self
+                .client
+                .repo()
+                .upload_files(&id, &plan.add, &opts)
+                .await?
+            {
+                r.map_err(|e| {
+                    tracing::warn!(key = %key, error = %e, "upload failed");
+                    e
+                })?;
+            }
+        }
+        if let Some(m) = &plan.metadata {
+            *handle.metadata_mut() = m.clone();
+            handle.save().await?;
         }
         Ok(handle)
     }

@@ -27,9 +27,17 @@ use inveniordm_models::{Metadata, Record};
 
 use crate::{Client, Error, Result};
 
-/// What [`RepoApi::new_version`] makes of a record's next version.
+/// What the next version of a record is made of: one plan for
+/// [`RecordHandle::new_version`] (which returns the draft to change further) and
+/// [`RepoApi::new_version`] (which can publish it in the same call).
+///
+/// The files start as `files` says (the previous version's linked, by default); then the keys
+/// in `remove` are left out and the files in `add` uploaded (verified; a key the draft holds is
+/// replaced). Kept files are linked, never copied or sent again.
 #[derive(Debug, Clone, Default)]
 pub struct NewVersionPlan {
+    /// Which files the version starts with (default [`FilePolicy::Keep`]).
+    pub files: FilePolicy,
     /// Keys of the previous version's files to leave out.
     pub remove: Vec<String>,
     /// Local files to add, as (path, key); a key the previous version has is replaced.
@@ -37,10 +45,21 @@ pub struct NewVersionPlan {
     /// Metadata of the new version (replaces the copied metadata; on v13 the copy lacks
     /// `publication_date` and `version`, so set them here or the publish is refused).
     pub metadata: Option<Metadata>,
-    /// Publish the new version at the end.
+    /// Publish the new version at the end ([`RepoApi::new_version`] only: a handle's
+    /// [`new_version`](RecordHandle::new_version) returns the draft).
     pub publish: bool,
-    /// Files uploaded at the same time.
+    /// Files uploaded at the same time (at least 1).
     pub jobs: usize,
+}
+
+impl NewVersionPlan {
+    /// A plan that starts the files as `files` says, and changes nothing else.
+    pub fn with_files(files: FilePolicy) -> Self {
+        Self {
+            files,
+            ..Self::default()
+        }
+    }
 }
 
 /// Workflows. See [`Client::repo`].
@@ -85,52 +104,19 @@ impl RepoApi<'_> {
         }
     }
 
-    /// Makes the next version of a published record: creates (or reuses) the new-version
-    /// draft, links the previous version's files into it, leaves out and replaces files as
-    /// planned, uploads the new ones (verified), sets the metadata and, if asked, publishes.
-    /// Returns the draft, or the record when published.
-    ///
-    /// Files that are kept are linked, never copied or re-sent.
+    /// Makes the next version of a published record as `plan` says (see
+    /// [`NewVersionPlan`] and [`RecordHandle::new_version`], which this calls) and, if the
+    /// plan says so, publishes it. Returns the record when published, the draft otherwise.
     pub async fn new_version(&self, record_id: &str, plan: &NewVersionPlan) -> Result<Record> {
-        let drafts = self.client.drafts();
-        let draft = drafts.new_version(record_id).await?;
-        let id = draft.id.clone().ok_or_else(|| {
-            Error::InvalidArgument("the server returned a draft without an id".into())
+        let handle = self.record(record_id).await?.ok_or_else(|| {
+            Error::Usage(format!(
+                "there is no published record {record_id} to make a new version of"
+            ))
         })?;
-        let files_on = draft.files.as_ref().and_then(|f| f.enabled) != Some(false);
-        let mut present = drafts.files(&id).await?;
-        if files_on && present.iter().next().is_none() {
-            let previous = self.client.records().files(record_id).await?;
-            if previous.iter().next().is_some() {
-                // The import answers with the draft's listing.
-                present = drafts.files_import(&id).await?;
-            }
-        }
-        for key in plan.remove.iter().chain(plan.add.iter().map(|(_, k)| k)) {
-            if present.get(key).is_some() {
-                drafts.file_delete(&id, key).await?;
-            }
-        }
-        if !plan.add.is_empty() {
-            let opts = UploadFilesOptions {
-                jobs: plan.jobs,
-                ..UploadFilesOptions::default()
-            };
-            for (key, r) in self.upload_files(&id, &plan.add, &opts).await? {
-                r.map_err(|e| {
-                    tracing::warn!(key = %key, error = %e, "upload failed");
-                    e
-                })?;
-            }
-        }
-        let mut current = drafts.get(&id).await?;
-        if let Some(m) = &plan.metadata {
-            current.metadata = Some(m.clone());
-            current = drafts.update(&id, &current).await?;
-        }
+        let draft = handle.new_version(plan).await?;
         if plan.publish {
-            return self.publish(&id).await;
+            return draft.publish().await;
         }
-        Ok(current)
+        Ok(draft.record().clone())
     }
 }

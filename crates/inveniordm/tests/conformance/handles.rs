@@ -3,7 +3,7 @@
 
 use super::{Env, id, metadata, new_draft, published, write};
 use inveniordm::Error;
-use inveniordm::repo::{FileAction, FilePolicy};
+use inveniordm::repo::{FileAction, FilePolicy, NewVersionPlan};
 use std::collections::BTreeMap;
 
 /// The md5 of each file of a record, by key.
@@ -177,7 +177,7 @@ pub async fn new_version_file_policies(env: &Env) {
     };
     // Keep: the previous files, linked.
     let mut keep = handle
-        .new_version(&FilePolicy::Keep, 2)
+        .new_version(&NewVersionPlan::with_files(FilePolicy::Keep))
         .await
         .expect("keep");
     *keep.metadata_mut() = version("v2");
@@ -195,7 +195,7 @@ pub async fn new_version_file_policies(env: &Env) {
         .expect("read")
         .expect("there");
     let mut replace = v2h
-        .new_version(&FilePolicy::Replace, 2)
+        .new_version(&NewVersionPlan::with_files(FilePolicy::Replace))
         .await
         .expect("replace");
     assert!(
@@ -238,7 +238,9 @@ pub async fn new_version_file_policies(env: &Env) {
         ]
     );
     let mut rec = v3h
-        .new_version(&FilePolicy::Reconcile(folder.clone()), 2)
+        .new_version(&NewVersionPlan::with_files(FilePolicy::Reconcile(
+            folder.clone(),
+        )))
         .await
         .expect("reconcile");
     *rec.metadata_mut() = version("v4");

@@ -1375,6 +1375,7 @@ async fn next_version_in_one_call(env: &Env) {
         metadata: Some(m),
         publish: true,
         jobs: 2,
+        ..Default::default()
     };
     let v2 = c
         .repo()
