@@ -77,6 +77,10 @@ pub struct App {
     pub dropped: std::sync::atomic::AtomicU32,
     /// Commit answers lost so far by `Faults::lose_commits`.
     pub commits_lost: std::sync::atomic::AtomicU32,
+    /// Whether `Faults::refuse_part_once` was spent.
+    pub part_refused: std::sync::atomic::AtomicBool,
+    /// Multipart parts stored so far (see [`Sandbox::parts_stored`](crate::Sandbox::parts_stored)).
+    pub parts_stored: Arc<std::sync::atomic::AtomicU64>,
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
     writer: Writer,
@@ -263,6 +267,8 @@ impl App {
             admin,
             dropped: std::sync::atomic::AtomicU32::new(0),
             commits_lost: std::sync::atomic::AtomicU32::new(0),
+            part_refused: std::sync::atomic::AtomicBool::new(false),
+            parts_stored: Arc::default(),
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
             writer: Writer::start(store, weak.clone()),

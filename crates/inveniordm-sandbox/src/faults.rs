@@ -42,6 +42,11 @@ pub struct Faults {
     /// The first this many file commits are carried out and then answered 504, as a
     /// gateway does whose backend was slow: the client must look before it commits again.
     pub lose_commits: u32,
+    /// The first upload of this multipart part number (1-based; 0: none) is answered 403 and
+    /// not stored, as an expired part URL or a rotated token is; later ones are taken.
+    pub refuse_part_once: u64,
+    /// Every multipart part is answered 403, as Zenodo does (zenodo-rdm#1443).
+    pub refuse_all_parts: bool,
 }
 
 /// Where a [`Hold`] stops the server.

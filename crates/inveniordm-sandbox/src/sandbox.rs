@@ -122,6 +122,7 @@ pub struct Sandbox {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     temp: Option<PathBuf>,
+    parts_stored: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Sandbox {
@@ -195,6 +196,7 @@ impl Sandbox {
             store.put("users", &u.id.to_string(), &u)?;
         }
         let app = App::start(st, store, config.limits(), config.faults.clone());
+        let parts_stored = app.parts_stored.clone();
         let router = axum::Router::new()
             .fallback(server::handle)
             .with_state(app)
@@ -222,6 +224,7 @@ impl Sandbox {
             shutdown: Some(tx),
             task: Some(task),
             temp,
+            parts_stored,
         })
     }
 
@@ -233,6 +236,12 @@ impl Sandbox {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many multipart parts this sandbox has stored since it started (for tests that
+    /// check what a client sent again).
+    pub fn parts_stored(&self) -> u64 {
+        self.parts_stored.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The default user's token.

@@ -31,6 +31,24 @@ async fn held_upload(body: axum::body::Body, hold: Option<&crate::faults::Hold>)
     ApiError::new(StatusCode::GATEWAY_TIMEOUT, "held upload").response()
 }
 
+/// A multipart part refused (403, nothing stored) after its body was read whole, so the client
+/// sees the answer and not a broken connection.
+async fn refused_part(body: axum::body::Body) -> Response {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    while let Some(Ok(_)) = stream.next().await {}
+    ApiError::forbidden().response()
+}
+
+/// Whether a request is the upload of a multipart part, and which: `…/draft/files/{key}/
+/// content/{n}`.
+fn part_number(method: &Method, s: &[&str]) -> Option<u64> {
+    if method != Method::PUT || s.len() < 8 || s[3] != "draft" || s[4] != "files" {
+        return None;
+    }
+    (s[s.len() - 2] == "content").then(|| s[s.len() - 1].parse().ok())?
+}
+
 /// The one handler behind every route.
 pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -138,6 +156,15 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
                 if let Some(crate::faults::HoldAt::UploadContent(_)) = hold {
                     return held_upload(body, app.faults.hold.as_deref()).await;
                 }
+                if let Some(n) = part_number(&parts.method, &s) {
+                    let once = app.faults.refuse_part_once == n
+                        && !app
+                            .part_refused
+                            .swap(true, std::sync::atomic::Ordering::SeqCst);
+                    if once || app.faults.refuse_all_parts {
+                        return refused_part(body).await;
+                    }
+                }
                 let r = app
                     .durable(async {
                         crate::routes::route(&app, &ctx, &parts.method, &s, body)
@@ -148,6 +175,10 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
                 if let (Some(_), Some(h)) = (hold, &app.faults.hold) {
                     h.arrive();
                     tokio::time::sleep(crate::faults::Hold::WAIT).await;
+                }
+                if part_number(&parts.method, &s).is_some() && r.status().is_success() {
+                    app.parts_stored
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
                 let commit = parts.method == Method::POST
                     && matches!(

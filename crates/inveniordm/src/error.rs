@@ -13,7 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with an error status (4xx/5xx).
-    #[error("{method} {path}: the server answered {status}: {message}{}", fmt_fields(.errors))]
+    #[error("{method} {path}: the server answered {status}: {message}{}{}", fmt_fields(.errors), fmt_wait(*.status, *.retry_after))]
     Api {
         /// HTTP status.
         status: u16,
@@ -159,6 +159,16 @@ pub enum Error {
 /// server error after the request arrived.
 pub(crate) fn gateway_failure(status: u16) -> bool {
     matches!(status, 500 | 502 | 503 | 504)
+}
+
+/// The server's own wait, when it asked for one with a rate limit or an outage.
+fn fmt_wait(status: u16, retry_after: Option<u64>) -> String {
+    match retry_after {
+        Some(s) if matches!(status, 429 | 503) => {
+            format!(" (the server asks to wait {s} s before trying again)")
+        }
+        _ => String::new(),
+    }
 }
 
 fn fmt_fields(errors: &[FieldError]) -> String {

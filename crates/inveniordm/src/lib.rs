@@ -34,6 +34,9 @@ pub mod transfer;
 mod transport;
 
 pub use error::{Error, Result};
+
+/// This library's version, as its default `User-Agent` names it (`inveniordm/VERSION`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use transport::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, RecordFormat, RetryConfig,
 };

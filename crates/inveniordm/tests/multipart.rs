@@ -446,3 +446,139 @@ async fn an_interrupted_multipart_upload_resumes_with_the_missing_parts_only() {
         "the journal is removed when the upload is done"
     );
 }
+
+/// A sandbox with these faults, a client of it and an empty draft.
+async fn sandbox_draft(faults: inveniordm_sandbox::Faults) -> (Sandbox, Client, String) {
+    let sandbox = Sandbox::start(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let mut m = inveniordm::models::Metadata::default();
+    m.title = Some("Parts".into());
+    let d = c
+        .drafts()
+        .create(&inveniordm::models::Record {
+            metadata: Some(m),
+            ..Default::default()
+        })
+        .await
+        .expect("draft");
+    let id = d.id.clone().expect("id");
+    (sandbox, c, id)
+}
+
+/// The part numbers a multipart journal says the server confirmed.
+fn journal_done(journal: &std::path::Path) -> Vec<u64> {
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(journal).expect("journal")).expect("JSON");
+    j["done"]
+        .as_array()
+        .expect("done")
+        .iter()
+        .filter_map(serde_json::Value::as_u64)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_after_parts_were_accepted_keeps_them_and_a_rerun_sends_only_the_rest() {
+    let (sandbox, c, id) = sandbox_draft(inveniordm_sandbox::Faults {
+        refuse_part_once: 3,
+        ..Default::default()
+    })
+    .await;
+    let bytes = data(500_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("big.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let journal = dir.path().join("journal.json");
+    let opts = UploadOptions {
+        journal: Some(journal.clone()),
+        parallel_parts: 1,
+        ..in_parts(100_000)
+    };
+    let err = c
+        .drafts()
+        .file_upload_with(&id, &p, &opts)
+        .await
+        .expect_err("part 3 refused");
+    assert_eq!(err.status(), Some(403), "{err}");
+    // Parts 1 and 2 stay on the server with the entry and the journal; nothing else went.
+    assert_eq!(journal_done(&journal), [1, 2]);
+    assert_eq!(sandbox.parts_stored(), 2);
+    let entry = c
+        .drafts()
+        .file_metadata(&id, "big.bin")
+        .await
+        .expect("kept");
+    assert!(!entry.is_completed());
+    // The same upload again: parts 3 to 5 only.
+    let done = c
+        .drafts()
+        .file_upload_with(&id, &p, &opts)
+        .await
+        .expect("resumed");
+    assert_eq!(done.md5(), Some(md5_hex(&bytes).as_str()));
+    assert_eq!(sandbox.parts_stored(), 5, "3 more parts, not 5");
+    assert!(!journal.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_that_fails_for_good_stops_the_upload() {
+    let (sandbox, c, id) = sandbox_draft(inveniordm_sandbox::Faults {
+        refuse_part_once: 3,
+        ..Default::default()
+    })
+    .await;
+    let bytes = data(1_600_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("big.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let journal = dir.path().join("journal.json");
+    let opts = UploadOptions {
+        journal: Some(journal.clone()),
+        parallel_parts: 2,
+        ..in_parts(100_000)
+    };
+    c.drafts()
+        .file_upload_with(&id, &p, &opts)
+        .await
+        .expect_err("part 3 refused");
+    // 16 parts, two in flight: part 3 starts once part 1 or 2 is through, and when it
+    // fails at most one other part is on its way (2, or 4). Nothing after that is sent.
+    let stored = sandbox.parts_stored();
+    assert!(
+        (1..=3).contains(&stored),
+        "{stored} parts stored after a final failure"
+    );
+    assert!(journal_done(&journal).len() as u64 <= stored);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_every_part_gets_one_stream() {
+    let (sandbox, c, id) = sandbox_draft(inveniordm_sandbox::Faults {
+        refuse_all_parts: true,
+        ..Default::default()
+    })
+    .await;
+    let bytes = data(300_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("big.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let entry = c
+        .drafts()
+        .file_upload_with(
+            &id,
+            &p,
+            &UploadOptions {
+                journal: Some(dir.path().join("journal.json")),
+                ..in_parts(100_000)
+            },
+        )
+        .await
+        .expect("one stream");
+    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
+    assert_eq!(sandbox.parts_stored(), 0);
+}

@@ -395,3 +395,72 @@ async fn a_publish_that_did_not_happen_keeps_its_error() {
     assert_eq!(err.status(), Some(400));
     assert_eq!(count(&server).await, 1);
 }
+
+#[tokio::test]
+async fn a_wait_longer_than_the_retry_budget_ends_the_retries_with_the_servers_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/records"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "120")
+                .set_body_json(json!({"status": 429, "message": "30 per 1 minute"})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .query()
+        .records(&RecordQuery::new("x"))
+        .await
+        .expect_err("rate limited");
+    // The budget (10 s) cannot cover the server's 120 s: no retry, and the wait is said.
+    assert_eq!(count(&server).await, 1);
+    assert_eq!(err.status(), Some(429));
+    assert!(
+        err.to_string()
+            .contains("the server asks to wait 120 s before trying again"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn connected_asks_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/records"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    assert!(!client(&server).connected().await);
+    assert_eq!(count(&server).await, 1, "no retries");
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/api/records"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"hits": {"hits": [], "total": 0}})),
+        )
+        .mount(&server)
+        .await;
+    assert!(client(&server).connected().await);
+}
+
+#[tokio::test]
+async fn the_user_agent_names_the_library_and_its_version() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/records"))
+        .and(wiremock::matchers::header(
+            "user-agent",
+            format!("inveniordm/{}", inveniordm::VERSION).as_str(),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"hits": {"hits": [], "total": 0}})),
+        )
+        .mount(&server)
+        .await;
+    client(&server)
+        .query()
+        .records(&RecordQuery::new("x"))
+        .await
+        .expect("the default user agent");
+}

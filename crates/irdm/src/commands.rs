@@ -85,7 +85,11 @@ pub fn client(cli: &Cli) -> Result<Client> {
             "note: not sending the token from {src}: the server URL comes from elsewhere; pass --token, or set URL and token in the same place"
         );
     }
-    let mut b = Client::builder(url).user_agent(format!("irdm/{}", env!("CARGO_PKG_VERSION")));
+    let mut b = Client::builder(url).user_agent(format!(
+        "irdm/{} inveniordm/{}",
+        env!("CARGO_PKG_VERSION"),
+        inveniordm::VERSION
+    ));
     if let Some((t, _)) = s.token {
         b = b.token(t);
     }

@@ -1,7 +1,7 @@
 //! Streamed, verified file transfers.
 //!
-//! Uploads read the file once: the bytes are hashed (md5) as they are sent, and the server's
-//! checksum after commit must match. Downloads are written to `.<name>.inveniordm-part`, hashed as they
+//! Uploads hash the file (md5) on a thread of their own while the bytes are sent (a second
+//! read, served from the page cache), and the server's checksum after commit must match. Downloads are written to `.<name>.inveniordm-part`, hashed as they
 //! arrive, checked against the server's checksum and only then renamed to the final name, so
 //! an interrupted or corrupt transfer never leaves a file that looks complete.
 
@@ -115,14 +115,40 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::File::create(&tmp)
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A name of its own (never a file of the user's beside it), created new.
+    let tmp = dir.join(format!(
+        ".{name}.{}-{}.inveniordm-tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
         .and_then(|mut f| {
             f.write_all(bytes)?;
             f.sync_all()
         })
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(format!("cannot write {}", path.display()), e));
+    }
+    // The rename is durable once the folder is: sync it (where folders can be opened).
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -446,12 +472,27 @@ pub(crate) async fn hash_file(path: &Path) -> Result<(Md5, u64)> {
 
 /// The md5 state and length of a local file, read in 1 MiB blocks (blocking).
 pub(crate) fn hash_path(path: &Path) -> std::io::Result<(Md5, u64)> {
+    hash_path_until(path, &std::sync::atomic::AtomicBool::new(false))
+}
+
+/// [`hash_path`], stopped (with an error) as soon as `stop` is set: an upload that failed
+/// does not read the rest of its file.
+pub(crate) fn hash_path_until(
+    path: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<(Md5, u64)> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let mut h = Md5::new();
     let mut len = 0u64;
     let mut buf = vec![0u8; 1 << 20];
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "the upload stopped",
+            ));
+        }
         let n = f.read(&mut buf)?;
         if n == 0 {
             return Ok((h, len));
@@ -645,4 +686,26 @@ async fn download_verified(
         resumed_from,
         verified: expected_md5.is_some(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_write_leaves_the_files_beside_it_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("journal.json");
+        let users = dir.path().join("journal.tmp");
+        std::fs::write(&users, b"the user's own file").expect("write");
+        write_whole(&target, b"{}").expect("written");
+        write_whole(&target, b"{\"a\": 1}").expect("written again");
+        assert_eq!(std::fs::read(&target).expect("read"), b"{\"a\": 1}");
+        assert_eq!(std::fs::read(&users).expect("read"), b"the user's own file");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
+    }
 }

@@ -10,7 +10,7 @@ use inveniordm_models::FileEntry;
 use reqwest::Method;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::{Progress, UploadOptions, md5_of};
+use super::{Progress, UploadOptions, hex};
 use crate::api::{DraftsApi, UploadBody};
 use crate::transport::BodyFactory;
 use crate::{Error, Result};
@@ -240,10 +240,18 @@ pub(crate) async fn upload(
         journal.write(j)?;
     }
 
-    // The md5 of the whole file is computed on its own thread while the parts are sent.
+    // The md5 of the whole file is computed on its own thread while the parts are sent, and
+    // stops when the upload does.
+    let stop_hashing = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let hashing = {
         let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || md5_of(&path))
+        let stop = stop_hashing.clone();
+        tokio::task::spawn_blocking(move || {
+            super::hash_path_until(&path, &stop).map(|(h, _)| {
+                use md5::Digest;
+                hex(&h.finalize())
+            })
+        })
     };
     let done_before = journal.done.clone();
     if let Some(p) = &opts.progress {
@@ -258,7 +266,7 @@ pub(crate) async fn upload(
     }
     let journal = std::sync::Mutex::new(journal);
     let jobs = opts.parallel_parts.max(1);
-    let sent = futures_util::stream::iter(
+    let mut sends = futures_util::stream::iter(
         urls.into_iter()
             .filter(|(n, _)| !done_before.contains(n))
             .map(|(n, url)| {
@@ -282,21 +290,47 @@ pub(crate) async fn upload(
                 }
             }),
     )
-    .buffer_unordered(jobs)
-    .collect::<Vec<Result<()>>>()
-    .await;
-    if let Some(e) = sent.into_iter().find_map(|r| r.err()) {
-        let refused = e.status() == Some(403);
-        if opts.journal.is_none() || refused {
-            // Nothing is left pending: the entry goes (a refusal of parts means one stream).
+    .buffer_unordered(jobs);
+    // Parts the server holds: an earlier run's, and this run's as they are confirmed. The
+    // first failure (after the transport's own retries: it is final) stops the scheduling;
+    // the parts in flight are dropped with the stream.
+    let mut accepted = done_before.len();
+    let mut failure: Option<Error> = None;
+    while let Some(r) = sends.next().await {
+        match r {
+            Ok(()) => accepted += 1,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    drop(sends);
+    if let Some(e) = failure {
+        stop_hashing.store(true, std::sync::atomic::Ordering::Relaxed);
+        if e.status() == Some(403) && accepted == 0 {
+            // The server takes no parts at all (Zenodo answers 403): one stream instead.
             let _ = api.file_delete(id, key).await;
             if let Some(j) = &opts.journal {
                 let _ = std::fs::remove_file(j);
             }
-        }
-        if refused {
             tracing::info!(key, "the server refused the parts; uploading in one stream");
             return Ok(Outcome::Single { registered: false });
+        }
+        match &opts.journal {
+            // The confirmed parts stay, with the entry and the journal: the same upload run
+            // again sends only the rest (never the whole file again, in one stream).
+            Some(_) => tracing::warn!(
+                key,
+                accepted,
+                parts,
+                error = %e,
+                "a part failed; the parts on the server and the journal are kept: run the same upload again to send the rest"
+            ),
+            // Without a journal the parts cannot be found again: nothing is left pending.
+            None => {
+                let _ = api.file_delete(id, key).await;
+            }
         }
         return Err(e);
     }

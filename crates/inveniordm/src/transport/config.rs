@@ -86,7 +86,7 @@ impl ClientBuilder {
             timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
-            user_agent: format!("inveniordm-rs/{}", env!("CARGO_PKG_VERSION")),
+            user_agent: format!("inveniordm/{}", crate::VERSION),
             headers: Vec::new(),
             retry: RetryConfig::default(),
             format: RecordFormat::Auto,
@@ -125,7 +125,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the `User-Agent` (InvenioRDM rate-limits by user agent and address).
+    /// Sets the `User-Agent` (InvenioRDM rate-limits by user agent and address, and Zenodo
+    /// asks clients to name themselves). The default is `inveniordm/VERSION`; a tool built on
+    /// the library names itself first, as `irdm` does: `irdm/1.2.0 inveniordm/0.1.0`.
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = ua.into();
         self

@@ -106,6 +106,8 @@ pub(crate) struct Request {
     pub accept: &'static str,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub before_retry: Option<BeforeRetry>,
+    /// Whether the retry policy applies (off: one attempt).
+    pub retries: bool,
 }
 
 /// What the attempts of one request left open.
@@ -127,7 +129,8 @@ impl Client {
         self.inner.token.is_some()
     }
 
-    /// Whether the server answers a record search (the seed's `connected`).
+    /// Whether the server answers a record search (the seed's `connected`): one attempt,
+    /// no retries, at most ten seconds, so a dead host answers quickly.
     pub async fn connected(&self) -> bool {
         let url = match self.url(&["records"]) {
             Ok(mut u) => {
@@ -136,7 +139,11 @@ impl Client {
             }
             Err(_) => return false,
         };
-        self.execute(self.request(Method::GET, url)).await.is_ok()
+        let once = self.execute(self.request(Method::GET, url).once());
+        matches!(
+            tokio::time::timeout(Duration::from_secs(10), once).await,
+            Ok(Ok(_))
+        )
     }
 
     pub(crate) fn request(&self, method: Method, url: Url) -> Request {
@@ -147,6 +154,7 @@ impl Client {
             accept: JSON,
             headers: Vec::new(),
             before_retry: None,
+            retries: true,
         }
     }
 
@@ -183,6 +191,7 @@ impl Client {
             accept,
             headers,
             before_retry,
+            retries,
         } = req;
         let idempotent = matches!(
             method,
@@ -196,17 +205,20 @@ impl Client {
             Body::Stream(b, len) => (None, Some((b, len)), None),
             Body::Replayable(f) => (None, None, Some(f)),
         };
-        let one_shot = stream_body.is_some();
+        // A streamed body cannot be sent twice; a request asked to go once is not repeated.
+        let one_shot = stream_body.is_some() || !retries;
+        let route = pacing::Route::of(&method, &path);
         loop {
-            if let Some(p) = &self.inner.pacer {
-                let wait = p.reserve();
-                if !wait.is_zero() {
-                    tracing::info!(
-                        wait_ms = wait.as_millis() as u64,
-                        "pacing to the server's rate limit"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
+            // Given back if this attempt ends without an answer, however it ends.
+            let reservation = self.inner.pacer.as_ref().map(|p| p.reserve(route));
+            if let Some(r) = &reservation
+                && !r.wait.is_zero()
+            {
+                tracing::info!(
+                    wait_ms = r.wait.as_millis() as u64,
+                    "pacing to the server's rate limit"
+                );
+                tokio::time::sleep(r.wait).await;
             }
             let mut rb = self
                 .inner
@@ -255,11 +267,8 @@ impl Client {
                 r = rb.send() => r.map_err(Failure::Http),
                 () = activity.stalled(limit) => Err(Failure::Stalled),
             };
-            if let Some(p) = &self.inner.pacer {
-                match &outcome {
-                    Ok(resp) => p.observe(resp.headers()),
-                    Err(_) => p.forget(),
-                }
+            if let (Some(r), Ok(resp)) = (reservation, &outcome) {
+                r.answered(resp.headers());
             }
             let wait = match outcome {
                 Ok(resp) => {
@@ -371,6 +380,12 @@ impl Request {
             })
         });
         self.replayable_body(factory)
+    }
+
+    /// One attempt only: no retries.
+    pub(crate) fn once(mut self) -> Self {
+        self.retries = false;
+        self
     }
 
     pub(crate) fn before_retry(mut self, hook: BeforeRetry) -> Self {

@@ -10,10 +10,45 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use reqwest::Method;
 use reqwest::header::HeaderMap;
 
 /// The longest a single request is held back.
 const MAX_HOLD: Duration = Duration::from_secs(120);
+
+/// The classes of routes a server may give budgets of their own: searches (Zenodo: 30 a
+/// minute) and everything else (Zenodo: 1 000 a minute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// A search: a `GET` of a collection (records, the user's records, versions,
+    /// communities, requests, users).
+    Search,
+    /// Everything else.
+    Other,
+}
+
+impl Route {
+    /// The class of a request.
+    pub(crate) fn of(method: &Method, path: &str) -> Route {
+        let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        let collection = matches!(
+            last,
+            "records" | "versions" | "communities" | "requests" | "users"
+        );
+        if method == Method::GET && collection {
+            Route::Search
+        } else {
+            Route::Other
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Route::Search => 0,
+            Route::Other => 1,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -34,51 +69,87 @@ struct Budget {
     in_flight: u64,
 }
 
-/// A client's shared request budget.
+/// A client's shared request budgets, one per [`Route`] class (shared by every clone of the
+/// client).
 #[derive(Debug, Default)]
 pub(crate) struct Pacer {
-    budget: Mutex<Budget>,
+    budgets: Mutex<[Budget; 2]>,
+}
+
+/// A request's place in its budget: how long it must wait first. Given back when dropped
+/// without an answer (a timeout, a cancelled future, an early return), so a request that
+/// never came back is never counted as in flight forever.
+#[derive(Debug)]
+pub(crate) struct Reservation<'a> {
+    pacer: &'a Pacer,
+    route: Route,
+    /// How long to wait before sending.
+    pub(crate) wait: Duration,
+    settled: bool,
+}
+
+impl Reservation<'_> {
+    /// Takes the budget the server reported with the answer.
+    pub(crate) fn answered(mut self, headers: &HeaderMap) {
+        self.settled = true;
+        self.pacer.observe(self.route, headers);
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            let mut guard = self.pacer.budgets.lock().unwrap_or_else(|e| e.into_inner());
+            let b = &mut guard[self.route.index()];
+            b.in_flight = b.in_flight.saturating_sub(1);
+        }
+    }
 }
 
 impl Pacer {
-    /// How long the next request has to wait; reserves its place in the budget.
-    pub(crate) fn reserve(&self) -> Duration {
+    /// Reserves the next request's place in its route's budget.
+    pub(crate) fn reserve(&self, route: Route) -> Reservation<'_> {
         let now = Instant::now();
-        let mut guard = self.budget.lock().unwrap_or_else(|e| e.into_inner());
-        guard.in_flight += 1;
-        let Some(w) = guard.window.as_mut() else {
-            return Duration::ZERO;
+        let mut guard = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
+        let budget = &mut guard[route.index()];
+        budget.in_flight += 1;
+        let wait = match budget.window.as_mut() {
+            None => Duration::ZERO,
+            Some(w) if now >= w.reset_at => {
+                // The window is over; the next answer tells the new one.
+                budget.window = None;
+                Duration::ZERO
+            }
+            Some(w) => {
+                let slot = w.next_slot.max(now);
+                let (slot, interval) = if w.remaining == 0 {
+                    // Nothing left: wait for the window to end (and a little more for clock
+                    // skew).
+                    (w.reset_at + Duration::from_millis(250), Duration::ZERO)
+                } else if w.remaining.saturating_mul(10) < w.limit.max(1) {
+                    let left = w.reset_at.saturating_duration_since(slot);
+                    (slot, left / (w.remaining as u32).max(1))
+                } else {
+                    (slot, Duration::ZERO)
+                };
+                w.remaining = w.remaining.saturating_sub(1);
+                w.next_slot = slot + interval;
+                slot.saturating_duration_since(now).min(MAX_HOLD)
+            }
         };
-        if now >= w.reset_at {
-            // The window is over; the next answer tells the new one.
-            guard.window = None;
-            return Duration::ZERO;
+        Reservation {
+            pacer: self,
+            route,
+            wait,
+            settled: false,
         }
-        let slot = w.next_slot.max(now);
-        let (slot, interval) = if w.remaining == 0 {
-            // Nothing left: wait for the window to end (and a little more for clock skew).
-            (w.reset_at + Duration::from_millis(250), Duration::ZERO)
-        } else if w.remaining.saturating_mul(10) < w.limit.max(1) {
-            let left = w.reset_at.saturating_duration_since(slot);
-            (slot, left / (w.remaining as u32).max(1))
-        } else {
-            (slot, Duration::ZERO)
-        };
-        w.remaining = w.remaining.saturating_sub(1);
-        w.next_slot = slot + interval;
-        slot.saturating_duration_since(now).min(MAX_HOLD)
     }
 
-    /// A request failed without an answer: it is no longer in flight.
-    pub(crate) fn forget(&self) {
-        let mut guard = self.budget.lock().unwrap_or_else(|e| e.into_inner());
-        guard.in_flight = guard.in_flight.saturating_sub(1);
-    }
-
-    /// Takes the budget the server reported with an answer.
-    pub(crate) fn observe(&self, headers: &HeaderMap) {
-        let mut guard = self.budget.lock().unwrap_or_else(|e| e.into_inner());
-        guard.in_flight = guard.in_flight.saturating_sub(1);
+    /// Takes the budget the server reported with an answer of this route.
+    fn observe(&self, route: Route, headers: &HeaderMap) {
+        let mut guard = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
+        let budget = &mut guard[route.index()];
+        budget.in_flight = budget.in_flight.saturating_sub(1);
         let num = |name: &str| -> Option<u64> {
             headers
                 .get(name)?
@@ -110,16 +181,16 @@ impl Pacer {
         // Whole seconds round down, so the window is taken to end up to a second late: safe.
         let reset_at = now + Duration::from_secs(secs_left.min(3600) + 1);
         // What is left once the requests still in flight are counted too.
-        let left = remaining.saturating_sub(guard.in_flight);
-        let (left, next_slot) = match guard.window {
+        let left = remaining.saturating_sub(budget.in_flight);
+        let (left, next_slot) = match budget.window {
             // A late answer of a window that is already over tells nothing about this one.
             Some(w) if reset < w.reset => return,
             // Answers of one window arrive out of order: the lowest count is the truest.
-            Some(w) if w.reset == reset => (w.remaining.min(left), w.next_slot),
+            Some(w) if w.reset == reset && w.limit == limit => (w.remaining.min(left), w.next_slot),
             Some(w) => (left, w.next_slot),
             None => (left, now),
         };
-        guard.window = Some(Window {
+        budget.window = Some(Window {
             limit,
             remaining: left,
             reset,
@@ -146,34 +217,44 @@ mod tests {
         h
     }
 
+    /// A request sent and answered with these headers.
+    fn answered(p: &Pacer, route: Route, h: &HeaderMap) -> Duration {
+        let r = p.reserve(route);
+        let w = r.wait;
+        r.answered(h);
+        w
+    }
+
     #[test]
     fn plenty_left_means_no_wait() {
         let p = Pacer::default();
-        assert_eq!(p.reserve(), Duration::ZERO, "nothing known yet");
-        p.observe(&headers(1000, 900, 60));
+        assert_eq!(
+            answered(&p, Route::Other, &headers(1000, 900, 60)),
+            Duration::ZERO
+        );
         for _ in 0..100 {
-            assert_eq!(p.reserve(), Duration::ZERO);
+            assert_eq!(p.reserve(Route::Other).wait, Duration::ZERO);
         }
     }
 
     #[test]
     fn a_low_budget_is_spread_over_the_window() {
         let p = Pacer::default();
-        p.observe(&headers(1000, 10, 30));
-        let first = p.reserve();
-        let second = p.reserve();
-        let third = p.reserve();
-        assert!(first < Duration::from_millis(100), "{first:?}");
+        answered(&p, Route::Other, &headers(1000, 10, 30));
+        let first = p.reserve(Route::Other);
+        let second = p.reserve(Route::Other);
+        let third = p.reserve(Route::Other);
+        assert!(first.wait < Duration::from_millis(100), "{first:?}");
         // Ten requests over about 30 s: about 3 s apart, and each later than the one before.
-        assert!(second >= Duration::from_secs(2), "{second:?}");
-        assert!(third > second, "{second:?} then {third:?}");
+        assert!(second.wait >= Duration::from_secs(2), "{second:?}");
+        assert!(third.wait > second.wait, "{second:?} then {third:?}");
     }
 
     #[test]
     fn an_empty_budget_waits_for_the_window_to_end() {
         let p = Pacer::default();
-        p.observe(&headers(30, 0, 5));
-        let w = p.reserve();
+        answered(&p, Route::Other, &headers(30, 0, 5));
+        let w = p.reserve(Route::Other).wait;
         assert!(
             w >= Duration::from_secs(3) && w <= Duration::from_secs(7),
             "{w:?}"
@@ -181,33 +262,63 @@ mod tests {
     }
 
     #[test]
-    fn a_late_answer_of_an_ended_window_is_ignored() {
+    fn a_late_answer_of_an_ended_window_does_not_empty_the_current_one() {
         let p = Pacer::default();
-        p.observe(&headers(100, 90, 60));
-        let now_window = p.budget.lock().expect("lock").window.expect("window").reset;
-        p.observe(&headers(100, 0, 0));
-        let w = p.budget.lock().expect("lock").window.expect("window");
-        assert_eq!(w.reset, now_window, "the current window stays");
-        assert_eq!(w.remaining, 90);
+        answered(&p, Route::Other, &headers(100, 90, 60));
+        answered(&p, Route::Other, &headers(100, 0, 0));
+        assert_eq!(p.reserve(Route::Other).wait, Duration::ZERO);
     }
 
     #[test]
-    fn concurrent_requests_share_the_budget() {
+    fn requests_sent_at_once_share_the_budget() {
         let p = Pacer::default();
-        p.observe(&headers(100, 12, 60));
-        // 12 left: the first four go at once (the budget is not under a tenth yet), then the
+        answered(&p, Route::Other, &headers(100, 12, 60));
+        // 12 left: the first go at once (the budget is not under a tenth yet), then the
         // rest are spaced over the minute.
-        let waits: Vec<Duration> = (0..5).map(|_| p.reserve()).collect();
+        let waits: Vec<Reservation<'_>> = (0..5).map(|_| p.reserve(Route::Other)).collect();
         assert!(
-            waits[..4].iter().all(|w| *w < Duration::from_millis(100)),
+            waits[..3]
+                .iter()
+                .all(|r| r.wait < Duration::from_millis(100)),
             "{waits:?}"
         );
-        assert!(waits[4] > Duration::from_secs(5), "{waits:?}");
-        // A late answer reporting more than the local count does not give the budget back.
-        p.observe(&headers(100, 12, 60));
-        let w = p.budget.lock().expect("lock").window.expect("window");
-        // 12 reported, 4 of the 5 sent still in flight when the answer came: 8 left at most,
-        // and the local count (7) is lower still.
-        assert_eq!(w.remaining, 7);
+        assert!(waits[4].wait > Duration::from_secs(5), "{waits:?}");
+        // A late answer reporting the old count does not give the spent budget back: the next
+        // request is still spaced out.
+        let mut it = waits.into_iter();
+        it.next().expect("one").answered(&headers(100, 12, 60));
+        assert!(p.reserve(Route::Other).wait > Duration::from_secs(5));
+    }
+
+    #[test]
+    fn cancelled_requests_give_their_place_back() {
+        let p = Pacer::default();
+        // 100 searches that never got an answer (dropped futures, timeouts, a stream the
+        // caller stopped reading): none of them is in flight any more.
+        for _ in 0..100 {
+            drop(p.reserve(Route::Search));
+        }
+        // A full window then: its whole budget goes at once.
+        answered(&p, Route::Search, &headers(30, 30, 60));
+        let waits: Vec<Duration> = (0..3).map(|_| p.reserve(Route::Search).wait).collect();
+        assert!(waits.iter().all(|w| w.is_zero()), "{waits:?}");
+    }
+
+    #[test]
+    fn searches_and_other_requests_have_budgets_of_their_own() {
+        let p = Pacer::default();
+        // Zenodo's windows, ending together: 30 searches and 1 000 requests a minute.
+        answered(&p, Route::Search, &headers(30, 0, 60));
+        answered(&p, Route::Other, &headers(1000, 990, 60));
+        // Searches wait for their window; nothing else is held to it.
+        assert!(p.reserve(Route::Search).wait > Duration::from_secs(30));
+        for _ in 0..50 {
+            assert_eq!(p.reserve(Route::Other).wait, Duration::ZERO);
+        }
+        assert_eq!(Route::of(&Method::GET, "/api/records"), Route::Search);
+        assert_eq!(Route::of(&Method::GET, "/api/user/records"), Route::Search);
+        assert_eq!(Route::of(&Method::GET, "/api/requests/"), Route::Search);
+        assert_eq!(Route::of(&Method::GET, "/api/records/abc"), Route::Other);
+        assert_eq!(Route::of(&Method::POST, "/api/records"), Route::Other);
     }
 }
