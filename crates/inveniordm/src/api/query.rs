@@ -117,9 +117,14 @@ impl<'a> QueryApi<'a> {
     /// Every record matching `query`, when there may be more than `window` of them (the most a
     /// search serves; 10 000 on InvenioRDM). The query is split by record id: ids are unique, so
     /// the parts (`id:a*`, `id:b*`, …, split further where one still holds more than `window`)
-    /// together hold every record exactly once, whatever the records' dates. Each part is then
-    /// paged through, oldest first. A count that does not add up (ids with characters the
-    /// split does not cover) is an error, never a silent gap.
+    /// together hold every record exactly once, whatever the records' dates. The counts of one
+    /// level are made a few at a time (within the client's rate budget); each part is then
+    /// paged through, oldest first.
+    ///
+    /// A repository that keeps publishing meanwhile is no error: a record added during the
+    /// listing is listed or not, and never twice (ids already given are not given again). A
+    /// count that falls short of its parent's twice in a row (ids with characters the split
+    /// does not cover) is an error, never a silent gap.
     pub fn records_split(
         &self,
         user: bool,
@@ -151,6 +156,12 @@ impl<'a> QueryApi<'a> {
                     .boxed(),
             })
             .flatten()
+            .scan(std::collections::HashSet::new(), |seen, r| {
+                // A record moved between pages while the listing ran is given once.
+                let again = matches!(&r, Ok(rec) if rec.id.as_ref().is_some_and(|id| !seen.insert(id.clone())));
+                std::future::ready(Some((!again).then_some(r)))
+            })
+            .filter_map(std::future::ready)
     }
 
     /// The queries, each within the window, that together match what `query` matches.
@@ -160,10 +171,14 @@ impl<'a> QueryApi<'a> {
         query: &RecordQuery,
         window: u64,
     ) -> Result<Vec<String>> {
-        /// The characters record ids are made of (InvenioRDM's base32, Zenodo's digits).
-        const ID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+        use futures_util::StreamExt;
+        /// The characters record ids are made of: InvenioRDM's lower-case Crockford base32
+        /// (no i, l, o, u) and Zenodo's digits.
+        const ID_CHARS: &str = "0123456789abcdefghjkmnpqrstvwxyz";
         /// At most this many counts are made to plan one listing.
         const MAX_COUNTS: usize = 20_000;
+        /// Counts sent at once.
+        const CONCURRENT_COUNTS: usize = 8;
         let base = query.q.clone().filter(|q| !q.trim().is_empty());
         let with = |prefix: &str| match (&base, prefix.is_empty()) {
             (None, true) => String::new(),
@@ -186,18 +201,31 @@ impl<'a> QueryApi<'a> {
         let mut todo = vec![(String::new(), total)];
         let mut counts = 1;
         while let Some((prefix, n)) = todo.pop() {
-            let mut found = 0;
             // A hyphen may follow the first characters (InvenioRDM ids are `abcde-12345`).
             let hyphen = if prefix.is_empty() { "" } else { "-" };
-            for c in ID_CHARS.chars().chain(hyphen.chars()) {
-                if counts >= MAX_COUNTS {
-                    return Err(crate::Error::InvalidArgument(format!(
-                        "the listing could not be split into parts of at most {window} records within {MAX_COUNTS} searches; narrow the query"
-                    )));
-                }
-                let p = format!("{prefix}{c}");
-                let m = count(with(&p)).await?;
-                counts += 1;
+            let children: Vec<String> = ID_CHARS
+                .chars()
+                .chain(hyphen.chars())
+                .map(|c| format!("{prefix}{c}"))
+                .collect();
+            counts += children.len();
+            if counts > MAX_COUNTS {
+                return Err(crate::Error::InvalidArgument(format!(
+                    "the listing could not be split into parts of at most {window} records within {MAX_COUNTS} searches; narrow the query"
+                )));
+            }
+            let counted: Vec<(String, Result<u64>)> = futures_util::stream::iter(children)
+                .map(|p| {
+                    let q = with(&p);
+                    let c = count(q);
+                    async move { (p, c.await) }
+                })
+                .buffered(CONCURRENT_COUNTS)
+                .collect()
+                .await;
+            let mut found = 0;
+            for (p, m) in counted {
+                let m = m?;
                 found += m;
                 if m == 0 {
                     continue;
@@ -208,11 +236,18 @@ impl<'a> QueryApi<'a> {
                     todo.push((p, m));
                 }
             }
-            if found != n {
-                return Err(crate::Error::InvalidArgument(format!(
-                    "{} of {n} records whose ids start with {prefix:?} have ids the split does not cover; the listing would have gaps",
-                    n.saturating_sub(found)
-                )));
+            // More than counted: records published meanwhile (they are listed or not). Fewer:
+            // records removed meanwhile, or ids the split does not cover; counted again, a
+            // parent that still holds more than its parts is a gap.
+            if found < n {
+                counts += 1;
+                let again = count(with(&prefix)).await?;
+                if found < again {
+                    return Err(crate::Error::InvalidArgument(format!(
+                        "{} of {again} records whose ids start with {prefix:?} have ids the split does not cover; the listing would have gaps",
+                        again - found
+                    )));
+                }
             }
         }
         parts.sort();
