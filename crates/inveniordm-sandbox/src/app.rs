@@ -35,6 +35,11 @@ pub struct Limits {
     pub max_file_size: u64,
     /// Requests per window per client (user agent + address).
     pub rate_limit_per_minute: u32,
+    /// Searches per window per client, counted apart from the rest (`None`: searches count
+    /// in the one budget).
+    pub search_rate_limit: Option<u32>,
+    /// The most bytes a record's files may hold together.
+    pub max_record_bytes: u64,
     /// Window length in seconds (60 on real servers).
     pub rate_window_secs: u64,
     /// DOI prefix for reservations.
@@ -52,6 +57,17 @@ pub struct Limits {
     pub remote_domains: Vec<String>,
     /// The custom fields drafts may carry (`RDM_CUSTOM_FIELDS`), by name.
     pub custom_fields: Vec<String>,
+}
+
+/// Counts of what a sandbox did since it started.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Multipart parts stored.
+    pub parts_stored: AtomicU64,
+    /// Requests answered 429 for the rate limit.
+    pub rate_limited: AtomicU64,
+    /// API requests answered (any status).
+    pub requests: AtomicU64,
 }
 
 /// The name of the default user, the instance's administrator.
@@ -79,8 +95,9 @@ pub struct App {
     pub commits_lost: std::sync::atomic::AtomicU32,
     /// Whether `Faults::refuse_part_once` was spent.
     pub part_refused: std::sync::atomic::AtomicBool,
-    /// Multipart parts stored so far (see [`Sandbox::parts_stored`](crate::Sandbox::parts_stored)).
-    pub parts_stored: Arc<std::sync::atomic::AtomicU64>,
+    /// What the server did so far, for tests and benchmarks
+    /// ([`Sandbox::counters`](crate::Sandbox::counters)).
+    pub counters: Arc<Counters>,
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
     writer: Writer,
@@ -268,7 +285,7 @@ impl App {
             dropped: std::sync::atomic::AtomicU32::new(0),
             commits_lost: std::sync::atomic::AtomicU32::new(0),
             part_refused: std::sync::atomic::AtomicBool::new(false),
-            parts_stored: Arc::default(),
+            counters: Arc::default(),
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
             writer: Writer::start(store, weak.clone()),

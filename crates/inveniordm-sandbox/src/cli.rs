@@ -54,12 +54,25 @@ pub struct ServeArgs {
     /// Largest JSON request body in bytes (larger: 413).
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_json_body: usize,
-    /// Largest file in bytes.
-    #[arg(long, default_value_t = 50 * 1024 * 1024 * 1024)]
-    pub max_file_size: u64,
-    /// Requests per minute per client.
-    #[arg(long, default_value_t = 10_000)]
-    pub rate_limit: u32,
+    /// Largest file in bytes (default 50 GiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Requests per window per client (default 10 000, or the profile's).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Searches per minute per client, counted apart from the other requests (default: they
+    /// count in --rate-limit).
+    #[arg(long, value_name = "N")]
+    pub search_rate_limit: Option<u32>,
+    /// The length of a rate-limit window in seconds (the budgets above are per window;
+    /// default 60).
+    #[arg(long, value_name = "SECS")]
+    pub rate_window_secs: Option<u64>,
+    /// Behave like a busy production server: `zenodo` is 1 000 requests and 30 searches a
+    /// window per client, multipart parts refused with 403, at most 100 files and 50 GB per
+    /// record (other flags given change it further).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<Profile>,
     /// InvenioRDM major version to behave like (13 or 14).
     #[arg(long, default_value_t = 13, value_parser = clap::value_parser!(u8).range(13..=14))]
     pub rdm_version: u8,
@@ -93,6 +106,14 @@ pub struct SandboxArgs {
     pub serve: ServeArgs,
 }
 
+/// A named server behaviour for `--profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// Zenodo's windows, its 403 on multipart parts and its record limits
+    /// ([`SandboxConfig::zenodo`]).
+    Zenodo,
+}
+
 impl ServeArgs {
     /// The configuration these arguments describe.
     pub fn config(&self) -> Result<SandboxConfig, String> {
@@ -116,6 +137,10 @@ impl ServeArgs {
                 return Err(format!("{name} is a probability from 0.0 to 1.0, got {p}"));
             }
         }
+        let base = match self.profile {
+            Some(Profile::Zenodo) => SandboxConfig::zenodo(self.rate_window_secs.unwrap_or(60)),
+            None => SandboxConfig::default(),
+        };
         Ok(SandboxConfig {
             listen: self.listen,
             data_dir: self.data_dir.clone(),
@@ -131,17 +156,19 @@ impl ServeArgs {
                 drop_first: self.fault_drop_first,
                 latency_ms: self.latency_ms,
                 index_delay_ms: self.index_delay_ms,
-                ..Faults::default()
+                ..base.faults.clone()
             },
             max_json_body: self.max_json_body,
-            max_file_size: self.max_file_size,
-            rate_limit_per_minute: self.rate_limit,
+            max_file_size: self.max_file_size.unwrap_or(base.max_file_size),
+            rate_limit_per_minute: self.rate_limit.unwrap_or(base.rate_limit_per_minute),
+            search_rate_limit: self.search_rate_limit.or(base.search_rate_limit),
+            rate_window_secs: self.rate_window_secs.unwrap_or(base.rate_window_secs),
             rdm_version: self.rdm_version,
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
             remote_domains: self.remote_domains.clone(),
             custom_fields: self.custom_fields.clone(),
-            ..SandboxConfig::default()
+            ..base
         })
     }
 }

@@ -736,10 +736,27 @@ fn parse_range(h: &str, total: u64) -> Option<Result<(u64, u64), ()>> {
     Some(Ok(r))
 }
 
+/// The bytes a draft's files may still take (`Limits::max_record_bytes` less what its other
+/// completed files hold).
+fn room_left(app: &App, id: &str, key: &str) -> u64 {
+    let st = app.state();
+    let used: u64 = st
+        .bucket(&bucket(id, true))
+        .iter()
+        .filter(|f| f.key != key && f.status == "completed")
+        .filter_map(|f| f.size)
+        .sum();
+    app.limits.max_record_bytes.saturating_sub(used)
+}
+
 /// Streams a body to a new blob, hashing it: the blob id, the size and the hex md5. The body
 /// must be `declared` bytes long when that is given. Nothing is left behind on failure.
-async fn receive(app: &App, body: Body, declared: Option<u64>) -> ApiResult<(String, u64, String)> {
-    let limit = app.limits.max_file_size;
+async fn receive(
+    app: &App,
+    body: Body,
+    declared: Option<u64>,
+    limit: u64,
+) -> ApiResult<(String, u64, String)> {
     let mut out = BlobOut::create(app).await.map_err(internal)?;
     let mut stream = body.into_data_stream();
     let mut broken = None;
@@ -901,14 +918,14 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse().ok());
-    let limit = app.limits.max_file_size;
+    let limit = app.limits.max_file_size.min(room_left(app, id, key));
     if declared.is_some_and(|l| l > limit) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "File size limit exceeded.",
         ));
     }
-    let (blob, size, md5) = match receive(app, body, declared).await {
+    let (blob, size, md5) = match receive(app, body, declared, limit).await {
         Ok(r) => r,
         Err(err) => {
             // A failed transfer removes the entry, as on the real server.
@@ -1003,16 +1020,19 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
             format!("Part {n} must be {expected} bytes."),
         ));
     }
-    let (blob, size, _md5) = receive(app, body, Some(expected)).await.map_err(|e| {
-        if e.status == StatusCode::BAD_REQUEST {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("Part {n} must be {expected} bytes."),
-            )
-        } else {
-            e
-        }
-    })?;
+    let limit = app.limits.max_file_size;
+    let (blob, size, _md5) = receive(app, body, Some(expected), limit)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::BAD_REQUEST {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("Part {n} must be {expected} bytes."),
+                )
+            } else {
+                e
+            }
+        })?;
     let _ = size;
     let mut st = app.state();
     let k = (bucket(id, true), key.to_string());

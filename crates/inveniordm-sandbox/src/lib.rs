@@ -43,5 +43,6 @@ pub mod validate;
 pub mod vocab;
 pub mod vocabularies;
 
+pub use app::Counters;
 pub use faults::{Faults, Hold, HoldAt};
 pub use sandbox::{Sandbox, SandboxConfig, StartError};

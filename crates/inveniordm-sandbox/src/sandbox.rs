@@ -29,6 +29,13 @@ pub struct SandboxConfig {
     pub max_file_size: u64,
     /// Requests per minute per client (default 10 000).
     pub rate_limit_per_minute: u32,
+    /// Searches (a `GET` of records, the user's records, versions, communities, requests or
+    /// users) per window per client, counted apart from the other requests, as Zenodo does;
+    /// `None` (the default): searches count in the one budget.
+    pub search_rate_limit: Option<u32>,
+    /// The most bytes one record's files may hold together (default: no limit but the file
+    /// size).
+    pub max_record_bytes: u64,
     /// Length of a rate-limit window in seconds (default 60): the budget is
     /// `rate_limit_per_minute` requests per window.
     pub rate_window_secs: u64,
@@ -64,6 +71,8 @@ impl Default for SandboxConfig {
             max_json_body: 10 * 1024 * 1024,
             max_file_size: 50 * 1024 * 1024 * 1024,
             rate_limit_per_minute: 10_000,
+            search_rate_limit: None,
+            max_record_bytes: u64::MAX,
             rate_window_secs: 60,
             doi_prefix: "10.1234".into(),
             rdm_version: 13,
@@ -76,12 +85,33 @@ impl Default for SandboxConfig {
 }
 
 impl SandboxConfig {
+    /// A busy production server, as Zenodo is: 1 000 requests and 30 searches a minute per
+    /// client (announced in `X-RateLimit-*` headers, 429 beyond), multipart parts refused with
+    /// 403 (zenodo-rdm#1443), at most 100 files and 50 GB per record. `window_secs` shortens
+    /// the minute (the budgets stay), so that long runs can be tested in minutes.
+    pub fn zenodo(window_secs: u64) -> Self {
+        Self {
+            rate_limit_per_minute: 1_000,
+            search_rate_limit: Some(30),
+            rate_window_secs: window_secs.max(1),
+            max_file_size: 50_000_000_000,
+            max_record_bytes: 50_000_000_000,
+            faults: Faults {
+                refuse_all_parts: true,
+                ..Faults::default()
+            },
+            ..Self::default()
+        }
+    }
+
     /// The limits and behaviour a server started with this configuration has.
     pub fn limits(&self) -> Limits {
         Limits {
             max_json_body: self.max_json_body,
             max_file_size: self.max_file_size,
             rate_limit_per_minute: self.rate_limit_per_minute.max(1),
+            search_rate_limit: self.search_rate_limit.map(|l| l.max(1)),
+            max_record_bytes: self.max_record_bytes,
             rate_window_secs: self.rate_window_secs.max(1),
             doi_prefix: self.doi_prefix.clone(),
             rdm_version: self.rdm_version,
@@ -122,7 +152,7 @@ pub struct Sandbox {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     temp: Option<PathBuf>,
-    parts_stored: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    counters: std::sync::Arc<crate::app::Counters>,
 }
 
 impl Sandbox {
@@ -196,7 +226,7 @@ impl Sandbox {
             store.put("users", &u.id.to_string(), &u)?;
         }
         let app = App::start(st, store, config.limits(), config.faults.clone());
-        let parts_stored = app.parts_stored.clone();
+        let counters = app.counters.clone();
         let router = axum::Router::new()
             .fallback(server::handle)
             .with_state(app)
@@ -224,7 +254,7 @@ impl Sandbox {
             shutdown: Some(tx),
             task: Some(task),
             temp,
-            parts_stored,
+            counters,
         })
     }
 
@@ -241,7 +271,14 @@ impl Sandbox {
     /// How many multipart parts this sandbox has stored since it started (for tests that
     /// check what a client sent again).
     pub fn parts_stored(&self) -> u64 {
-        self.parts_stored.load(std::sync::atomic::Ordering::SeqCst)
+        self.counters
+            .parts_stored
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// What the sandbox did since it started: requests answered, 429s, parts stored.
+    pub fn counters(&self) -> &crate::app::Counters {
+        &self.counters
     }
 
     /// The default user's token.

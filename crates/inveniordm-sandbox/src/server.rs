@@ -117,9 +117,32 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
-    let limit = app.limits.rate_limit_per_minute;
-    let (remaining, reset) = app.rate_take(&format!("{ua}|{peer}"), limit);
+    // Searches have a budget of their own where the server says so (Zenodo: 30 a minute).
+    let search = parts.method == Method::GET && {
+        let last = parts
+            .uri
+            .path()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        matches!(
+            last,
+            "records" | "versions" | "communities" | "requests" | "users"
+        )
+    };
+    let (limit, class) = match app.limits.search_rate_limit {
+        Some(l) if search => (l, "search"),
+        _ => (app.limits.rate_limit_per_minute, "all"),
+    };
+    let (remaining, reset) = app.rate_take(&format!("{ua}|{peer}|{class}"), limit);
+    app.counters
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut resp = if remaining.is_none() {
+        app.counters
+            .rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             if app.limits.rate_window_secs == 60 {
@@ -177,7 +200,8 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
                     tokio::time::sleep(crate::faults::Hold::WAIT).await;
                 }
                 if part_number(&parts.method, &s).is_some() && r.status().is_success() {
-                    app.parts_stored
+                    app.counters
+                        .parts_stored
                         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
                 let commit = parts.method == Method::POST

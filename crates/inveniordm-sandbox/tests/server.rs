@@ -1173,3 +1173,114 @@ async fn a_reserved_doi_wants_a_publisher_and_gives_the_concept_a_doi() {
         rec["links"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zenodo_profile_has_a_search_budget_of_its_own_and_refuses_parts() {
+    let s = S::start(SandboxConfig::zenodo(30)).await;
+    // 30 searches a window; the 31st is refused, with the search budget announced.
+    for i in 0..30 {
+        let resp = s
+            .auth(s.http.get(s.url("/records?q=ocean")))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), StatusCode::OK, "search {i}");
+        assert_eq!(resp.headers()["x-ratelimit-limit"], "30");
+    }
+    let resp = s
+        .auth(s.http.get(s.url("/user/records")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        s.sb.counters()
+            .rate_limited
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    // Other requests have their own budget of 1 000.
+    let id = s.create().await;
+    let resp = s
+        .auth(s.http.get(s.url(&format!("/records/{id}/draft"))))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["x-ratelimit-limit"], "1000");
+    // Multipart parts are refused with 403, as Zenodo does.
+    let (st, _) = s
+        .json(s.auth(s.http.post(s.url(&format!("/records/{id}/draft/files")))).json(
+            &json!([{"key": "big.bin", "size": 200, "transfer": {"type": "M", "parts": 2, "part_size": 100}}]),
+        ))
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let resp = s
+        .auth(
+            s.http
+                .put(s.url(&format!("/records/{id}/draft/files/big.bin/content/1")))
+                .header("content-type", "application/octet-stream")
+                .body(vec![0u8; 100]),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(s.sb.parts_stored(), 0);
+    // At most 100 files per record.
+    let many: Vec<Value> = (0..101).map(|i| json!({"key": format!("f{i}")})).collect();
+    let (st, body) = s
+        .json(
+            s.auth(s.http.post(s.url(&format!("/records/{id}/draft/files"))))
+                .json(&many),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_quota_refuses_the_file_that_would_pass_it() {
+    let s = S::start(SandboxConfig {
+        max_record_bytes: 1_000,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let id = s.create().await;
+    for (key, n, ok) in [
+        ("a.bin", 600usize, true),
+        ("b.bin", 600, false),
+        ("c.bin", 400, true),
+    ] {
+        let (st, _) = s
+            .json(
+                s.auth(s.http.post(s.url(&format!("/records/{id}/draft/files"))))
+                    .json(&json!([{"key": key}])),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        let (st, body) = s
+            .json(
+                s.auth(
+                    s.http
+                        .put(s.url(&format!("/records/{id}/draft/files/{key}/content")))
+                        .header("content-type", "application/octet-stream")
+                        .body(vec![1u8; n]),
+                ),
+            )
+            .await;
+        assert_eq!(st.is_success(), ok, "{key}: {body}");
+        if ok {
+            let (st, _) = s
+                .json(
+                    s.auth(
+                        s.http
+                            .post(s.url(&format!("/records/{id}/draft/files/{key}/commit"))),
+                    ),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK);
+        } else {
+            assert_eq!(body["message"], "File size limit exceeded.");
+        }
+    }
+}
