@@ -12,7 +12,8 @@ bench_server() {
     fi
     local sb="$ROOT/target/release/inveniordm-sandbox"
     [ -x "$sb" ] || { echo "build first: cargo build --release -p irdm -p inveniordm-sandbox" >&2; exit 1; }
-    "$sb" --listen 127.0.0.1:0 --data-dir "$BENCH_DIR/data" --token bench-token --rate-limit 1000000 "$@" > "$BENCH_DIR/sandbox.out" 2>&1 &
+    # shellcheck disable=SC2086 # SANDBOX_ARGS holds several arguments (e.g. "--conn-rate 50MiB")
+    "$sb" --listen 127.0.0.1:0 --data-dir "$BENCH_DIR/data" --token bench-token --rate-limit 1000000 ${SANDBOX_ARGS:-} "$@" > "$BENCH_DIR/sandbox.out" 2>&1 &
     echo $! > "$BENCH_DIR/sandbox.pid"
     for _ in $(seq 100); do grep -q '^listening on' "$BENCH_DIR/sandbox.out" && break; sleep 0.1; done
     URL=$(sed -n 's/^listening on //p' "$BENCH_DIR/sandbox.out")

@@ -40,6 +40,9 @@ pub struct Limits {
     pub search_rate_limit: Option<u32>,
     /// The most bytes a record's files may hold together.
     pub max_record_bytes: u64,
+    /// Bytes a second one upload request's body is read at (0: no cap), as a server behind a
+    /// per-connection bandwidth cap.
+    pub conn_rate: u64,
     /// Window length in seconds (60 on real servers).
     pub rate_window_secs: u64,
     /// DOI prefix for reservations.
@@ -68,6 +71,10 @@ pub struct Counters {
     pub rate_limited: AtomicU64,
     /// API requests answered (any status).
     pub requests: AtomicU64,
+    /// Of those, searches (counted in the search budget where there is one).
+    pub searches: AtomicU64,
+    /// Single-stream uploads whose entry was checked and whose body is being read.
+    pub uploads_begun: AtomicU64,
 }
 
 /// The name of the default user, the instance's administrator.

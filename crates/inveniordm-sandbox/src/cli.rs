@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Read each upload request's body at most this fast (50MiB, 10MB, 1000000…; bytes a
+    /// second), as a server behind a per-connection bandwidth cap.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub conn_rate: Option<u64>,
     /// New drafts appear in their owner's search only this many milliseconds after they
     /// were created, as a real server indexes them late.
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -104,6 +108,33 @@ pub struct SandboxArgs {
     /// Server options.
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// A byte rate: a number with an optional unit (`KiB`, `MiB`, `GiB`, `KB`, `MB`, `GB`; a
+/// trailing `/s` is allowed).
+fn parse_rate(s: &str) -> Result<u64, String> {
+    let t = s.trim().trim_end_matches("/s");
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a byte rate"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        u => {
+            return Err(format!(
+                "unknown unit {u:?} in {s:?} (KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 /// A named server behaviour for `--profile`.
@@ -168,6 +199,7 @@ impl ServeArgs {
             fetch_domains: self.fetch_domains.clone(),
             remote_domains: self.remote_domains.clone(),
             custom_fields: self.custom_fields.clone(),
+            conn_rate: self.conn_rate.unwrap_or(base.conn_rate),
             ..base
         })
     }
@@ -189,6 +221,28 @@ pub async fn serve(args: &ServeArgs) -> Result<(), String> {
     println!("listening on {}", sandbox.url());
     let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
+    let c = sandbox.counters();
+    let n = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!(
+        "served {} requests ({} searches), {} answered 429 for the rate limit",
+        n(&c.requests),
+        n(&c.searches),
+        n(&c.rate_limited)
+    );
     sandbox.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates_take_the_units_people_write() {
+        assert_eq!(parse_rate("50MiB"), Ok(50 << 20));
+        assert_eq!(parse_rate("10MB/s"), Ok(10_000_000));
+        assert_eq!(parse_rate("1000"), Ok(1000));
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("5 parsecs").is_err());
+    }
 }

@@ -77,7 +77,11 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
         "links": links,
     });
     if f.status == "completed" {
-        e["checksum"] = json!(format!("md5:{}", f.md5.as_deref().unwrap_or("")));
+        // A multipart file's md5 is computed after its commit: null until then.
+        e["checksum"] = match &f.md5 {
+            Some(m) => json!(format!("md5:{m}")),
+            None => Value::Null,
+        };
         e["size"] = json!(f.size.unwrap_or(0));
         e["mimetype"] = json!(f.mimetype.as_deref().unwrap_or("application/octet-stream"));
         e["version_id"] = json!(f.version_id);

@@ -36,6 +36,10 @@ pub struct SandboxConfig {
     /// The most bytes one record's files may hold together (default: no limit but the file
     /// size).
     pub max_record_bytes: u64,
+    /// Bytes a second at which one upload request's body is read (0, the default: no cap),
+    /// as behind a per-connection bandwidth cap: parts sent in parallel then go faster than
+    /// one stream, as on Zenodo.
+    pub conn_rate: u64,
     /// Length of a rate-limit window in seconds (default 60): the budget is
     /// `rate_limit_per_minute` requests per window.
     pub rate_window_secs: u64,
@@ -73,6 +77,7 @@ impl Default for SandboxConfig {
             rate_limit_per_minute: 10_000,
             search_rate_limit: None,
             max_record_bytes: u64::MAX,
+            conn_rate: 0,
             rate_window_secs: 60,
             doi_prefix: "10.1234".into(),
             rdm_version: 13,
@@ -112,6 +117,7 @@ impl SandboxConfig {
             rate_limit_per_minute: self.rate_limit_per_minute.max(1),
             search_rate_limit: self.search_rate_limit.map(|l| l.max(1)),
             max_record_bytes: self.max_record_bytes,
+            conn_rate: self.conn_rate,
             rate_window_secs: self.rate_window_secs.max(1),
             doi_prefix: self.doi_prefix.clone(),
             rdm_version: self.rdm_version,

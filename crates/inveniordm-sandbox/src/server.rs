@@ -139,6 +139,11 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     app.counters
         .requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if search {
+        app.counters
+            .searches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut resp = if remaining.is_none() {
         app.counters
             .rate_limited

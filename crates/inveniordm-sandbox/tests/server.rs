@@ -655,7 +655,19 @@ async fn an_upload_never_lands_on_a_file_committed_meanwhile() {
     tx.send(Ok(bytes::Bytes::from_static(b"slow ")))
         .await
         .expect("send");
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The slow upload has taken its entry before the quick one goes (bounded wait).
+    let begun = || {
+        s.sb.counters()
+            .uploads_begun
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    for _ in 0..1000 {
+        if begun() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(begun(), 1, "the slow upload reached the server");
     let (st, _) = s
         .json(
             s.auth(s.http.put(&slow_url))

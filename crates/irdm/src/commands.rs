@@ -99,6 +99,9 @@ pub fn client(cli: &Cli) -> Result<Client> {
             .read_timeout(t)
             .connect_timeout(t.min(inveniordm::DEFAULT_CONNECT_TIMEOUT));
     }
+    if cli.no_pacing {
+        b = b.rate_pacing(false);
+    }
     if std::env::var("IRDM_RECORD_FORMAT").as_deref() == Ok("rdm") {
         b = b.record_format(RecordFormat::Rdm);
     }

@@ -74,6 +74,10 @@ pub struct Cli {
     /// an answer or in the middle of a transfer (default 120); reads are then retried.
     #[arg(long, global = true, env = "IRDM_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: Option<u64>,
+    /// Do not pace requests to the rate limits the server announces (they are paced by
+    /// default so that no 429 is met; answers 429 are retried either way).
+    #[arg(long, global = true)]
+    pub no_pacing: bool,
     /// Request logs on stderr (-v requests, -vv more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -395,7 +399,7 @@ pub struct UploadArgs {
     /// Replace files the draft already has with different content.
     #[arg(long)]
     pub replace: bool,
-    /// Send files in parts: auto (files of 256 MiB and more), always or never. A server that
+    /// Send files in parts: auto (files of 4 GiB and more), always or never. A server that
     /// refuses parts gets the file in one stream.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub multipart: MultipartMode,
@@ -418,7 +422,7 @@ pub struct UploadArgs {
 /// When `irdm upload` sends a file in parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MultipartMode {
-    /// From 256 MiB on.
+    /// From 4 GiB on (where resuming part by part outweighs the parts' cost).
     Auto,
     /// Always.
     Always,
