@@ -33,10 +33,12 @@ HAVE=$(curl -sf "$URL/api/records?size=1" | python3 -c 'import json, sys; print(
 LEFT=$((RECORDS - HAVE))
 if [ "$LEFT" -gt 0 ]; then
     PER=$(((LEFT + 3) / 4))
+    PIDS=()
     for w in 0 1 2 3; do
         N=$((LEFT - w * PER)); [ "$N" -gt "$PER" ] && N=$PER
-        [ "$N" -gt 0 ] && bash -c "publish_some $N" &
+        if [ "$N" -gt 0 ]; then bash -c "publish_some $N" & PIDS+=($!); fi
     done
-    wait
+    # The workers only: the sandbox started above is a child of this shell too.
+    wait "${PIDS[@]}"
 fi
 echo "server at $URL holds $(curl -sf "$URL/api/records?size=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["hits"]["total"])') records"

@@ -26,7 +26,7 @@ mkdir -p "$BENCH_DIR"
 # 25 000 published records, made once on an unlimited sandbox and kept in $BENCH_DIR/data.
 if [ ! -f "$BENCH_DIR/records-made" ]; then
     RECORDS=25000 BENCH_DIR=$BENCH_DIR "$ROOT/bench/listing-setup.sh" >&2
-    kill "$(cat "$BENCH_DIR/sandbox.pid")"
+    kill "$(cat "$BENCH_DIR/sandbox.pid")" 2>/dev/null || true
     while kill -0 "$(cat "$BENCH_DIR/sandbox.pid")" 2>/dev/null; do sleep 0.2; done
     touch "$BENCH_DIR/records-made"
 fi
@@ -58,10 +58,14 @@ run() { # run NAME [irdm flags...]
     sleep "$WINDOW"
     local drafts=()
     for _ in $(seq 20); do
-        drafts+=("$("$IRDM" "$@" --json draft create --metadata "$BENCH_DIR/meta.yaml" | sed -n 's/.*"id": *"\([a-z0-9-]*\)".*/\1/p' | head -1)")
+        drafts+=("$("$IRDM" "$@" --json draft create --metadata "$BENCH_DIR/meta.yaml" |
+            python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["id"])')")
     done
-    sleep "$WINDOW"
-    local t0 t1 t2
+    # Each phase starts as a window begins (the sandbox's windows are multiples of WINDOW
+    # seconds since the epoch), so the bound below is exact.
+    to_window() { sleep "$(python3 -c "import time; w=$WINDOW; print(w - time.time() % w + 0.05)")"; }
+    to_window
+    local t0 t1 t2 tu
     t0=$(date +%s.%N)
     local i=0 peak_up=0 m
     for d in $(seq -w 1 20); do
@@ -71,6 +75,8 @@ run() { # run NAME [irdm flags...]
         [ "$m" -gt "$peak_up" ] && peak_up=$m
         i=$((i + 1))
     done
+    tu=$(date +%s.%N)
+    to_window
     t1=$(date +%s.%N)
     /usr/bin/time -f '%M' -o "$BENCH_DIR/$name.list.mem" "$IRDM" "$@" --json search --all > "$BENCH_DIR/$name.list.json" 2> "$BENCH_DIR/$name.list.err" || true
     t2=$(date +%s.%N)
@@ -81,21 +87,20 @@ run() { # run NAME [irdm flags...]
     served=$(sed -n 's/^served \([0-9]*\) requests.*/\1/p' "$BENCH_DIR/$name.sandbox.err")
     searches=$(sed -n 's/.*(\([0-9]*\) searches).*/\1/p' "$BENCH_DIR/$name.sandbox.err")
     refused=$(sed -n 's/.*, \([0-9]*\) answered 429.*/\1/p' "$BENCH_DIR/$name.sandbox.err")
-    python3 - "$name" "$WINDOW" "$t0" "$t1" "$t2" "$served" "$searches" "$refused" "$listed" "$peak_up" "$(cat "$BENCH_DIR/$name.list.mem" | tail -1)" <<'PY'
-import sys
-name, window, t0, t1, t2, served, searches, refused, listed, peak_up, peak_list = sys.argv[1:]
-window, t0, t1, t2 = float(window), float(t0), float(t1), float(t2)
+    python3 - "$name" "$WINDOW" "$t0" "$tu" "$t1" "$t2" "$served" "$searches" "$refused" "$listed" "$peak_up" "$(cat "$BENCH_DIR/$name.list.mem" | tail -1)" <<'PY'
+import math, sys
+name, window, t0, tu, t1, t2, served, searches, refused, listed, peak_up, peak_list = sys.argv[1:]
+window, t0, tu, t1, t2 = float(window), float(t0), float(tu), float(t1), float(t2)
 served, searches, refused, listed = int(served), int(searches), int(refused), int(listed)
-others = served - searches
-up, lst = t1 - t0, t2 - t1
-# The budget allows 1 000 other requests and 30 searches a window; setup requests (20 creates
-# and the waits) are outside the timed phases.
-bound_up = (others - 20) / 1000 * window
-bound_list = searches / 30 * window
-print(f"{name}: uploads {up:.1f} s (budget bound {bound_up:.1f} s, x{up / bound_up:.2f}), "
-      f"listing {lst:.1f} s of {listed} records (bound {bound_list:.1f} s, x{lst / bound_list:.2f}); "
-      f"{served} requests, {searches} searches, {refused} answered 429; "
-      f"peak memory upload {int(peak_up) / 1024:.1f} MiB, listing {int(peak_list) / 1024:.1f} MiB")
+others = served - searches - 20  # the 20 creates come before the timed phases
+up, lst = tu - t0, t2 - t1
+# Starting as a window begins, n requests under a budget of L a window cannot end before
+# (ceil(n / L) - 1) windows have passed: the polite client's physical limit.
+bound = lambda n, limit: (math.ceil(n / limit) - 1) * window
+bu, bl = bound(others, 1000), bound(searches, 30)
+print(f"{name}: uploads {up:.1f} s for {others} requests (bound {bu:.0f} s, x{up / bu:.2f}), "
+      f"listing {lst:.1f} s of {listed} records, {searches} searches (bound {bl:.0f} s, x{lst / bl:.2f}); "
+      f"{refused} answered 429; peak memory upload {int(peak_up) / 1024:.1f} MiB, listing {int(peak_list) / 1024:.1f} MiB")
 PY
 }
 

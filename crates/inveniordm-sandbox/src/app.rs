@@ -43,6 +43,9 @@ pub struct Limits {
     /// Bytes a second one upload request's body is read at (0: no cap), as a server behind a
     /// per-connection bandwidth cap.
     pub conn_rate: u64,
+    /// The largest request body (`MAX_CONTENT_LENGTH`): a larger single-stream upload or part
+    /// is answered 413.
+    pub max_content_length: u64,
     /// Window length in seconds (60 on real servers).
     pub rate_window_secs: u64,
     /// DOI prefix for reservations.
@@ -105,6 +108,8 @@ pub struct App {
     /// What the server did so far, for tests and benchmarks
     /// ([`Sandbox::counters`](crate::Sandbox::counters)).
     pub counters: Arc<Counters>,
+    /// The md5s of multipart files being computed as their parts arrive.
+    pub prefix_hashes: crate::prefix_hash::PrefixHashes,
     rate: Mutex<HashMap<String, (u64, u32)>>,
     journal: Mutex<Vec<Op>>,
     writer: Writer,
@@ -293,6 +298,7 @@ impl App {
             commits_lost: std::sync::atomic::AtomicU32::new(0),
             part_refused: std::sync::atomic::AtomicBool::new(false),
             counters: Arc::default(),
+            prefix_hashes: Default::default(),
             rate: Mutex::new(HashMap::new()),
             journal: Mutex::new(Vec::new()),
             writer: Writer::start(store, weak.clone()),

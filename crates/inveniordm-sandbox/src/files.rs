@@ -816,6 +816,17 @@ async fn receive_at(
     Ok(())
 }
 
+/// A request body larger than `MAX_CONTENT_LENGTH`, as Flask answers it; the body is read
+/// and dropped first, so that the client sees the answer rather than a closed connection.
+async fn too_large(body: Body) -> ApiError {
+    let mut stream = body.into_data_stream();
+    while let Some(Ok(_)) = stream.next().await {}
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The data value transmitted exceeds the capacity limit.",
+    )
+}
+
 /// The bytes a draft's files may still take (`Limits::max_record_bytes` less what its other
 /// completed files hold).
 fn room_left(app: &App, id: &str, key: &str) -> u64 {
@@ -1003,6 +1014,9 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse().ok());
+    if declared.is_some_and(|l| l > app.limits.max_content_length) {
+        return Err(too_large(body).await);
+    }
     let limit = app.limits.max_file_size.min(room_left(app, id, key));
     if declared.is_some_and(|l| l > limit) {
         return Err(ApiError::new(
@@ -1065,7 +1079,7 @@ async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body) -> ApiRes
 /// `part_size` bytes; parts may come in any order, and a part sent again replaces the earlier
 /// one.
 async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Body) -> ApiResult {
-    let (file_id, expected, part_size, in_place) = {
+    let (file_id, expected, part_size, in_place, again) = {
         let st = app.state();
         let d = owned_draft(&st, ctx, id)?;
         if d.locked {
@@ -1097,6 +1111,7 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
             expected,
             part_size,
             f.parts.get(&0).cloned(),
+            f.parts.contains_key(&n),
         )
     };
     let declared: Option<u64> = ctx
@@ -1104,6 +1119,9 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse().ok());
+    if declared.is_some_and(|l| l > app.limits.max_content_length) {
+        return Err(too_large(body).await);
+    }
     if declared.is_some_and(|l| l != expected) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -1112,6 +1130,9 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
     }
     if let Some(blob) = in_place {
         // Straight into the file at the part's offset: nothing to join at the commit.
+        if again {
+            app.prefix_hashes.part_again(&blob);
+        }
         let offset = u64::from(n - 1) * part_size;
         receive_at(app, body, &app.store.blob_path(&blob), offset, expected)
             .await
@@ -1137,10 +1158,25 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
                 &json!({"errors": "File upload transfer failed."}),
             ));
         };
-        f.parts.insert(n, blob);
+        f.parts.insert(n, blob.clone());
         f.updated = util::now();
         let f = f.clone();
         app.persist("files", &f.row_id(), &f)?;
+        drop(st);
+        if let (Some(handle), Some((parts, part_size)), Some(size)) =
+            (app.handle(), f.multipart, f.declared_size)
+        {
+            crate::prefix_hash::advance(
+                handle,
+                crate::prefix_hash::Layout {
+                    row: k.clone(),
+                    blob,
+                    part_size,
+                    parts,
+                    size,
+                },
+            );
+        }
         return Ok(json_response(
             StatusCode::OK,
             &render::file_entry(&f, id, true, ctx),
@@ -1187,42 +1223,65 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
     ))
 }
 
-/// The blob and size of a multipart upload written in place (`None`: an upload whose parts
-/// are blobs of their own).
-fn parts_row_in_place(app: &App, k: &(String, String)) -> Option<(String, u64)> {
+/// The blob, size and parts (count, size) of a multipart upload written in place (`None`: an
+/// upload whose parts are blobs of their own).
+fn parts_row_in_place(app: &App, k: &(String, String)) -> Option<(String, u64, (u32, u64))> {
     let st = app.state();
     let f = st.files.get(k)?;
     let blob = f.parts.get(&0)?.clone();
-    Some((blob, f.declared_size?))
+    Some((blob, f.declared_size?, f.multipart?))
 }
 
-/// Computes the md5 of a committed multipart file and records it, unless the entry has
-/// changed meanwhile.
+/// Finishes the md5 of a committed multipart file and records it, unless the entry has
+/// changed meanwhile: from the hashing that followed the parts when there is one (it goes on
+/// now that every part is there), else by reading the file whole.
 async fn hash_in_background(
     app: std::sync::Arc<App>,
-    k: (String, String),
+    layout: crate::prefix_hash::Layout,
     file_id: String,
-    blob: String,
 ) {
-    let path = app.store.blob_path(&blob);
-    let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        use std::io::Read;
-        let mut f = std::fs::File::open(path)?;
-        let mut h = Md5::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
+    let (k, blob, parts) = (layout.row.clone(), layout.blob.clone(), layout.parts);
+    let mut md5 = None;
+    if app.prefix_hashes.pending(&blob) {
+        crate::prefix_hash::advance(app.clone(), layout);
+        // Bounded: a minute, then the file is read whole.
+        for _ in 0..6000 {
+            if let Some(m) = app.prefix_hashes.finished(&blob, parts) {
+                md5 = Some(m);
                 break;
             }
-            h.update(&buf[..n]);
+            if !app.prefix_hashes.pending(&blob) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-    })
-    .await;
-    let Ok(Ok(md5)) = hashed else {
-        tracing::warn!(key = %k.1, "the md5 of a committed file could not be computed");
-        return;
+        app.prefix_hashes.forget(&blob);
+    }
+    let md5 = match md5 {
+        Some(m) => m,
+        None => {
+            let path = app.store.blob_path(&blob);
+            let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+                use std::io::Read;
+                let mut f = std::fs::File::open(path)?;
+                let mut h = Md5::new();
+                let mut buf = vec![0u8; 1 << 20];
+                loop {
+                    let n = f.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    h.update(&buf[..n]);
+                }
+                Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+            })
+            .await;
+            let Ok(Ok(m)) = hashed else {
+                tracing::warn!(key = %k.1, "the md5 of a committed file could not be computed");
+                return;
+            };
+            m
+        }
     };
     let mut st = app.state();
     if let Some(f) = st
@@ -1286,8 +1345,18 @@ async fn commit_parts(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
         )
     };
     let in_place = parts_row_in_place(app, &k);
+    let layout =
+        in_place.as_ref().map(
+            |(blob, size, (count, part_size))| crate::prefix_hash::Layout {
+                row: k.clone(),
+                blob: blob.clone(),
+                part_size: *part_size,
+                parts: *count,
+                size: *size,
+            },
+        );
     let (blob, size, md5) = match in_place {
-        Some((blob, size)) => {
+        Some((blob, size, (count, _))) => {
             // Written in place: made durable, and hashed after the answer, off the request's
             // path (the real server answers `checksum: null` and computes it later too).
             let path = app.store.blob_path(&blob);
@@ -1298,7 +1367,9 @@ async fn commit_parts(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
                 .map_err(internal)?;
             file.set_len(size).await.map_err(internal)?;
             file.sync_all().await.map_err(internal)?;
-            (blob, size, None)
+            // Hashed as the parts came, when the last ones are done already.
+            let md5 = app.prefix_hashes.finished(&blob, count);
+            (blob, size, md5)
         }
         None => {
             let (b, s, m) = join_parts(app, &parts).await?;
@@ -1330,8 +1401,11 @@ async fn commit_parts(app: &App, ctx: &Ctx, id: &str, key: &str) -> ApiResult {
     let f = f.clone();
     app.persist("files", &f.row_id(), &f)?;
     drop(st);
-    if hash_later && let Some(handle) = app.handle() {
-        tokio::spawn(hash_in_background(handle, k, f.file_id.clone(), blob));
+    match (hash_later, app.handle(), layout) {
+        (true, Some(handle), Some(layout)) => {
+            tokio::spawn(hash_in_background(handle, layout, f.file_id.clone()));
+        }
+        _ => app.prefix_hashes.forget(&blob),
     }
     let mut entry = render::file_entry(&f, id, true, ctx);
     entry["checksum"] = Value::Null;

@@ -29,6 +29,7 @@ pub mod grants;
 pub mod links;
 pub mod model;
 pub mod pages;
+pub mod prefix_hash;
 pub mod query;
 pub mod records;
 pub mod render;

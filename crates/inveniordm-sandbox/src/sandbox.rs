@@ -40,6 +40,11 @@ pub struct SandboxConfig {
     /// as behind a per-connection bandwidth cap: parts sent in parallel then go faster than
     /// one stream, as on Zenodo.
     pub conn_rate: u64,
+    /// The largest request body a file upload (one stream, or one part) may have; larger ones
+    /// are answered 413, as Flask's `MAX_CONTENT_LENGTH` does. `None` (the default): as the
+    /// imitated version, which is no limit for v13 and 100 MiB for v14 (its stock
+    /// configuration, which v14.0.5 enforces on file content; see docs/quirks.md).
+    pub max_content_length: Option<u64>,
     /// Length of a rate-limit window in seconds (default 60): the budget is
     /// `rate_limit_per_minute` requests per window.
     pub rate_window_secs: u64,
@@ -78,6 +83,7 @@ impl Default for SandboxConfig {
             search_rate_limit: None,
             max_record_bytes: u64::MAX,
             conn_rate: 0,
+            max_content_length: None,
             rate_window_secs: 60,
             doi_prefix: "10.1234".into(),
             rdm_version: 13,
@@ -118,6 +124,13 @@ impl SandboxConfig {
             search_rate_limit: self.search_rate_limit.map(|l| l.max(1)),
             max_record_bytes: self.max_record_bytes,
             conn_rate: self.conn_rate,
+            max_content_length: self
+                .max_content_length
+                .unwrap_or(if self.rdm_version >= 14 {
+                    100 * 1024 * 1024
+                } else {
+                    u64::MAX
+                }),
             rate_window_secs: self.rate_window_secs.max(1),
             doi_prefix: self.doi_prefix.clone(),
             rdm_version: self.rdm_version,

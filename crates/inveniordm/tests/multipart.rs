@@ -582,3 +582,51 @@ async fn a_server_that_refuses_every_part_gets_one_stream() {
     assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
     assert_eq!(sandbox.parts_stored(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_larger_than_the_server_takes_goes_in_parts_and_later_ones_at_once() {
+    // As a stock v14 refuses bodies past 100 MiB (413), here past 1 MiB.
+    let sandbox = Sandbox::start(SandboxConfig {
+        max_content_length: Some(1024 * 1024),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let mut m = inveniordm::models::Metadata::default();
+    m.title = Some("Large".into());
+    let d = c
+        .drafts()
+        .create(&inveniordm::models::Record {
+            metadata: Some(m),
+            ..Default::default()
+        })
+        .await
+        .expect("draft");
+    let id = d.id.clone().expect("id");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = UploadOptions {
+        part_size: Some(512 * 1024),
+        ..UploadOptions::default()
+    };
+    for (name, n) in [("first.bin", 3_000_000usize), ("second.bin", 3_500_000)] {
+        let bytes = data(n);
+        let p = dir.path().join(name);
+        std::fs::write(&p, &bytes).expect("write");
+        let entry = c
+            .drafts()
+            .file_upload_with(&id, &p, &opts)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()), "{name}");
+    }
+    let counters = sandbox.counters();
+    // One refused stream, then parts: 6 for the first file, 7 for the second (larger), which
+    // went in parts at once.
+    assert_eq!(
+        counters.uploads_begun.load(Ordering::SeqCst),
+        1,
+        "the second file was not tried in one stream"
+    );
+    assert_eq!(sandbox.parts_stored(), 13);
+}

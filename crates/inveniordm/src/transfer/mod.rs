@@ -194,7 +194,10 @@ impl crate::api::DraftsApi<'_> {
         };
         let size = meta.len();
         let mut registered = opts.registered;
-        if !registered && opts.multipart.applies(size) {
+        // A server that refused a single stream this large already (413) gets parts at once.
+        let refused_before = opts.multipart == Multipart::Auto
+            && size >= self.client.inner.body_refused_at.load(Ordering::Relaxed);
+        if !registered && (opts.multipart.applies(size) || refused_before) {
             let parallel = UploadOptions {
                 parallel_parts: if opts.parallel_parts == 0 {
                     4
@@ -215,9 +218,13 @@ impl crate::api::DraftsApi<'_> {
         }
         // The md5 is computed on a thread of its own, reading the file beside the upload (the
         // second read comes from the page cache), so that hashing and sending overlap.
+        let stop_hashing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let hashing = {
             let path = path.to_path_buf();
-            tokio::task::spawn_blocking(move || md5_of(&path))
+            let stop = stop_hashing.clone();
+            tokio::task::spawn_blocking(move || {
+                hash_path_until(&path, &stop).map(|(h, _)| hex(&h.finalize()))
+            })
         };
         // The body is made afresh for every attempt the transport's retry policy allows, and
         // progress only counts bytes past the furthest point any attempt reached.
@@ -275,8 +282,36 @@ impl crate::api::DraftsApi<'_> {
                 })
             })
         };
-        self.file_upload_content_with(id, &key, factory, hook)
-            .await?;
+        if let Err(e) = self.file_upload_content_with(id, &key, factory, hook).await {
+            stop_hashing.store(true, Ordering::Relaxed);
+            // A body larger than the server takes (stock v14 takes 100 MiB): in parts then,
+            // when the caller left the choice to the library.
+            if e.status() == Some(413) && opts.multipart == Multipart::Auto && size > 0 {
+                tracing::info!(key = %key, size, "the server refused one stream this large; sending parts");
+                self.client
+                    .inner
+                    .body_refused_at
+                    .fetch_min(size, Ordering::Relaxed);
+                let _ = self.file_delete(id, &key).await;
+                let parts = UploadOptions {
+                    multipart: Multipart::Always,
+                    registered: false,
+                    parallel_parts: if opts.parallel_parts == 0 {
+                        4
+                    } else {
+                        opts.parallel_parts
+                    },
+                    ..opts.clone()
+                };
+                return match multipart::upload(self, id, path, &key, size, &parts).await? {
+                    multipart::Outcome::Committed(entry, local_md5) => {
+                        self.verified(id, &key, *entry, &local_md5).await
+                    }
+                    multipart::Outcome::Single { .. } => Err(e),
+                };
+            }
+            return Err(e);
+        }
         let local_md5 = hashing
             .await
             .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
@@ -500,11 +535,6 @@ pub(crate) fn hash_path_until(
         h.update(&buf[..n]);
         len += n as u64;
     }
-}
-
-/// The hex md5 of a local file (blocking).
-pub(crate) fn md5_of(path: &Path) -> std::io::Result<String> {
-    hash_path(path).map(|(h, _)| hex(&h.finalize()))
 }
 
 /// Downloads one file described by `entry` (its size and md5 are the expectations) from a

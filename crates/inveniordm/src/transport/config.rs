@@ -206,6 +206,7 @@ impl ClientBuilder {
                 record_accept,
                 read_timeout: self.read_timeout,
                 pacer: self.pacing.then(Pacer::default),
+                body_refused_at: std::sync::atomic::AtomicU64::new(u64::MAX),
             }),
         })
     }

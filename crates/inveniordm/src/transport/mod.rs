@@ -49,6 +49,9 @@ pub(crate) struct Inner {
     record_accept: &'static str,
     read_timeout: Duration,
     pacer: Option<Pacer>,
+    /// The smallest single-stream body the server refused as too large (413), so that
+    /// later uploads of that size go in parts at once (`u64::MAX`: none refused).
+    pub(crate) body_refused_at: std::sync::atomic::AtomicU64,
 }
 
 /// An InvenioRDM API client. Cheap to clone (shared connection pool and rate budget).

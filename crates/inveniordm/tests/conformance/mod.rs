@@ -137,6 +137,7 @@ macro_rules! for_each_scenario {
             real_world_citation_files_publish,
             release_sequence_makes_versions_of_one_concept,
             titles_are_stored_trimmed,
+            a_file_past_the_body_limit_is_uploaded,
         );
     };
 }

@@ -217,3 +217,30 @@ pub async fn titles_are_stored_trimmed(env: &Env) {
     );
     env.client.drafts().delete(&id(&d)).await.expect("discard");
 }
+
+/// A file past a stock v14's `MAX_CONTENT_LENGTH` (100 MiB) with the default options: one
+/// stream where the server takes it, parts where it answers 413.
+pub async fn a_file_past_the_body_limit_is_uploaded(env: &Env) {
+    let size = 101 * 1024 * 1024;
+    let bytes: Vec<u8> = (0..size as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let p = env.dir.join(format!("large-{}.bin", env.tag));
+    std::fs::write(&p, &bytes).expect("write");
+    let d = env
+        .client
+        .drafts()
+        .create(&super::new_draft(&format!("Large {}", env.tag)))
+        .await
+        .expect("draft");
+    let entry = env
+        .client
+        .drafts()
+        .file_upload(&id(&d), &p)
+        .await
+        .expect("uploaded with the default options");
+    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
+    assert_eq!(entry.size, Some(size as u64));
+    let _ = std::fs::remove_file(&p);
+    env.client.drafts().delete(&id(&d)).await.expect("discard");
+}
