@@ -1128,6 +1128,17 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
             format!("Part {n} must be {expected} bytes."),
         ));
     }
+    // A body of another length than the part's is reported as such.
+    let wrong_size = |e: ApiError| {
+        if e.status == StatusCode::BAD_REQUEST {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("Part {n} must be {expected} bytes."),
+            )
+        } else {
+            e
+        }
+    };
     if let Some(blob) = in_place {
         // Straight into the file at the part's offset: nothing to join at the commit.
         if again {
@@ -1136,16 +1147,7 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
         let offset = u64::from(n - 1) * part_size;
         receive_at(app, body, &app.store.blob_path(&blob), offset, expected)
             .await
-            .map_err(|e| {
-                if e.status == StatusCode::BAD_REQUEST {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("Part {n} must be {expected} bytes."),
-                    )
-                } else {
-                    e
-                }
-            })?;
+            .map_err(wrong_size)?;
         let mut st = app.state();
         let k = (bucket(id, true), key.to_string());
         let Some(f) = st
@@ -1187,16 +1189,7 @@ async fn upload_part(app: &App, ctx: &Ctx, id: &str, key: &str, n: u32, body: Bo
     let limit = app.limits.max_file_size;
     let (blob, size, _md5) = receive(app, body, Some(expected), limit)
         .await
-        .map_err(|e| {
-            if e.status == StatusCode::BAD_REQUEST {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("Part {n} must be {expected} bytes."),
-                )
-            } else {
-                e
-            }
-        })?;
+        .map_err(wrong_size)?;
     let _ = size;
     let mut st = app.state();
     let k = (bucket(id, true), key.to_string());

@@ -449,12 +449,16 @@ async fn an_interrupted_multipart_upload_resumes_with_the_missing_parts_only() {
 
 /// A sandbox with these faults, a client of it and an empty draft.
 async fn sandbox_draft(faults: inveniordm_sandbox::Faults) -> (Sandbox, Client, String) {
-    let sandbox = Sandbox::start(SandboxConfig {
+    sandbox_draft_with(SandboxConfig {
         faults,
         ..SandboxConfig::default()
     })
     .await
-    .expect("sandbox");
+}
+
+/// A sandbox of this configuration, a client of it and an empty draft.
+async fn sandbox_draft_with(config: SandboxConfig) -> (Sandbox, Client, String) {
+    let sandbox = Sandbox::start(config).await.expect("sandbox");
     let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
     let mut m = inveniordm::models::Metadata::default();
     m.title = Some("Parts".into());
@@ -586,24 +590,11 @@ async fn a_server_that_refuses_every_part_gets_one_stream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_larger_than_the_server_takes_goes_in_parts_and_later_ones_at_once() {
     // As a stock v14 refuses bodies past 100 MiB (413), here past 1 MiB.
-    let sandbox = Sandbox::start(SandboxConfig {
+    let (sandbox, c, id) = sandbox_draft_with(SandboxConfig {
         max_content_length: Some(1024 * 1024),
         ..SandboxConfig::default()
     })
-    .await
-    .expect("sandbox");
-    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
-    let mut m = inveniordm::models::Metadata::default();
-    m.title = Some("Large".into());
-    let d = c
-        .drafts()
-        .create(&inveniordm::models::Record {
-            metadata: Some(m),
-            ..Default::default()
-        })
-        .await
-        .expect("draft");
-    let id = d.id.clone().expect("id");
+    .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = UploadOptions {
         part_size: Some(512 * 1024),

@@ -714,21 +714,12 @@ fn sync_of_a_folder_of_links_sends_the_bytes_they_point_to() {
 
 #[test]
 fn an_upload_whose_md5_never_comes_is_reported_unverified() {
-    let e = env_with(SandboxConfig {
-        faults: Faults {
-            withhold_checksums: true,
-            ..Faults::default()
-        },
-        ..SandboxConfig::default()
+    let e = env_faulty(Faults {
+        withhold_checksums: true,
+        ..Faults::default()
     });
-    let meta = e.write("meta.yaml", META_YAML.as_bytes());
-    let d = e.json(&[
-        "draft",
-        "create",
-        "--metadata",
-        meta.to_str().expect("utf8"),
-    ]);
-    let id = d["id"].as_str().expect("id").to_string();
+    let id = new_draft(&e);
+    let meta = e.home.path().join("meta.yaml");
     let f = e.write("a.txt", b"unverifiable");
     let out = e
         .irdm()
@@ -779,21 +770,11 @@ fn an_upload_whose_md5_never_comes_is_reported_unverified() {
 
 #[test]
 fn a_lost_commit_answer_is_read_back_from_the_server() {
-    let e = env_with(SandboxConfig {
-        faults: Faults {
-            lose_commits: 2,
-            ..Faults::default()
-        },
-        ..SandboxConfig::default()
+    let e = env_faulty(Faults {
+        lose_commits: 2,
+        ..Faults::default()
     });
-    let meta = e.write("meta.yaml", META_YAML.as_bytes());
-    let d = e.json(&[
-        "draft",
-        "create",
-        "--metadata",
-        meta.to_str().expect("utf8"),
-    ]);
-    let id = d["id"].as_str().expect("id").to_string();
+    let id = new_draft(&e);
     let one = e.write("one.txt", b"single stream");
     let parts = e.write("parts.bin", &vec![3u8; 250_000]);
     for (f, extra) in [

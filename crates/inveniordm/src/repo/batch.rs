@@ -229,15 +229,7 @@ impl RepoApi<'_> {
         let mut todo = Vec::new();
         let mut replace = Vec::new();
         for (i, (path, key)) in files.iter().enumerate() {
-            let meta = tokio::fs::metadata(path)
-                .await
-                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-            if !meta.is_file() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} is not a file",
-                    path.display()
-                )));
-            }
+            let meta = crate::transfer::file_meta(path).await?;
             if let Some(e) = existing.get(key) {
                 if e.is_completed()
                     && e.size == Some(meta.len())

@@ -151,6 +151,21 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// The metadata of a local file that must be a regular file (a folder or a missing path is an
+/// error that names it).
+pub(crate) async fn file_meta(path: &Path) -> Result<std::fs::Metadata> {
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if !meta.is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "{} is not a file",
+            path.display()
+        )));
+    }
+    Ok(meta)
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -173,15 +188,7 @@ impl crate::api::DraftsApi<'_> {
         path: &Path,
         opts: &UploadOptions,
     ) -> Result<FileEntry> {
-        let meta = tokio::fs::metadata(path)
-            .await
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidArgument(format!(
-                "{} is not a file",
-                path.display()
-            )));
-        }
+        let meta = file_meta(path).await?;
         let key = match &opts.key {
             Some(k) => k.clone(),
             None => path

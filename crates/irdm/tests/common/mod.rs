@@ -205,3 +205,23 @@ pub fn last_json(out: &Output) -> Value {
     let last = text.lines().last().unwrap_or("");
     serde_json::from_str(last).unwrap_or_else(|e| panic!("last line not JSON ({e}): {text}"))
 }
+
+/// A new draft of the CLI tests' metadata, made with `irdm draft create`: its id.
+pub fn new_draft(e: &Env) -> String {
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    let d = e.json(&[
+        "draft",
+        "create",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+    ]);
+    d["id"].as_str().expect("id").to_string()
+}
+
+/// A sandbox with these faults.
+pub fn env_faulty(faults: inveniordm_sandbox::Faults) -> Env {
+    env_with(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+}

@@ -46,15 +46,7 @@ pub(super) async fn hash_files(
 ) -> Result<Vec<JournalFile>> {
     let mut out = Vec::with_capacity(files.len());
     for (path, key) in files {
-        let meta = tokio::fs::metadata(path)
-            .await
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidArgument(format!(
-                "{} is not a file",
-                path.display()
-            )));
-        }
+        let meta = crate::transfer::file_meta(path).await?;
         let (size, modified) = (meta.len(), modified_ns(&meta));
         let cached = known.iter().find(|f| {
             &f.path == path && f.size == size && f.modified_ns == modified && modified != 0
