@@ -1248,8 +1248,9 @@ async fn hash_in_background(
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        app.prefix_hashes.forget(&blob);
     }
+    // Done with it, whichever way the md5 is had (a stale one is dropped here too).
+    app.prefix_hashes.forget(&blob);
     let md5 = match md5 {
         Some(m) => m,
         None => {

@@ -255,10 +255,91 @@ mod tests {
         let p = Pacer::default();
         answered(&p, Route::Other, &headers(30, 0, 5));
         let w = p.reserve(Route::Other).wait;
+        // The window ends in 5 s by the server's whole seconds: up to 6 s, and a quarter of a
+        // second more for clock skew.
         assert!(
-            w >= Duration::from_secs(3) && w <= Duration::from_secs(7),
+            w > Duration::from_secs(6) && w <= Duration::from_millis(6_250),
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn a_window_that_ended_holds_nothing_back() {
+        let p = Pacer::default();
+        answered(&p, Route::Other, &headers(30, 0, 0));
+        std::thread::sleep(Duration::from_millis(1_100));
+        assert_eq!(p.reserve(Route::Other).wait, Duration::ZERO);
+    }
+
+    #[test]
+    fn requests_without_an_answer_yet_count_against_the_budget() {
+        let p = Pacer::default();
+        answered(&p, Route::Other, &headers(100, 100, 60));
+        // Five sent, none answered; then an answer says five are left: four of them are
+        // still on their way, so one is left, for the rest of the minute.
+        let flying: Vec<Reservation<'_>> = (0..5).map(|_| p.reserve(Route::Other)).collect();
+        let mut it = flying.into_iter();
+        it.next().expect("one").answered(&headers(100, 5, 60));
+        let next = p.reserve(Route::Other);
+        let after = p.reserve(Route::Other);
+        assert!(next.wait < Duration::from_millis(100), "{next:?}");
+        assert!(after.wait > Duration::from_secs(30), "{after:?}");
+    }
+
+    #[test]
+    fn spacing_starts_under_a_tenth_of_the_budget() {
+        let p = Pacer::default();
+        answered(&p, Route::Other, &headers(100, 10, 60));
+        // A tenth left is not yet under a tenth: the first two go at once.
+        let waits: Vec<Duration> = (0..2).map(|_| p.reserve(Route::Other).wait).collect();
+        assert!(waits.iter().all(|w| w.is_zero()), "{waits:?}");
+        assert!(p.reserve(Route::Other).wait > Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_later_answer_that_says_the_budget_is_spent_is_heeded() {
+        let p = Pacer::default();
+        answered(&p, Route::Other, &headers(100, 90, 60));
+        answered(&p, Route::Other, &headers(100, 0, 60));
+        assert!(p.reserve(Route::Other).wait > Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_stale_count_of_the_same_window_does_not_give_the_budget_back() {
+        let p = Pacer::default();
+        answered(&p, Route::Other, &headers(100, 12, 60));
+        // Three sent: 9 left locally, under a tenth.
+        let flying: Vec<Reservation<'_>> = (0..3).map(|_| p.reserve(Route::Other)).collect();
+        let mut it = flying.into_iter();
+        // An answer counted before the other two were: 12 less the 2 still in flight is 10.
+        it.next().expect("one").answered(&headers(100, 12, 60));
+        // The lower count (9) stands: the next request after this one is spaced out.
+        let _first = p.reserve(Route::Other);
+        assert!(p.reserve(Route::Other).wait > Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_reset_in_seconds_from_now_names_the_same_window_as_its_unix_time() {
+        let p = Pacer::default();
+        let mut relative = HeaderMap::new();
+        relative.insert("x-ratelimit-limit", HeaderValue::from(100));
+        relative.insert("x-ratelimit-remaining", HeaderValue::from(0));
+        relative.insert("x-ratelimit-reset", HeaderValue::from(30));
+        let (a, b) = (p.reserve(Route::Other), p.reserve(Route::Other));
+        a.answered(&relative);
+        // The same window told as a Unix time, with a stale count: still spent.
+        b.answered(&headers(100, 50, 30));
+        assert!(p.reserve(Route::Other).wait > Duration::from_secs(20));
+    }
+
+    #[test]
+    fn a_new_window_brings_a_new_budget() {
+        let p = Pacer::default();
+        let (a, b) = (p.reserve(Route::Other), p.reserve(Route::Other));
+        a.answered(&headers(100, 0, 5));
+        // The next window (a later reset) has 90 left: nothing of the spent one carries over.
+        b.answered(&headers(100, 90, 65));
+        assert_eq!(p.reserve(Route::Other).wait, Duration::ZERO);
     }
 
     #[test]
