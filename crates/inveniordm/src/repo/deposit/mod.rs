@@ -456,6 +456,98 @@ mod tests {
         assert_ne!(a, fingerprint(&other, &[file("/x/a.txt", "aa")]));
     }
 
+    #[tokio::test]
+    async fn files_are_hashed_unless_the_journal_knows_them_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.txt");
+        std::fs::write(&p, b"alpha").expect("write");
+        let files = vec![(p.clone(), "data/a.txt".to_string())];
+        let first = hash_files(&files, &[]).await.expect("hashed");
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].key, "data/a.txt");
+        assert_eq!(first[0].size, 5);
+        assert_eq!(first[0].md5, "2c1743a391305fbf367df8e4f069f9f9");
+        assert_ne!(first[0].modified_ns, 0);
+        // Known with the same size and time: the journal's md5 is taken (here a marker).
+        let mut known = first.clone();
+        known[0].md5 = "from-the-journal".into();
+        assert_eq!(
+            hash_files(&files, &known).await.expect("cached")[0].md5,
+            "from-the-journal"
+        );
+        // Any of path, size or time differing: hashed again.
+        for change in 0..3 {
+            let mut k = first.clone();
+            k[0].md5 = "stale".into();
+            match change {
+                0 => k[0].path = dir.path().join("b.txt"),
+                1 => k[0].size += 1,
+                _ => k[0].modified_ns += 1,
+            }
+            assert_eq!(
+                hash_files(&files, &k).await.expect("hashed")[0].md5,
+                "2c1743a391305fbf367df8e4f069f9f9",
+                "change {change}"
+            );
+        }
+        assert!(
+            hash_files(&[(dir.path().to_path_buf(), "x".into())], &[])
+                .await
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_records_files_are_the_releases_by_key_and_md5() {
+        let local = |k: &str, m: &str| JournalFile {
+            key: k.into(),
+            path: k.into(),
+            size: 1,
+            modified_ns: 1,
+            md5: m.into(),
+        };
+        let mut files = inveniordm_models::Files::default();
+        let mut entries = serde_json::Map::new();
+        for (k, m) in [("a", "aa"), ("b", "bb")] {
+            entries.insert(
+                k.into(),
+                serde_json::json!({"key": k, "checksum": format!("md5:{m}")}),
+            );
+        }
+        files = serde_json::from_value(serde_json::json!({"entries": entries})).unwrap_or(files);
+        let record = md5s(&files);
+        assert_eq!(record.len(), 2);
+        assert_eq!(record["a"].as_deref(), Some("aa"));
+        let both = [local("a", "aa"), local("b", "bb")];
+        assert!(same_files(&record, &both, false));
+        assert!(!same_files(
+            &record,
+            &[local("a", "aa"), local("b", "xx")],
+            false
+        ));
+        assert!(
+            !same_files(&record, &[local("a", "aa")], false),
+            "b would be gone"
+        );
+        assert!(
+            same_files(&record, &[local("a", "aa")], true),
+            "kept files may stay"
+        );
+        assert!(!same_files(&record, &[local("c", "cc")], true));
+    }
+
+    #[test]
+    fn titles_dates_and_non_dois() {
+        let r: Record = serde_json::from_value(serde_json::json!({"metadata": {"title": "T"}}))
+            .expect("record");
+        assert_eq!(title_of(&r).as_deref(), Some("T"));
+        assert_eq!(title_of(&Record::default()), None);
+        assert_eq!(today().len(), 10);
+        assert!(today().starts_with("20"));
+        assert_eq!(bare_doi("10.1234"), None, "a DOI has a suffix");
+        assert_eq!(bare_doi("x10.1/y"), None);
+    }
+
     #[test]
     fn a_journal_is_read_back_and_a_foreign_file_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
