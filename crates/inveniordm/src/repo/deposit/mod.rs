@@ -495,6 +495,23 @@ mod tests {
                 .await
                 .is_err()
         );
+        // Rewritten with other bytes of the same size (a new build of a release): its time
+        // moved, so it is hashed again rather than taken from the journal.
+        std::fs::write(&p, b"omega").expect("write");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .and_then(|f| f.set_modified(later))
+            .expect("time");
+        let omega = {
+            use md5::Digest;
+            hex(&md5::Md5::digest(b"omega"))
+        };
+        assert_eq!(
+            hash_files(&files, &first).await.expect("hashed")[0].md5,
+            omega
+        );
     }
 
     #[test]
