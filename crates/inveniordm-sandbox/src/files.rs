@@ -819,8 +819,7 @@ async fn receive_at(
 /// A request body larger than `MAX_CONTENT_LENGTH`, as Flask answers it; the body is read
 /// and dropped first, so that the client sees the answer rather than a closed connection.
 async fn too_large(body: Body) -> ApiError {
-    let mut stream = body.into_data_stream();
-    while let Some(Ok(_)) = stream.next().await {}
+    util::drain(body).await;
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "The data value transmitted exceeds the capacity limit.",
@@ -937,12 +936,7 @@ impl BlobOut {
             let _ = tokio::fs::remove_file(&self.tmp).await;
             return Err(e);
         }
-        let md5 = self
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let md5 = util::hex(&self.hasher.finalize());
         Ok((self.blob, self.size, md5))
     }
 
@@ -1226,8 +1220,8 @@ fn parts_row_in_place(app: &App, k: &(String, String)) -> Option<(String, u64, (
 }
 
 /// Finishes the md5 of a committed multipart file and records it, unless the entry has
-/// changed meanwhile: from the hashing that followed the parts when there is one (it goes on
-/// now that every part is there), else by reading the file whole.
+/// changed meanwhile: the hashing that followed the parts goes on now that every part is
+/// there (from the start when it never began or went stale).
 async fn hash_in_background(
     app: std::sync::Arc<App>,
     layout: crate::prefix_hash::Layout,
@@ -1235,47 +1229,26 @@ async fn hash_in_background(
 ) {
     let (k, blob, parts) = (layout.row.clone(), layout.blob.clone(), layout.parts);
     let mut md5 = None;
-    if app.prefix_hashes.pending(&blob) {
-        crate::prefix_hash::advance(app.clone(), layout);
-        // Bounded: a minute, then the file is read whole.
-        for _ in 0..6000 {
-            if let Some(m) = app.prefix_hashes.finished(&blob, parts) {
-                md5 = Some(m);
-                break;
-            }
-            if !app.prefix_hashes.pending(&blob) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let mut restarts = 0;
+    // Bounded: a minute a part (one takes well under a second), two fresh starts at most.
+    for _ in 0..6000 * (u64::from(parts) + 1) {
+        if let Some(m) = app.prefix_hashes.finished(&blob, parts) {
+            md5 = Some(m);
+            break;
         }
+        if app.prefix_hashes.resume(&blob) {
+            restarts += 1;
+            if restarts > 2 {
+                break;
+            }
+        }
+        crate::prefix_hash::advance(app.clone(), layout.clone());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    // Done with it, whichever way the md5 is had (a stale one is dropped here too).
     app.prefix_hashes.forget(&blob);
-    let md5 = match md5 {
-        Some(m) => m,
-        None => {
-            let path = app.store.blob_path(&blob);
-            let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-                use std::io::Read;
-                let mut f = std::fs::File::open(path)?;
-                let mut h = Md5::new();
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = f.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                }
-                Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-            })
-            .await;
-            let Ok(Ok(m)) = hashed else {
-                tracing::warn!(key = %k.1, "the md5 of a committed file could not be computed");
-                return;
-            };
-            m
-        }
+    let Some(md5) = md5 else {
+        tracing::warn!(key = %k.1, "the md5 of a committed file could not be computed");
+        return;
     };
     let mut st = app.state();
     if let Some(f) = st

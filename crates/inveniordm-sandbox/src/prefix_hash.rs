@@ -59,7 +59,7 @@ impl PrefixHashes {
             return None;
         }
         let p = map.remove(blob)?;
-        Some(hex(&p.hasher.finalize()))
+        Some(crate::util::hex(&p.hasher.finalize()))
     }
 
     /// Whether a thread is still hashing the file, or could go on.
@@ -81,14 +81,30 @@ impl PrefixHashes {
             .dead = true;
     }
 
+    /// Every part is there (the file is committed): lets the hashing go on from where it
+    /// stands, or start over when it was never begun (parts sent before a restart) or what
+    /// was hashed is stale (a part sent again). Returns whether it started over.
+    pub fn resume(&self, blob: &str) -> bool {
+        let mut map = self.lock();
+        let fresh = || Progress {
+            hasher: Md5::new(),
+            next: 1,
+            busy: false,
+            dead: false,
+        };
+        match map.get(blob) {
+            Some(p) if !p.dead || p.busy => false,
+            _ => {
+                map.insert(blob.to_string(), fresh());
+                true
+            }
+        }
+    }
+
     /// Forgets a file (its upload was dropped).
     pub fn forget(&self, blob: &str) {
         self.lock().remove(blob);
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Whether part `n` of the row is stored (every part is, once the file is committed).
@@ -161,8 +177,8 @@ fn work(app: &App, layout: &Layout) {
             return;
         };
         if read.is_err() || p.dead {
-            // Stale, or the file is not what it should be: it is hashed whole after the
-            // commit instead.
+            // Stale, or the file is not what it should be: hashed again from the start after
+            // the commit.
             p.dead = true;
             p.busy = false;
             return;

@@ -34,9 +34,7 @@ async fn held_upload(body: axum::body::Body, hold: Option<&crate::faults::Hold>)
 /// A multipart part refused (403, nothing stored) after its body was read whole, so the client
 /// sees the answer and not a broken connection.
 async fn refused_part(body: axum::body::Body) -> Response {
-    use futures_util::StreamExt;
-    let mut stream = body.into_data_stream();
-    while let Some(Ok(_)) = stream.next().await {}
+    crate::util::drain(body).await;
     ApiError::forbidden().response()
 }
 

@@ -209,3 +209,16 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 pub fn enc(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
+
+/// Bytes as lower-case hex (md5s, hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a request body to its end and drops it, so that an answer given without using it
+/// reaches the client rather than a closed connection.
+pub async fn drain(body: axum::body::Body) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    while let Some(Ok(_)) = stream.next().await {}
+}

@@ -250,25 +250,7 @@ fn a_release_killed_at_each_stage_is_still_exactly_one_new_version() {
         e.write("CITATION.cff", cff("1.1", "2026-11-01").as_bytes());
         e.write("dist/b.bin", &big);
         let args = deposit_args(&c, &["dist"], &[]);
-        let mut child = e
-            .irdm_std()
-            .args(&args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("starts");
-        let mut waited = 0;
-        while !hold.reached() {
-            assert!(waited < 3000, "{at:?}: the deposit never got there");
-            assert!(
-                child.try_wait().expect("wait").is_none(),
-                "{at:?}: ended first"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            waited += 1;
-        }
-        child.kill().expect("kill");
-        child.wait().expect("reaped");
+        killed_when_held(&e, &hold, &args);
         // The same command again: one new version, with the right files.
         let (rec, stderr) = last_doc(&e, &args);
         assert_eq!(rec["is_published"], true, "{at:?}: {rec}");
@@ -296,6 +278,29 @@ fn a_release_killed_at_each_stage_is_still_exactly_one_new_version() {
     }
 }
 
+/// Runs `irdm ARGS` until the sandbox holds the request it waits for, and kills it there.
+fn killed_when_held<S: AsRef<std::ffi::OsStr>>(e: &Env, hold: &std::sync::Arc<Hold>, args: &[S]) {
+    let mut child = e
+        .irdm_std()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut waited = 0;
+    while !hold.reached() {
+        assert!(waited < 3000, "irdm never got to the held request");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "irdm ended first"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+}
+
 /// Runs a deposit that the sandbox holds after its create, kills it there, and returns the
 /// command to run again.
 fn killed_after_create(
@@ -317,21 +322,7 @@ fn killed_after_create(
     .map(|s| s.to_string())
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
-    let mut child = e
-        .irdm_std()
-        .args(&args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("starts");
-    let mut waited = 0;
-    while !hold.reached() {
-        assert!(waited < 3000, "the deposit never got there");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        waited += 1;
-    }
-    child.kill().expect("kill");
-    child.wait().expect("reaped");
+    killed_when_held(e, hold, &args);
     args
 }
 

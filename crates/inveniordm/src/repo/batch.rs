@@ -215,6 +215,19 @@ impl RepoApi<'_> {
         files: &[(PathBuf, String)],
         opts: &UploadFilesOptions,
     ) -> Result<Vec<(String, Result<UploadOutcome>)>> {
+        self.upload_files_known(draft, files, opts, &BTreeMap::new())
+            .await
+    }
+
+    /// [`upload_files`](Self::upload_files) with the md5s (hex) of some local files known
+    /// already (a deposit hashed them for its journal), so they are not read again.
+    pub(crate) async fn upload_files_known(
+        &self,
+        draft: &str,
+        files: &[(PathBuf, String)],
+        opts: &UploadFilesOptions,
+        known: &BTreeMap<&Path, &str>,
+    ) -> Result<Vec<(String, Result<UploadOutcome>)>> {
         let mut seen = std::collections::BTreeSet::new();
         for (p, k) in files {
             if !seen.insert(k) {
@@ -233,7 +246,11 @@ impl RepoApi<'_> {
             if let Some(e) = existing.get(key) {
                 if e.is_completed()
                     && e.size == Some(meta.len())
-                    && e.md5().map(str::to_ascii_lowercase) == Some(md5_file(path).await?)
+                    && e.md5().map(str::to_ascii_lowercase)
+                        == Some(match known.get(path.as_path()) {
+                            Some(m) => (*m).to_string(),
+                            None => md5_file(path).await?,
+                        })
                 {
                     outcomes.insert(i, Ok(UploadOutcome::AlreadyThere(e.clone())));
                     continue;

@@ -415,21 +415,7 @@ impl<'a> DraftHandle<'a> {
         if uploads.is_empty() {
             return Ok(0);
         }
-        let opts = crate::repo::UploadFilesOptions {
-            jobs,
-            ..Default::default()
-        };
-        for (key, r) in self
-            .client
-            .repo()
-            .upload_files(self.id(), &uploads, &opts)
-            .await?
-        {
-            r.map_err(|e| {
-                tracing::warn!(key = %key, error = %e, "upload failed");
-                e
-            })?;
-        }
+        upload_all(self.client, self.id(), &uploads, jobs).await?;
         Ok(uploads.len())
     }
 }
@@ -560,21 +546,7 @@ impl<'a> RecordHandle<'a> {
                     drafts.file_delete(&id, key).await?;
                 }
             }
-            let opts = crate::repo::UploadFilesOptions {
-                jobs,
-                ..Default::default()
-            };
-            for (key, r) in self
-                .client
-                .repo()
-                .upload_files(&id, &plan.add, &opts)
-                .await?
-            {
-                r.map_err(|e| {
-                    tracing::warn!(key = %key, error = %e, "upload failed");
-                    e
-                })?;
-            }
+            upload_all(self.client, &id, &plan.add, jobs).await?;
         }
         if let Some(m) = &plan.metadata {
             *handle.metadata_mut() = m.clone();
@@ -582,6 +554,26 @@ impl<'a> RecordHandle<'a> {
         }
         Ok(handle)
     }
+}
+
+/// Uploads files to a draft `jobs` at a time (verified); the first failure is the error.
+async fn upload_all(
+    client: &Client,
+    draft: &str,
+    files: &[(PathBuf, String)],
+    jobs: usize,
+) -> Result<()> {
+    let opts = crate::repo::UploadFilesOptions {
+        jobs,
+        ..Default::default()
+    };
+    for (key, r) in client.repo().upload_files(draft, files, &opts).await? {
+        r.map_err(|e| {
+            tracing::warn!(key = %key, error = %e, "upload failed");
+            e
+        })?;
+    }
+    Ok(())
 }
 
 fn by_key(files: inveniordm_models::Files) -> BTreeMap<String, FileEntry> {

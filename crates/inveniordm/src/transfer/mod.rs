@@ -229,9 +229,7 @@ impl crate::api::DraftsApi<'_> {
         let hashing = {
             let path = path.to_path_buf();
             let stop = stop_hashing.clone();
-            tokio::task::spawn_blocking(move || {
-                hash_path_until(&path, &stop).map(|(h, _)| hex(&h.finalize()))
-            })
+            tokio::task::spawn_blocking(move || md5_until(&path, &stop))
         };
         // The body is made afresh for every attempt the transport's retry policy allows, and
         // progress only counts bytes past the furthest point any attempt reached.
@@ -515,6 +513,14 @@ pub(crate) async fn hash_file(path: &Path) -> Result<(Md5, u64)> {
 /// The md5 state and length of a local file, read in 1 MiB blocks (blocking).
 pub(crate) fn hash_path(path: &Path) -> std::io::Result<(Md5, u64)> {
     hash_path_until(path, &std::sync::atomic::AtomicBool::new(false))
+}
+
+/// The hex md5 of a local file (blocking), given up as soon as `stop` is set.
+pub(crate) fn md5_until(
+    path: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<String> {
+    hash_path_until(path, stop).map(|(h, _)| hex(&h.finalize()))
 }
 
 /// [`hash_path`], stopped (with an error) as soon as `stop` is set: an upload that failed

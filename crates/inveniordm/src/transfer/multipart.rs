@@ -10,7 +10,7 @@ use inveniordm_models::FileEntry;
 use reqwest::Method;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::{Progress, UploadOptions, hex};
+use super::{Progress, UploadOptions};
 use crate::api::{DraftsApi, UploadBody};
 use crate::transport::BodyFactory;
 use crate::{Error, Result};
@@ -254,12 +254,7 @@ pub(crate) async fn upload(
     let hashing = {
         let path = path.to_path_buf();
         let stop = stop_hashing.clone();
-        tokio::task::spawn_blocking(move || {
-            super::hash_path_until(&path, &stop).map(|(h, _)| {
-                use md5::Digest;
-                hex(&h.finalize())
-            })
-        })
+        tokio::task::spawn_blocking(move || super::md5_until(&path, &stop))
     };
     let done_before = journal.done.clone();
     if let Some(p) = &opts.progress {

@@ -10,13 +10,13 @@ impl<'a> RepoApi<'a> {
         draft: &Record,
     ) -> Result<(Vec<String>, Option<i64>)> {
         let (page, date) = self.own_newest().await?;
-        let title = title_of(draft).map(|t| stored_title(&t));
+        let title = title_of(draft).map(|t| sanitized(&t));
         let ids = page
             .hits
             .hits
             .iter()
             .filter(|r| r.is_published == Some(false))
-            .filter(|r| title.is_some() && title_of(r).map(|t| stored_title(&t)) == title)
+            .filter(|r| title.is_some() && title_of(r).map(|t| sanitized(&t)) == title)
             .filter_map(|r| r.id.clone())
             .collect();
         Ok((ids, date))
@@ -52,7 +52,7 @@ impl<'a> RepoApi<'a> {
         spec: &DepositSpec,
     ) -> Result<Option<DraftHandle<'a>>> {
         let since = j.creating_since.map_or(0, |s| s as i64) - SERVER_SLACK_SECS;
-        let title = j.title.as_deref().map(stored_title);
+        let title = j.title.as_deref().map(sanitized);
         let wait = spec.adopt_wait.unwrap_or(DEFAULT_ADOPT_WAIT);
         let started = std::time::Instant::now();
         let mut reads = 0u32;
@@ -65,7 +65,7 @@ impl<'a> RepoApi<'a> {
                 let Some(id) = r.id.as_deref() else { continue };
                 if r.is_published != Some(false)
                     || title.is_none()
-                    || title_of(r).map(|t| stored_title(&t)) != title
+                    || title_of(r).map(|t| sanitized(&t)) != title
                     || j.seen_before.iter().any(|b| b == id)
                     || r.created
                         .as_deref()

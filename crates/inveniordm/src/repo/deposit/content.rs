@@ -16,18 +16,8 @@ pub(super) fn unix_secs(ts: &str) -> Option<i64> {
         .map(|t| t.timestamp())
 }
 
-/// A title as InvenioRDM stores it (see [`inveniordm_models::validate::sanitized`]), so a
-/// YAML block scalar's final newline still matches.
-pub(super) fn stored_title(t: &str) -> String {
-    inveniordm_models::validate::sanitized(t)
-}
-
 pub(super) fn title_of(r: &Record) -> Option<String> {
     r.metadata.as_ref().and_then(|m| m.title.clone())
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(super) fn modified_ns(meta: &std::fs::Metadata) -> u128 {
@@ -82,7 +72,7 @@ pub(super) fn fingerprint(spec: &DepositSpec, files: &[JournalFile]) -> String {
         "files": sorted,
         "keep_files": spec.keep_files,
     });
-    hex(&md5::Md5::digest(doc.to_string().as_bytes()))
+    crate::transfer::hex(&md5::Md5::digest(doc.to_string().as_bytes()))
 }
 
 /// Keys and md5s of a file listing.

@@ -380,6 +380,7 @@ mod resume;
 mod run;
 
 use content::*;
+use inveniordm_models::validate::sanitized;
 
 fn has_doi(r: &Record) -> bool {
     r.pids.as_ref().is_some_and(|p| p.contains_key("doi"))
@@ -403,9 +404,9 @@ mod tests {
 
     #[test]
     fn titles_compare_as_the_server_stores_them() {
-        assert_eq!(stored_title("  Ocean\n"), "Ocean");
-        assert_eq!(stored_title("Oce\u{200b}an"), "Ocean");
-        assert_ne!(stored_title("Ocean 2"), "Ocean");
+        assert_eq!(sanitized("  Ocean\n"), "Ocean");
+        assert_eq!(sanitized("Oce\u{200b}an"), "Ocean");
+        assert_ne!(sanitized("Ocean 2"), "Ocean");
     }
 
     #[test]
@@ -506,7 +507,7 @@ mod tests {
             .expect("time");
         let omega = {
             use md5::Digest;
-            hex(&md5::Md5::digest(b"omega"))
+            crate::transfer::hex(&md5::Md5::digest(b"omega"))
         };
         assert_eq!(
             hash_files(&files, &first).await.expect("hashed")[0].md5,

@@ -60,7 +60,7 @@ impl RepoApi<'_> {
                 plan.reserve_doi = spec.reserve_doi && !has_doi(h.record());
                 existing = md5s(&self.client.drafts().files(id).await?);
             }
-        } else if let Some(base) = self.next_version_base(&j, spec).await? {
+        } else if let Some(base) = self.next_version_base(&j, spec, &hashed).await? {
             match base {
                 Base::Already(r) => {
                     plan.draft = r.id.clone();

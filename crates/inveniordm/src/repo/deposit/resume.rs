@@ -40,7 +40,7 @@ impl<'a> RepoApi<'a> {
         let meta = |r: &Record| {
             r.metadata
                 .as_ref()
-                .map(|m| (m.title.as_deref().map(stored_title), m.version.clone()))
+                .map(|m| (m.title.as_deref().map(sanitized), m.version.clone()))
         };
         Ok(meta(&doc) == meta(&spec.draft) && same_files(&md5s(&listing), files, false))
     }
@@ -172,6 +172,7 @@ impl<'a> RepoApi<'a> {
         &self,
         j: &DepositJournal,
         spec: &DepositSpec,
+        local: &[JournalFile],
     ) -> Result<Option<Base>> {
         let latest = match &spec.target {
             DepositTarget::NewRecord => return Ok(None),
@@ -193,8 +194,7 @@ impl<'a> RepoApi<'a> {
         {
             let id = latest.id.clone().unwrap_or_default();
             let files = md5s(&self.client.records().files(&id).await?);
-            let local = hash_files(&spec.files, &j.files).await?;
-            if same_files(&files, &local, spec.keep_files) {
+            if same_files(&files, local, spec.keep_files) {
                 return Ok(Some(Base::Already(Box::new(latest))));
             }
             return Err(Error::Usage(format!(

@@ -133,7 +133,7 @@ impl<'a> RepoApi<'a> {
                     report.adopted = adopted;
                     *handle
                 }
-                Resume::Create => match self.next_version_base(&j, spec).await? {
+                Resume::Create => match self.next_version_base(&j, spec, &hashed).await? {
                     Some(Base::Already(record)) => {
                         // This release is the concept's latest version already (a journal
                         // lost with a machine, a pipeline run twice): nothing to send.
@@ -277,7 +277,16 @@ impl<'a> RepoApi<'a> {
                 ..upload.clone()
             };
             let mut first_error = None;
-            for (key, r) in self.upload_files(&id, &spec.files, &opts).await? {
+            // The md5s are known already: the draft's files are compared without reading
+            // the local ones again.
+            let known: BTreeMap<&Path, &str> = hashed
+                .iter()
+                .map(|f| (f.path.as_path(), f.md5.as_str()))
+                .collect();
+            for (key, r) in self
+                .upload_files_known(&id, &spec.files, &opts, &known)
+                .await?
+            {
                 match r {
                     Ok(UploadOutcome::Uploaded { verified, .. }) => {
                         if !verified {
