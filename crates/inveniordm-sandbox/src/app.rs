@@ -58,6 +58,8 @@ pub struct Limits {
     /// Hosts (`host:port`) files may be fetched from (transfer type `F`,
     /// `RECORDS_RESOURCES_FILES_ALLOWED_DOMAINS`).
     pub fetch_domains: Vec<String>,
+    /// How long a fetch may make no progress before it fails.
+    pub fetch_idle: std::time::Duration,
     /// Hosts (`host:port`) remote files may point to (transfer type `R`,
     /// `RECORDS_RESOURCES_FILES_ALLOWED_REMOTE_DOMAINS`).
     pub remote_domains: Vec<String>,
@@ -621,4 +623,22 @@ pub fn with_etag(mut r: Response, revision: u64) -> Response {
         r.headers_mut().insert(header::ETAG, v);
     }
     r
+}
+
+impl crate::prefix_hash::Host for App {
+    fn prefix_hashes(&self) -> &crate::prefix_hash::PrefixHashes {
+        &self.prefix_hashes
+    }
+
+    fn blob_path(&self, blob: &str) -> std::path::PathBuf {
+        self.store.blob_path(blob)
+    }
+
+    fn part_stored(&self, row: &(String, String), n: u32, blob: &str) -> bool {
+        let st = self.state();
+        st.files.get(row).is_some_and(|f| {
+            f.parts.get(&n).map(String::as_str) == Some(blob)
+                || (f.status == "completed" && f.blob.as_deref() == Some(blob))
+        })
+    }
 }

@@ -16,33 +16,34 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod access;
-pub mod app;
+mod access;
+mod app;
+#[doc(hidden)]
 pub mod check;
 pub mod cli;
-pub mod communities;
-pub mod drafts;
-pub mod export;
-pub mod faults;
-pub mod files;
-pub mod grants;
-pub mod links;
-pub mod model;
-pub mod pages;
-pub mod prefix_hash;
-pub mod query;
-pub mod records;
-pub mod render;
-pub mod requests;
-pub mod routes;
-pub mod sandbox;
-pub mod search;
-pub mod server;
-pub mod store;
-pub mod util;
-pub mod validate;
-pub mod vocab;
-pub mod vocabularies;
+mod communities;
+mod drafts;
+mod export;
+mod faults;
+mod files;
+mod grants;
+mod links;
+mod model;
+mod pages;
+mod prefix_hash;
+mod query;
+mod records;
+mod render;
+mod requests;
+mod routes;
+mod sandbox;
+mod search;
+mod server;
+mod store;
+mod util;
+mod validate;
+mod vocab;
+mod vocabularies;
 
 pub use app::Counters;
 pub use faults::{Faults, Hold, HoldAt};

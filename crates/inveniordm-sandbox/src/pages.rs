@@ -130,7 +130,22 @@ fn creators(doc: &Value) -> String {
         .join("; ")
 }
 
-use inveniordm_models::files::human_size;
+/// A size as InvenioRDM's record page shows it: decimal units (`4.8 MB`), as its file
+/// listing formats them.
+fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["Bytes", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} Bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
 
 fn meta_line(doc: &Value) -> String {
     let mut parts = Vec::new();

@@ -9,7 +9,17 @@ use std::sync::{Arc, Mutex};
 
 use md5::{Digest, Md5};
 
-use crate::app::App;
+/// What the hashing needs of the server that stores the parts (the sandbox's app): where the
+/// files' hashes are kept, where a blob lies, and whether a part is stored.
+pub trait Host: Send + Sync + 'static {
+    /// The multipart files being hashed.
+    fn prefix_hashes(&self) -> &PrefixHashes;
+    /// The path of a blob.
+    fn blob_path(&self, blob: &str) -> std::path::PathBuf;
+    /// Whether part `n` of the file `row` is stored in `blob` (every part is, once the file is
+    /// committed into it).
+    fn part_stored(&self, row: &(String, String), n: u32, blob: &str) -> bool;
+}
 
 /// Where the hashing of one multipart file stands.
 struct Progress {
@@ -62,11 +72,6 @@ impl PrefixHashes {
         Some(crate::util::hex(&p.hasher.finalize()))
     }
 
-    /// Whether a thread is still hashing the file, or could go on.
-    pub fn pending(&self, blob: &str) -> bool {
-        self.lock().get(blob).is_some_and(|p| !p.dead)
-    }
-
     /// A part that was stored is being sent again: what was hashed (or is being hashed) may
     /// be stale, so the file is read whole after the commit.
     pub fn part_again(&self, blob: &str) {
@@ -107,20 +112,11 @@ impl PrefixHashes {
     }
 }
 
-/// Whether part `n` of the row is stored (every part is, once the file is committed).
-fn stored(app: &App, layout: &Layout, n: u32) -> bool {
-    let st = app.state();
-    st.files.get(&layout.row).is_some_and(|f| {
-        f.parts.get(&n) == Some(&layout.blob)
-            || (f.status == "completed" && f.blob.as_deref() == Some(layout.blob.as_str()))
-    })
-}
-
 /// Hashes what can be hashed now (called after each part is stored): starts a thread unless
 /// one is at work; the thread goes on while the next part is there.
-pub fn advance(app: Arc<App>, layout: Layout) {
+pub fn advance<H: Host>(app: Arc<H>, layout: Layout) {
     {
-        let mut map = app.prefix_hashes.lock();
+        let mut map = app.prefix_hashes().lock();
         let p = map.entry(layout.blob.clone()).or_insert_with(|| Progress {
             hasher: Md5::new(),
             next: 1,
@@ -132,25 +128,28 @@ pub fn advance(app: Arc<App>, layout: Layout) {
         }
         p.busy = true;
     }
-    tokio::task::spawn_blocking(move || work(&app, &layout));
+    tokio::task::spawn_blocking(move || work(app.as_ref(), &layout));
 }
 
 /// Hashes parts in order while they are there; gives the hasher back when the next one is
 /// missing (decided under the lock, so that a part stored meanwhile is never left waiting).
-fn work(app: &App, layout: &Layout) {
-    let path = app.store.blob_path(&layout.blob);
+fn work<H: Host>(app: &H, layout: &Layout) {
+    let path = app.blob_path(&layout.blob);
     let Ok(mut file) = std::fs::File::open(&path) else {
-        app.prefix_hashes.forget(&layout.blob);
+        app.prefix_hashes().forget(&layout.blob);
         return;
     };
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let (mut hasher, next) = {
-            let mut map = app.prefix_hashes.lock();
+            let mut map = app.prefix_hashes().lock();
             let Some(p) = map.get_mut(&layout.blob) else {
                 return;
             };
-            if p.dead || p.next > layout.parts || !stored(app, layout, p.next) {
+            if p.dead
+                || p.next > layout.parts
+                || !app.part_stored(&layout.row, p.next, &layout.blob)
+            {
                 p.busy = false;
                 return;
             }
@@ -172,7 +171,7 @@ fn work(app: &App, layout: &Layout) {
             }
             Ok(())
         })();
-        let mut map = app.prefix_hashes.lock();
+        let mut map = app.prefix_hashes().lock();
         let Some(p) = map.get_mut(&layout.blob) else {
             return;
         };

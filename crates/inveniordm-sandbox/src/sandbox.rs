@@ -61,6 +61,9 @@ pub struct SandboxConfig {
     /// Hosts (`host:port`) the sandbox may fetch files from for a transfer of type `F`
     /// (plain HTTP); none by default.
     pub fetch_domains: Vec<String>,
+    /// How long a fetch of a file (transfer type `F`) may make no progress (connecting,
+    /// sending, waiting for the answer, reading) before it fails, in seconds (default 30).
+    pub fetch_idle_secs: u64,
     /// Hosts (`host:port`) remote files (transfer type `R`) may point to; none by default.
     pub remote_domains: Vec<String>,
     /// The custom fields drafts may carry, by name (`code:codeRepository`, …), as an
@@ -89,6 +92,7 @@ impl Default for SandboxConfig {
             rdm_version: 13,
             community_required: false,
             fetch_domains: Vec::new(),
+            fetch_idle_secs: 30,
             remote_domains: Vec::new(),
             custom_fields: Vec::new(),
         }
@@ -136,6 +140,7 @@ impl SandboxConfig {
             rdm_version: self.rdm_version,
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
+            fetch_idle: std::time::Duration::from_secs(self.fetch_idle_secs.max(1)),
             remote_domains: self.remote_domains.clone(),
             custom_fields: self.custom_fields.clone(),
         }

@@ -1,0 +1,81 @@
+//! Communities and their members as the API serves them.
+
+use serde_json::{Value, json};
+
+use crate::app::Ctx;
+use crate::model::State;
+
+/// A community as the API serves it.
+pub fn community(_st: &State, c: &crate::model::Community, ctx: &Ctx) -> Value {
+    let api = format!("{}/communities/{}", ctx.api, c.id);
+    let html = format!("{}/communities/{}", ctx.ui, c.slug);
+    let mut out = community_v13(c, &api, &html);
+    if ctx.rdm_version >= 14 {
+        out["links"]["collection_trees"] = json!(format!("{api}/collection-trees"));
+    }
+    out
+}
+
+fn community_v13(c: &crate::model::Community, api: &str, html: &str) -> Value {
+    json!({
+        "id": c.id,
+        "created": c.created,
+        "updated": c.updated,
+        "links": {
+            "featured": format!("{api}/featured"),
+            "self": api,
+            "self_html": format!("{html}/"),
+            "settings_html": format!("{html}/settings"),
+            "logo": format!("{api}/logo"),
+            "rename": format!("{api}/rename"),
+            "members": format!("{api}/members"),
+            "public_members": format!("{api}/members/public"),
+            "invitations": format!("{api}/invitations"),
+            "requests": format!("{api}/requests"),
+            "records": format!("{api}/records"),
+            "membership_requests": format!("{api}/membership-requests"),
+        },
+        "revision_id": c.revision_id,
+        "slug": c.slug,
+        "metadata": c.metadata,
+        "access": c.access,
+        "custom_fields": c.custom_fields,
+        "is_verified": false,
+        "deletion_status": {"is_deleted": false, "status": "P"},
+        "children": {"allow": false},
+    })
+}
+
+/// A community member as the API serves it.
+pub fn member(st: &State, m: &crate::model::Membership, ctx: &Ctx) -> Value {
+    let name = st.user(m.user).map(|u| u.name.clone()).unwrap_or_default();
+    let me = ctx.user == Some(m.user);
+    let mut out = json!({
+        "id": m.id,
+        "member": {
+            "type": "user",
+            "id": m.user.to_string(),
+            "name": name,
+            "description": "",
+            "avatar": format!("{}/users/{}/avatar.svg", ctx.api, m.user),
+        },
+        "role": m.role,
+        "visible": m.visible,
+        "is_current_user": me,
+        "permissions": {
+            "can_leave": me,
+            "can_delete": !me && m.role != "owner",
+            "can_update_role": !me && m.role != "owner",
+            "can_update_visible": me,
+        },
+        "created": m.created,
+        "updated": m.created,
+        "revision_id": 1,
+    });
+    if ctx.rdm_version >= 14 {
+        out["group_notification_enabled"] = Value::Null;
+        out["permissions"]["can_update_group_notification"] = json!(false);
+        out["links"] = json!({});
+    }
+    out
+}

@@ -1,0 +1,153 @@
+//! The request state machine: a new request, stored; what accepting one does; declining
+//! and cancelling; the automatic acceptance of what may be included directly.
+
+use serde_json::{Map, Value, json};
+
+use crate::app::App;
+use crate::model::{Grant, Request, State};
+use crate::util::{self, ApiError, ApiResult};
+
+use super::SYSTEM;
+use super::comments::{add_event, log_event};
+
+pub(super) fn save(app: &App, st: &mut State, r: Request) -> ApiResult<()> {
+    app.persist("requests", &r.id, &r)?;
+    st.requests.insert(r.id.clone(), r);
+    Ok(())
+}
+
+/// A new request, not yet stored.
+pub(super) fn new_request(
+    st: &State,
+    kind: &str,
+    title: &str,
+    creator: i64,
+    receiver: Map<String, Value>,
+    topic: &str,
+) -> Request {
+    let now = util::now();
+    Request {
+        id: util::uuid(),
+        number: st.next_request_number(),
+        kind: kind.into(),
+        title: title.into(),
+        status: "created".into(),
+        created_by: creator,
+        receiver,
+        topic: topic.into(),
+        payload: None,
+        created: now.clone(),
+        updated: now,
+        revision_id: 2,
+    }
+}
+
+pub(super) fn community_receiver(id: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("community".into(), json!(id));
+    m
+}
+
+/// Carries out what accepting a request means, then marks it accepted.
+pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> ApiResult<Request> {
+    let parent_of = |st: &State, id: &str| {
+        st.drafts
+            .get(id)
+            .or_else(|| st.records.get(id))
+            .map(|d| d.parent_id.clone())
+    };
+    let parent_id = parent_of(st, &r.topic).ok_or_else(ApiError::pid_not_found)?;
+    match r.kind.as_str() {
+        "community-submission" => {
+            crate::drafts::publish_checked(app, st, &r.topic)?;
+            if let (Some(p), Some(c)) = (st.parents.get_mut(&parent_id), r.community()) {
+                p.review = None;
+                if !p.communities.iter().any(|x| x == c) {
+                    p.communities.push(c.to_string());
+                }
+                p.default_community = Some(c.to_string());
+            }
+        }
+        "community-inclusion" => {
+            if let (Some(p), Some(c)) = (st.parents.get_mut(&parent_id), r.community()) {
+                if !p.communities.iter().any(|x| x == c) {
+                    p.communities.push(c.to_string());
+                }
+                if p.default_community.is_none() {
+                    p.default_community = Some(c.to_string());
+                }
+            }
+        }
+        "user-access-request" => {
+            let permission = r
+                .payload
+                .as_ref()
+                .and_then(|p| p.get("permission"))
+                .and_then(Value::as_str)
+                .unwrap_or("view")
+                .to_string();
+            if let Some(p) = st.parents.get_mut(&parent_id) {
+                let subject = r.created_by.to_string();
+                p.grants
+                    .retain(|g| !(g.subject_type == "user" && g.subject_id == subject));
+                p.grants.push(Grant {
+                    subject_type: "user".into(),
+                    subject_id: subject,
+                    permission,
+                    origin: format!("request:{}", r.id),
+                });
+            }
+        }
+        _ => {}
+    }
+    if let Some(p) = st.parents.get(&parent_id) {
+        let p = p.clone();
+        app.persist("parents", &parent_id, &p)?;
+    }
+    r.status = "accepted".into();
+    r.updated = util::now();
+    r.revision_id += 1;
+    save(app, st, r.clone())?;
+    log_event(app, st, &r.id, "accepted", user)?;
+    Ok(r)
+}
+
+/// Declines or cancels a request; a cancelled submission leaves its draft without review.
+pub(super) fn close(
+    app: &App,
+    st: &mut State,
+    mut r: Request,
+    status: &str,
+    user: i64,
+) -> ApiResult<Request> {
+    if status == "cancelled" && r.kind == "community-submission" {
+        let parent = st.drafts.get(&r.topic).map(|d| d.parent_id.clone());
+        if let Some(pid) = parent
+            && let Some(p) = st.parents.get_mut(&pid)
+            && p.review.as_deref() == Some(r.id.as_str())
+        {
+            p.review = None;
+            let p = p.clone();
+            app.persist("parents", &pid, &p)?;
+        }
+    }
+    r.status = status.to_string();
+    r.updated = util::now();
+    r.revision_id += 1;
+    save(app, st, r.clone())?;
+    log_event(app, st, &r.id, status, user)?;
+    Ok(r)
+}
+
+/// Accepts at once what the caller may include directly, with the server's note.
+pub(super) fn auto_accept(app: &App, st: &mut State, r: Request) -> ApiResult<Request> {
+    let r = accept(app, st, r, SYSTEM)?;
+    let mut p = Map::new();
+    p.insert(
+        "content".into(),
+        json!("This request has been automatically accepted, as the uploader can submit to community directly without review."),
+    );
+    p.insert("format".into(), json!("html"));
+    add_event(app, st, &r.id, "C", p, SYSTEM)?;
+    Ok(r)
+}
