@@ -168,29 +168,3 @@ impl FileEntry {
         self.transfer_type() == Some("R")
     }
 }
-
-/// A size in bytes as people read it, in binary units: `512 B`, `4.8 MiB`.
-pub fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-#[cfg(test)]
-mod size_tests {
-    #[test]
-    fn sizes_read_in_binary_units() {
-        assert_eq!(super::human_size(512), "512 B");
-        assert_eq!(super::human_size(5_000_000), "4.8 MiB");
-        assert_eq!(super::human_size(3 << 40), "3.0 TiB");
-    }
-}

@@ -16,12 +16,14 @@
 pub mod macros;
 
 pub mod access;
+#[doc(hidden)]
 pub mod check;
 pub mod community;
 pub mod edtf;
 pub mod error;
 pub mod fallbacks;
 pub mod files;
+mod id;
 pub mod metadata;
 pub mod query;
 pub mod record;
@@ -43,12 +45,13 @@ pub use community::{
 };
 pub use error::{ErrorBody, FieldError};
 pub use files::{FileEntries, FileEntry, FileStatus, Files};
+pub use id::MissingId;
 pub use metadata::{
     AdditionalText, Affiliation, Award, Creator, DateEntry, Funder, Funding, I18n, Identifier,
     LocationFeature, Locations, Metadata, PersonOrOrg, PersonOrOrgKind, Reference,
     RelatedIdentifier, Right, Subject, VocabRef,
 };
-pub use query::{RecordQuery, VocQuery};
+pub use query::{SearchQuery, VocQuery};
 pub use record::{
     Access, AccessPolicy, AccessStatus, Embargo, Parent, Pid, Pids, Record, RecordStatus, Versions,
 };
@@ -56,3 +59,23 @@ pub use request::{EntityRef, EventPayload, InclusionResult, Request, RequestEven
 pub use search::{Hits, Results};
 pub use user::{User, UserProfile};
 pub use vocab::{VocType, VocabularyTerm};
+
+id::identified! {
+    Record => "record",
+    Parent => "parent record",
+    FileEntry => "file entry",
+    User => "user",
+    Community => "community",
+    Member => "member",
+    MemberEntity => "member entity",
+    AccessLink => "access link",
+    GrantSubject => "grant subject",
+    Request => "request",
+    RequestEvent => "request event",
+    VocabularyTerm => "vocabulary term",
+    Affiliation => "affiliation",
+    Subject => "subject",
+    Right => "right",
+    Funder => "funder",
+    Award => "award",
+}

@@ -1,17 +1,19 @@
 //! Search query arguments, encoded for a URL query string.
 
-/// Arguments of a record search (`/api/records`, `/api/user/records`, versions).
+/// Arguments of a search: of records (`/api/records`, `/api/user/records`, versions), and of
+/// communities, users, members, requests and timelines. `all_versions` applies to record
+/// searches only.
 ///
 /// ```
-/// use inveniordm_models::RecordQuery;
-/// let q = RecordQuery::new("ocean & ice #1 +x").size(10).page(2).sort("newest").filter("resource_type", "dataset");
+/// use inveniordm_models::SearchQuery;
+/// let q = SearchQuery::new("ocean & ice #1 +x").size(10).page(2).sort("newest").filter("resource_type", "dataset");
 /// assert_eq!(
 ///     q.to_query_string(),
 ///     "q=ocean+%26+ice+%231+%2Bx&sort=newest&size=10&page=2&resource_type=dataset"
 /// );
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecordQuery {
+pub struct SearchQuery {
     /// Query string (OpenSearch syntax).
     pub q: Option<String>,
     /// Sort option (`bestmatch`, `newest`, `oldest`, `version`, `updated-desc`, …).
@@ -26,7 +28,7 @@ pub struct RecordQuery {
     pub filters: Vec<(String, String)>,
 }
 
-impl RecordQuery {
+impl SearchQuery {
     /// A query for `q` (empty = everything).
     pub fn new(q: impl Into<String>) -> Self {
         let q = q.into();
@@ -36,7 +38,7 @@ impl RecordQuery {
         }
     }
 
-    /// Every record.
+    /// Everything (no query string).
     pub fn all() -> Self {
         Self::default()
     }

@@ -94,7 +94,7 @@ proptest! {
 
     #[test]
     fn record_query_survives_encoding(q in ".{0,40}", f in "[a-z_]{1,10}", fv in ".{0,20}") {
-        let query = RecordQuery::new(q.clone()).filter(f.clone(), fv.clone()).size(3);
+        let query = SearchQuery::new(q.clone()).filter(f.clone(), fv.clone()).size(3);
         let s = query.to_query_string();
         let decoded: Vec<(String, String)> = url::form_urlencoded::parse(s.as_bytes()).into_owned().collect();
         let mut expected = Vec::new();
