@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use inveniordm::models::{Access, Creator, Files, Metadata, Record, RecordQuery, VocabRef};
+use inveniordm::models::{Access, Creator, Files, Metadata, Record, SearchQuery, VocabRef};
 use inveniordm::transfer::DownloadOptions;
 use inveniordm::{Client, Result};
 
@@ -41,7 +41,7 @@ async fn main() -> Result<()> {
         ..Record::default()
     };
     let draft = client.drafts().create(&draft).await?;
-    let id = draft.id.clone().unwrap_or_default();
+    let id = draft.require_id()?;
     for problem in draft.validation_errors() {
         println!("draft {id}: {problem}");
     }
@@ -50,26 +50,26 @@ async fn main() -> Result<()> {
     let path = dir.path().join("data.csv");
     std::fs::write(&path, "x,y\n1,2\n3,4\n")
         .map_err(|e| inveniordm::Error::Config(e.to_string()))?;
-    let entry = client.drafts().file_upload(&id, &path).await?;
+    let entry = client.drafts().file_upload(id, &path).await?;
     println!(
         "uploaded {} ({})",
         entry.key.as_deref().unwrap_or(""),
         entry.checksum.as_deref().unwrap_or("")
     );
 
-    let record = client.drafts().publish(&id).await?;
+    let record = client.drafts().publish(id).await?;
     println!("published {id}: {}", record.link("self_html").unwrap_or(""));
 
     let dest = dir.path().join("out").join("data.csv");
     let got = client
         .records()
-        .download_to(&id, "data.csv", &dest, &DownloadOptions::default())
+        .download_to(id, "data.csv", &dest, &DownloadOptions::default())
         .await?;
     println!("downloaded {} bytes, md5 {} verified", got.size, got.md5);
 
     let hits = client
         .query()
-        .records(&RecordQuery::new("\"Example deposit\"").size(5))
+        .records(&SearchQuery::new("\"Example deposit\"").size(5))
         .await?;
     println!("search finds {} record(s)", hits.total());
     assert!(Path::new(&dest).exists());

@@ -9,8 +9,9 @@
 //! cargo run -p inveniordm --example review
 //! ```
 
+use inveniordm::api::SubmitReview;
 use inveniordm::models::{
-    Access, Community, Creator, EventPayload, Files, Metadata, Record, RecordQuery, VocabRef,
+    Access, Community, Creator, EventPayload, Files, Metadata, Record, SearchQuery, VocabRef,
 };
 use inveniordm::{Client, Error, Result};
 
@@ -49,7 +50,7 @@ async fn main() -> Result<()> {
         .communities()
         .create(&Community::new_with(&slug, "Example community"))
         .await?;
-    let cid = community.id.clone().unwrap_or_default();
+    let cid = community.require_id()?;
     println!("community {slug} ({cid})");
 
     // The depositor writes a draft and submits it.
@@ -67,30 +68,33 @@ async fn main() -> Result<()> {
             ..Record::default()
         })
         .await?;
-    let id = draft.id.clone().unwrap_or_default();
-    depositor.drafts().set_review(&id, &cid).await?;
+    let id = draft.require_id()?;
+    depositor.drafts().set_review(id, cid).await?;
     let request = depositor
         .drafts()
-        .submit_review(&id, Some(&EventPayload::text("Please include it.")), false)
+        .submit_review(
+            id,
+            &SubmitReview::new().message(EventPayload::text("Please include it.")),
+        )
         .await?;
-    let rid = request.id.clone().unwrap_or_default();
+    let rid = request.require_id()?;
     println!("draft {id} submitted: request {rid}");
 
     // The curator reads, comments and accepts, which publishes the record.
-    let seen = curator.requests().get(&rid).await?;
+    let seen = curator.requests().get(rid).await?;
     println!(
         "the curator may: {:?}",
         seen.actions().keys().collect::<Vec<_>>()
     );
     curator
         .requests()
-        .comment(&rid, &EventPayload::text("Thank you."))
+        .comment(rid, &EventPayload::text("Thank you."))
         .await?;
-    let accepted = curator.requests().accept(&rid, None).await?;
+    let accepted = curator.requests().accept(rid, None).await?;
     println!("request {rid}: {:?}", accepted.status);
     for event in curator
         .requests()
-        .timeline(&rid, &RecordQuery::all())
+        .timeline(rid, &SearchQuery::all())
         .await?
         .items()
     {
@@ -101,13 +105,13 @@ async fn main() -> Result<()> {
             p.content.or(p.event).unwrap_or_default()
         );
     }
-    let record = depositor.records().get(&id).await?;
+    let record = depositor.records().get(id).await?;
     println!(
         "record {id} published: {:?}, in {} communities",
         record.is_published,
         depositor
             .records()
-            .communities(&id, &RecordQuery::all())
+            .communities(id, &SearchQuery::all())
             .await?
             .total()
     );

@@ -35,11 +35,13 @@ pub enum Error {
         method: String,
         /// API path.
         path: String,
-        /// What failed.
+        /// What failed, in words.
         message: String,
-        /// The underlying error.
+        /// Which kind of failure it was.
+        reason: TransportReason,
+        /// The underlying error (of the HTTP stack, never carrying a URL).
         #[source]
-        source: reqwest::Error,
+        source: BoxError,
     },
     /// The server sent nothing (no answer, or no next bytes of a body) or took none of an
     /// upload's bytes for the read timeout.
@@ -53,6 +55,17 @@ pub enum Error {
         path: String,
         /// The read timeout, in seconds.
         seconds: u64,
+    },
+    /// The server's answer breaks the protocol although it was read: a document without the
+    /// id it must have, a count of part URLs that does not match the parts, content where a
+    /// redirect was expected. Another server version or a proxy in between; nothing the caller
+    /// can change.
+    #[error("{context}: unexpected answer from the server: {message}")]
+    UnexpectedAnswer {
+        /// What was being done (method and path, or the operation).
+        context: String,
+        /// What was wrong with the answer.
+        message: String,
     },
     /// The response body is not the JSON document expected.
     #[error(
@@ -135,15 +148,50 @@ pub enum Error {
     },
     /// The call cannot be carried out as it was made, and going on would mean guessing: the
     /// message says what was found and what to change (a finished deposit asked again with
-    /// other content, a lost create that more than one draft could be, …). Nothing was changed.
+    /// other content, a record that has no published version to follow, …). Nothing was
+    /// changed.
     #[error("{0}")]
     Usage(String),
+    /// More than one thing fits what was asked for, and picking one would be a guess (drafts an
+    /// interrupted create may have made, users matching a name): the candidates are listed.
+    /// Nothing was changed.
+    #[error("{message}")]
+    Ambiguous {
+        /// What was looked for, what was found and how to choose.
+        message: String,
+        /// The ids that fit.
+        candidates: Vec<String>,
+    },
+    /// A document has problems the server would refuse it for, found before sending it (a
+    /// draft not ready to publish): the field errors are listed. Nothing was published.
+    #[error("{message}{}", fmt_fields(.errors))]
+    Invalid {
+        /// What was being checked and what to do.
+        message: String,
+        /// The problems, by field.
+        errors: Vec<FieldError>,
+    },
+    /// A journal (of a deposit or an upload) cannot be used for this call: it belongs to
+    /// another server, is not a journal, or names a record that is gone. Nothing was changed.
+    #[error("journal {}: {message}", .path.display())]
+    Journal {
+        /// The journal file.
+        path: std::path::PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// The client is misconfigured (missing URL, bad header, …).
     #[error("configuration: {0}")]
     Config(String),
-    /// An argument cannot be sent (e.g. a file key that no URL can carry).
+    /// An argument the caller gave cannot be used (a file key that no URL can carry, a part
+    /// size of 0, an invalid glob, a CITATION.cff that is not a mapping, …).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A fault inside the library or the process: a worker thread that ended unexpectedly, a
+    /// lock poisoned by a panic, a value that cannot be serialised. Not the caller's mistake
+    /// and not the server's; worth a bug report.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A local file operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -153,6 +201,31 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<inveniordm_models::MissingId> for Error {
+    /// A document without an id: the server's answer lacked one (documents the caller builds
+    /// are checked before they are sent).
+    fn from(e: inveniordm_models::MissingId) -> Self {
+        Error::unexpected("reading the answer", e.to_string())
+    }
+}
+
+/// An error of another library, boxed so that its type is not part of this API.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What kind of failure an [`Error::Transport`] was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportReason {
+    /// The connection could not be made: the request never reached the server.
+    Connect,
+    /// A total timeout ran out.
+    Timeout,
+    /// The connection broke while a body was sent or read.
+    Body,
+    /// Anything else (too many redirects, a protocol error, …).
+    Other,
 }
 
 /// A status that leaves open whether the server acted: a gateway timeout or error, or a
@@ -208,7 +281,13 @@ impl Error {
     /// timeout ran out).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Stalled { .. })
-            || matches!(self, Error::Transport { source, .. } if source.is_timeout())
+            || matches!(
+                self,
+                Error::Transport {
+                    reason: TransportReason::Timeout,
+                    ..
+                }
+            )
     }
 
     /// 403 (InvenioRDM answers 403 for a missing or invalid token too).
@@ -243,7 +322,13 @@ impl Error {
     /// Whether the request never reached the server (the connection could not be made), so
     /// the server cannot have acted on it.
     pub fn never_sent(&self) -> bool {
-        matches!(self, Error::Transport { source, .. } if source.is_connect())
+        matches!(
+            self,
+            Error::Transport {
+                reason: TransportReason::Connect,
+                ..
+            }
+        )
     }
 
     /// Whether the request may have been carried out although it failed: a gateway error
@@ -257,11 +342,45 @@ impl Error {
         }
     }
 
-    /// The field errors of a server error (empty otherwise).
+    /// The field errors of a server error or of a document checked before sending (empty
+    /// otherwise).
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            Error::Api { errors, .. } => errors,
+            Error::Api { errors, .. } | Error::Invalid { errors, .. } => errors,
             _ => &[],
+        }
+    }
+
+    /// Whether the caller has to change something before the same call can succeed (an
+    /// argument, a journal, a choice among candidates, the metadata): running it again as it
+    /// is would fail the same way.
+    pub fn needs_change(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidArgument(_)
+                | Error::Usage(_)
+                | Error::Ambiguous { .. }
+                | Error::Journal { .. }
+                | Error::Invalid { .. }
+                | Error::Config(_)
+        ) || self.is_validation()
+    }
+
+    pub(crate) fn unexpected(context: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::UnexpectedAnswer {
+            context: context.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn internal(what: impl std::fmt::Display) -> Self {
+        Error::Internal(what.to_string())
+    }
+
+    pub(crate) fn journal(path: &std::path::Path, message: impl Into<String>) -> Self {
+        Error::Journal {
+            path: path.to_path_buf(),
+            message: message.into(),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use inveniordm::models::{Metadata, Record};
+use inveniordm::transfer::{FetchOptions, RemoteFile};
 use inveniordm::{Client, Error};
 use inveniordm_sandbox::{Sandbox, SandboxConfig};
 use md5::{Digest, Md5};
@@ -71,7 +72,12 @@ async fn the_server_fetches_a_file_by_url_and_it_is_verified() {
     let url = format!("http://{host}/data.bin");
     let entry = c
         .drafts()
-        .file_fetch(&id, "data.bin", &url, Some(&md5_hex(&body)), wait)
+        .file_fetch(
+            &id,
+            "data.bin",
+            &url,
+            &FetchOptions::default().md5(md5_hex(&body)).wait(wait),
+        )
         .await
         .expect("fetched");
     assert_eq!(entry.md5(), Some(md5_hex(&body).as_str()));
@@ -93,8 +99,7 @@ async fn the_server_fetches_a_file_by_url_and_it_is_verified() {
             &id,
             "missing.bin",
             &format!("http://{host}/nope"),
-            None,
-            wait,
+            &FetchOptions::default().wait(wait),
         )
         .await
         .expect_err("404 at the source");
@@ -106,7 +111,12 @@ async fn the_server_fetches_a_file_by_url_and_it_is_verified() {
     // A domain the server does not allow is refused at once, and nothing is registered.
     let err = c
         .drafts()
-        .file_fetch(&id, "elsewhere.bin", "http://127.0.0.2:9/x", None, wait)
+        .file_fetch(
+            &id,
+            "elsewhere.bin",
+            "http://127.0.0.2:9/x",
+            &FetchOptions::default().wait(wait),
+        )
         .await
         .expect_err("not an allowed domain");
     assert_eq!(err.status(), Some(400), "{err}");
@@ -126,8 +136,9 @@ async fn the_server_fetches_a_file_by_url_and_it_is_verified() {
             &id,
             "wrong.bin",
             &url,
-            Some("00000000000000000000000000000000"),
-            wait,
+            &FetchOptions::default()
+                .md5("00000000000000000000000000000000")
+                .wait(wait),
         )
         .await
         .expect_err("a mismatch");
@@ -163,8 +174,7 @@ async fn a_remote_file_whose_url_the_server_knows_with_another_md5_is_refused_an
             &id,
             "a.bin",
             &url,
-            Some(body.len() as u64),
-            Some(&md5_hex(&body)),
+            &RemoteFile::new(body.len() as u64, md5_hex(&body)),
         )
         .await
         .expect("linked");
@@ -173,7 +183,15 @@ async fn a_remote_file_whose_url_the_server_knows_with_another_md5_is_refused_an
     let wrong = md5_hex(b"something else");
     let e = c
         .drafts()
-        .file_remote(&id, "b.bin", &url, None, Some(&wrong))
+        .file_remote(
+            &id,
+            "b.bin",
+            &url,
+            &RemoteFile {
+                md5: Some(wrong.to_string()),
+                ..Default::default()
+            },
+        )
         .await
         .expect_err("the server keeps the first checksum");
     assert!(matches!(e, Error::Checksum { .. }), "{e}");
@@ -193,4 +211,48 @@ async fn a_remote_file_whose_url_the_server_knows_with_another_md5_is_refused_an
         .expect("download");
     assert!(got.verified);
     assert!(std::fs::read(&dest).expect("read") == body);
+}
+
+/// A source that takes the connection and then sends nothing: the server's fetch gives up
+/// after its idle limit and the entry fails, rather than staying pending forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_that_sends_nothing_fails_the_fetch_after_the_idle_limit() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let host = listener.local_addr().expect("addr").to_string();
+    // Accepts, reads the request, and keeps the connection open without a word.
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut req = vec![0u8; 4096];
+            let _ = s.read(&mut req).await;
+            held.push(s);
+        }
+    });
+    let sandbox = Sandbox::start(SandboxConfig {
+        fetch_domains: vec![host.clone()],
+        fetch_idle_secs: 1,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let c = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let d = c.drafts().create(&Record::default()).await.expect("draft");
+    let id = d.require_id().expect("id");
+    let err = c
+        .drafts()
+        .file_fetch(
+            id,
+            "silent.bin",
+            &format!("http://{host}/data.bin"),
+            &FetchOptions::default().wait(Duration::from_secs(30)),
+        )
+        .await
+        .expect_err("the source never answers");
+    assert!(
+        matches!(&err, Error::TransferFailed { message, .. } if message.contains("timed out")),
+        "{err}"
+    );
+    silent.abort();
 }

@@ -576,7 +576,7 @@ async fn requests_are_paced_to_the_servers_rate_limit() {
         tasks.push(tokio::spawn(async move {
             for _ in 0..10 {
                 c.query()
-                    .records(&inveniordm::models::RecordQuery::all().size(1))
+                    .records(&inveniordm::models::SearchQuery::all().size(1))
                     .await?;
             }
             Ok::<_, inveniordm::Error>(())
@@ -598,7 +598,7 @@ async fn requests_are_paced_to_the_servers_rate_limit() {
     for _ in 0..30 {
         if let Err(e) = unpaced
             .query()
-            .records(&inveniordm::models::RecordQuery::all().size(1))
+            .records(&inveniordm::models::SearchQuery::all().size(1))
             .await
         {
             assert!(e.is_rate_limited(), "{e}");

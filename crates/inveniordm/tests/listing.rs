@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use futures_util::TryStreamExt;
 use inveniordm::Client;
-use inveniordm::models::{Access, Files, Metadata, Record, RecordQuery};
+use inveniordm::api::Scope;
+use inveniordm::models::{Access, Files, Metadata, Record, SearchQuery};
 use inveniordm_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,17 +32,17 @@ async fn a_listing_past_the_window_returns_every_record_exactly_once() {
         made.insert(d.id.clone().expect("id"));
     }
     // A window of 25: the 120 drafts cannot be paged in one query.
-    let q = RecordQuery::new("metadata.title:Listed").size(10);
+    let q = SearchQuery::new("metadata.title:Listed").size(10);
     let plain: Vec<Record> = c
         .query()
-        .records_stream(true, q.clone())
+        .records_stream(Scope::Mine, q.clone())
         .try_collect()
         .await
         .expect("paged");
     assert_eq!(plain.len(), 120, "the sandbox's own window is 10 000");
     let split: Vec<Record> = c
         .query()
-        .records_split(true, q.clone(), 25)
+        .records_split(Scope::Mine, q.clone(), 25)
         .try_collect()
         .await
         .expect("split listing");
@@ -52,7 +53,7 @@ async fn a_listing_past_the_window_returns_every_record_exactly_once() {
     // A window so small that parts are split again by their second character.
     let deep: Vec<Record> = c
         .query()
-        .records_split(true, q, 5)
+        .records_split(Scope::Mine, q, 5)
         .try_collect()
         .await
         .expect("deeper split");
@@ -62,7 +63,11 @@ async fn a_listing_past_the_window_returns_every_record_exactly_once() {
     // Within the window, one query is enough.
     let small: Vec<Record> = c
         .query()
-        .records_split(true, RecordQuery::new("metadata.title:\"Listed 7\""), 25)
+        .records_split(
+            Scope::Mine,
+            SearchQuery::new("metadata.title:\"Listed 7\""),
+            25,
+        )
         .try_collect()
         .await
         .expect("small listing");
@@ -115,7 +120,11 @@ async fn a_listing_of_a_repository_that_keeps_publishing_ends_without_error_or_d
     };
     let listed: Vec<Record> = c
         .query()
-        .records_split(false, RecordQuery::new("metadata.title:Live").size(10), 25)
+        .records_split(
+            Scope::Published,
+            SearchQuery::new("metadata.title:Live").size(10),
+            25,
+        )
         .try_collect()
         .await
         .expect("a live repository is no error");

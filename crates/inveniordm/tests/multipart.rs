@@ -110,7 +110,7 @@ async fn a_multipart_upload_to_the_sandbox_is_whole_and_verified() {
         progress: Some(Arc::new(move |n| {
             c2.fetch_add(n, Ordering::Relaxed);
         })),
-        parallel_parts: 2,
+        parallel_parts: std::num::NonZeroUsize::new(2).expect("not zero"),
         ..in_parts(100_000)
     };
     let entry = c
@@ -365,7 +365,7 @@ async fn an_interrupted_multipart_upload_resumes_with_the_missing_parts_only() {
     let journal = dir.path().join("journal/a.json");
     let opts = UploadOptions {
         journal: Some(journal.clone()),
-        parallel_parts: 1,
+        parallel_parts: std::num::NonZeroUsize::new(1).expect("not zero"),
         ..in_parts(100_000)
     };
     let c = client(&server.uri());
@@ -500,7 +500,7 @@ async fn a_403_after_parts_were_accepted_keeps_them_and_a_rerun_sends_only_the_r
     let journal = dir.path().join("journal.json");
     let opts = UploadOptions {
         journal: Some(journal.clone()),
-        parallel_parts: 1,
+        parallel_parts: std::num::NonZeroUsize::new(1).expect("not zero"),
         ..in_parts(100_000)
     };
     let err = c
@@ -543,7 +543,7 @@ async fn a_part_that_fails_for_good_stops_the_upload() {
     let journal = dir.path().join("journal.json");
     let opts = UploadOptions {
         journal: Some(journal.clone()),
-        parallel_parts: 2,
+        parallel_parts: std::num::NonZeroUsize::new(2).expect("not zero"),
         ..in_parts(100_000)
     };
     c.drafts()

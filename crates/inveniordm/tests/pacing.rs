@@ -3,7 +3,7 @@
 
 use futures_util::StreamExt;
 use inveniordm::Client;
-use inveniordm::models::{Access, Files, Metadata, Record, RecordQuery};
+use inveniordm::models::{Access, Files, Metadata, Record, SearchQuery};
 use inveniordm_sandbox::{Sandbox, SandboxConfig};
 use std::sync::atomic::Ordering;
 
@@ -32,7 +32,7 @@ async fn searches_past_the_search_budget_wait_for_the_window_and_meet_no_429() {
             let c = c.clone();
             async move {
                 c.query()
-                    .user_records(&RecordQuery::new("Busy"))
+                    .user_records(&SearchQuery::new("Busy"))
                     .await
                     .map(|_| ())
             }

@@ -75,7 +75,7 @@ async fn query_methods() {
     let (s, c) = server(200, page_json()).await;
     c.query()
         .records(
-            &RecordQuery::new("a&b #c +d")
+            &SearchQuery::new("a&b #c +d")
                 .size(5)
                 .page(2)
                 .sort("newest")
@@ -103,7 +103,7 @@ async fn query_methods() {
 
     let (s, c) = server(200, page_json()).await;
     c.query()
-        .user_records(&RecordQuery::all())
+        .user_records(&SearchQuery::all())
         .await
         .expect("ok");
     check(&only_request(&s).await, "GET", "/api/user/records");

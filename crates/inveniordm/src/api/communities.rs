@@ -1,4 +1,4 @@
-use inveniordm_models::{Community, Member, Record, RecordQuery, Results};
+use inveniordm_models::{Community, Member, Record, Results, SearchQuery};
 use reqwest::Method;
 
 use crate::{Client, Result};
@@ -25,9 +25,8 @@ const READ_ONLY: &[&str] = &[
 
 /// The body to send for a community: everything but the computed keys.
 fn writable(c: &Community) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(c).map_err(|e| {
-        crate::Error::InvalidArgument(format!("cannot serialise the community: {e}"))
-    })?;
+    let mut v = serde_json::to_value(c)
+        .map_err(|e| crate::Error::internal(format!("cannot serialise the community: {e}")))?;
     if let Some(o) = v.as_object_mut() {
         for k in READ_ONLY {
             o.remove(*k);
@@ -38,12 +37,12 @@ fn writable(c: &Community) -> Result<serde_json::Value> {
 
 impl CommunitiesApi<'_> {
     /// `GET /api/communities`: a page of communities matching `query`.
-    pub async fn search(&self, query: &RecordQuery) -> Result<Results<Community>> {
+    pub async fn search(&self, query: &SearchQuery) -> Result<Results<Community>> {
         self.client.search_page(&["communities"], query).await
     }
 
     /// `GET /api/user/communities`: the communities the caller is a member of.
-    pub async fn mine(&self, query: &RecordQuery) -> Result<Results<Community>> {
+    pub async fn mine(&self, query: &SearchQuery) -> Result<Results<Community>> {
         self.client
             .search_page(&["user", "communities"], query)
             .await
@@ -123,7 +122,7 @@ impl CommunitiesApi<'_> {
     }
 
     /// `GET /api/communities/{id}/records`: the records the community holds.
-    pub async fn records(&self, id_or_slug: &str, query: &RecordQuery) -> Result<Results<Record>> {
+    pub async fn records(&self, id_or_slug: &str, query: &SearchQuery) -> Result<Results<Record>> {
         let url = self.client.url(&["communities", id_or_slug, "records"])?;
         let mut req = self
             .client
@@ -134,7 +133,7 @@ impl CommunitiesApi<'_> {
     }
 
     /// `GET /api/communities/{id}/members`: the members (for members of the community).
-    pub async fn members(&self, id_or_slug: &str, query: &RecordQuery) -> Result<Results<Member>> {
+    pub async fn members(&self, id_or_slug: &str, query: &SearchQuery) -> Result<Results<Member>> {
         self.client
             .search_page(&["communities", id_or_slug, "members"], query)
             .await
@@ -144,7 +143,7 @@ impl CommunitiesApi<'_> {
     pub async fn public_members(
         &self,
         id_or_slug: &str,
-        query: &RecordQuery,
+        query: &SearchQuery,
     ) -> Result<Results<Member>> {
         self.client
             .search_page(&["communities", id_or_slug, "members", "public"], query)

@@ -124,9 +124,10 @@ impl Download {
         };
         let status = resp.status().as_u16();
         if !matches!(status, 200 | 206) {
-            return Err(Error::InvalidArgument(format!(
-                "GET {path}: expected the file's content, the server answered {status}"
-            )));
+            return Err(Error::unexpected(
+                format!("GET {path}"),
+                format!("expected the file's content, the server answered {status}"),
+            ));
         }
         let content_length = resp.content_length();
         let content_range = resp

@@ -21,11 +21,11 @@ pub use communities::CommunitiesApi;
 pub use content::{Download, UploadBody};
 pub use drafts::DraftsApi;
 pub use exports::{Export, ExportFormat, SITE_FORMATS};
-pub use query::QueryApi;
+pub use query::{QueryApi, Scope};
 pub use raw::RawApi;
 pub use records::{AccessLinksApi, RecordsApi};
 pub use requests::RequestsApi;
-pub use review::Inclusion;
+pub use review::{Inclusion, SubmitReview};
 pub use users::UsersApi;
 
 use crate::{Client, Result};
@@ -35,7 +35,7 @@ impl Client {
     pub(crate) async fn search_page<T: serde::de::DeserializeOwned>(
         &self,
         segs: &[&str],
-        query: &inveniordm_models::RecordQuery,
+        query: &inveniordm_models::SearchQuery,
     ) -> Result<T> {
         let url = self.url(segs)?;
         let req = self

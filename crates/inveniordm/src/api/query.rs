@@ -1,10 +1,20 @@
-use inveniordm_models::{Record, RecordQuery, Results, VocQuery, VocType, VocabularyTerm};
+use inveniordm_models::{Record, Results, SearchQuery, VocQuery, VocType, VocabularyTerm};
 use reqwest::Method;
 
 use crate::{Client, Result};
 
 /// The search engine's window: results beyond it cannot be paged to.
 const MAX_RESULTS: usize = 10_000;
+
+/// Which records a listing covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Published records everyone can see (`/api/records`).
+    #[default]
+    Published,
+    /// The caller's own drafts and records (`/api/user/records`; needs a token).
+    Mine,
+}
 
 /// Searches: vocabularies and records. See [`Client::query`].
 #[derive(Debug, Clone, Copy)]
@@ -40,21 +50,21 @@ impl<'a> QueryApi<'a> {
     }
 
     /// `GET /api/records`: published records (latest versions unless `all_versions`).
-    pub async fn records(&self, query: &RecordQuery) -> Result<Results<Record>> {
+    pub async fn records(&self, query: &SearchQuery) -> Result<Results<Record>> {
         self.search(&["records"], query).await
     }
 
     /// `GET /api/user/records`: the caller's own drafts and records (needs a token).
-    pub async fn user_records(&self, query: &RecordQuery) -> Result<Results<Record>> {
+    pub async fn user_records(&self, query: &SearchQuery) -> Result<Results<Record>> {
         self.search(&["user", "records"], query).await
     }
 
-    /// Records, or the user's own when `user` is true (the seed's signature).
-    pub async fn records_of(&self, user: bool, query: &RecordQuery) -> Result<Results<Record>> {
-        if user {
-            self.user_records(query).await
-        } else {
-            self.records(query).await
+    /// A page of the records of `scope`: [`records`](Self::records) or
+    /// [`user_records`](Self::user_records).
+    pub async fn records_of(&self, scope: Scope, query: &SearchQuery) -> Result<Results<Record>> {
+        match scope {
+            Scope::Mine => self.user_records(query).await,
+            Scope::Published => self.records(query).await,
         }
     }
 
@@ -76,42 +86,42 @@ impl<'a> QueryApi<'a> {
         self.client.json(req).await
     }
 
-    /// Every record matching `query` (the user's own when `user` is true), page after page,
+    /// Every record matching `query` (of `scope`), page after page,
     /// as a stream. It ends after the last page, or at the search engine's window of 10 000
     /// results (narrow the query to see further).
     ///
     /// ```no_run
     /// # async fn demo(client: inveniordm::Client) -> inveniordm::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// use inveniordm::models::RecordQuery;
-    /// let all: Vec<_> = client.query().records_stream(false, RecordQuery::new("ocean").size(100)).try_collect().await?;
+    /// use inveniordm::{api::Scope, models::SearchQuery};
+    /// let all: Vec<_> = client.query().records_stream(Scope::Published, SearchQuery::new("ocean").size(100)).try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn records_stream(
         &self,
-        user: bool,
-        query: RecordQuery,
+        scope: Scope,
+        query: SearchQuery,
     ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         let api = *self;
-        follow(api, async move { api.records_of(user, &query).await })
+        follow(api, async move { api.records_of(scope, &query).await })
     }
 
-    /// Every record matching `query` (the user's own when `user` is true), past the search
+    /// Every record matching `query` (of `scope`), past the search
     /// engine's window of 10 000 results: see [`records_split`](Self::records_split).
     ///
     /// ```no_run
     /// # async fn demo(client: inveniordm::Client) -> inveniordm::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// use inveniordm::models::RecordQuery;
-    /// let every: Vec<_> = client.query().records_all(false, RecordQuery::all()).try_collect().await?;
+    /// use inveniordm::{api::Scope, models::SearchQuery};
+    /// let every: Vec<_> = client.query().records_all(Scope::Mine, SearchQuery::all()).try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn records_all(
         &self,
-        user: bool,
-        query: RecordQuery,
+        scope: Scope,
+        query: SearchQuery,
     ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
-        self.records_split(user, query, MAX_RESULTS)
+        self.records_split(scope, query, MAX_RESULTS)
     }
 
     /// Every record matching `query`, when there may be more than `window` of them (the most a
@@ -127,14 +137,14 @@ impl<'a> QueryApi<'a> {
     /// does not cover) is an error, never a silent gap.
     pub fn records_split(
         &self,
-        user: bool,
-        query: RecordQuery,
+        scope: Scope,
+        query: SearchQuery,
         window: usize,
     ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         use futures_util::StreamExt;
         let api = *self;
         let plan = async move {
-            api.split_plan(user, &query, window as u64)
+            api.split_plan(scope, &query, window as u64)
                 .await
                 .map(|p| (p, query))
         };
@@ -150,7 +160,7 @@ impl<'a> QueryApi<'a> {
                         if page.size.is_none() {
                             page.size = Some(100);
                         }
-                        follow(api, async move { api.records_of(user, &page).await })
+                        follow(api, async move { api.records_of(scope, &page).await })
                     })
                     .flatten()
                     .boxed(),
@@ -167,8 +177,8 @@ impl<'a> QueryApi<'a> {
     /// The queries, each within the window, that together match what `query` matches.
     async fn split_plan(
         &self,
-        user: bool,
-        query: &RecordQuery,
+        scope: Scope,
+        query: &SearchQuery,
         window: u64,
     ) -> Result<Vec<String>> {
         use futures_util::StreamExt;
@@ -191,7 +201,7 @@ impl<'a> QueryApi<'a> {
             c.q = Some(q);
             c.size = Some(1);
             c.page = None;
-            async move { self.records_of(user, &c).await.map(|r| r.total()) }
+            async move { self.records_of(scope, &c).await.map(|r| r.total()) }
         };
         let total = count(with("")).await?;
         if total <= window {
@@ -210,7 +220,7 @@ impl<'a> QueryApi<'a> {
                 .collect();
             counts += children.len();
             if counts > MAX_COUNTS {
-                return Err(crate::Error::InvalidArgument(format!(
+                return Err(crate::Error::Usage(format!(
                     "the listing could not be split into parts of at most {window} records within {MAX_COUNTS} searches; narrow the query"
                 )));
             }
@@ -243,10 +253,13 @@ impl<'a> QueryApi<'a> {
                 counts += 1;
                 let again = count(with(&prefix)).await?;
                 if found < again {
-                    return Err(crate::Error::InvalidArgument(format!(
-                        "{} of {again} records whose ids start with {prefix:?} have ids the split does not cover; the listing would have gaps",
-                        again - found
-                    )));
+                    return Err(crate::Error::unexpected(
+                        "listing records",
+                        format!(
+                            "{} of {again} records whose ids start with {prefix:?} have ids the split does not cover; the listing would have gaps",
+                            again - found
+                        ),
+                    ));
                 }
             }
         }
@@ -260,7 +273,7 @@ impl<'a> QueryApi<'a> {
         Ok(parts)
     }
 
-    async fn search(&self, segs: &[&str], query: &RecordQuery) -> Result<Results<Record>> {
+    async fn search(&self, segs: &[&str], query: &SearchQuery) -> Result<Results<Record>> {
         let url = self.client.url(segs)?;
         let mut req = self
             .client

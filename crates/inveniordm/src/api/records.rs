@@ -1,4 +1,4 @@
-use inveniordm_models::{AccessLink, FileEntry, Files, Record, RecordQuery, Results};
+use inveniordm_models::{AccessLink, FileEntry, Files, Record, Results, SearchQuery};
 use reqwest::Method;
 
 use super::content::Download;
@@ -55,7 +55,7 @@ impl<'a> RecordsApi<'a> {
     pub async fn versions(&self, id: &str) -> Result<Results<Record>> {
         use futures_util::TryStreamExt;
         let first = self
-            .versions_page(id, &RecordQuery::all().size(100))
+            .versions_page(id, &SearchQuery::all().size(100))
             .await?;
         let mut all = first.clone();
         if first.next_link().is_some() && !first.items().is_empty() {
@@ -84,12 +84,12 @@ impl<'a> RecordsApi<'a> {
         let api = *self;
         let id = id.to_string();
         super::query::follow(self.client.query(), async move {
-            api.versions_page(&id, &RecordQuery::all().size(100)).await
+            api.versions_page(&id, &SearchQuery::all().size(100)).await
         })
     }
 
     /// Like [`versions`](Self::versions) with paging arguments.
-    pub async fn versions_page(&self, id: &str, query: &RecordQuery) -> Result<Results<Record>> {
+    pub async fn versions_page(&self, id: &str, query: &SearchQuery) -> Result<Results<Record>> {
         let url = self.client.url(&["records", id, "versions"])?;
         let mut pairs = query.to_pairs();
         if !query.all_versions {

@@ -1,4 +1,4 @@
-use inveniordm_models::{EventPayload, RecordQuery, Request, RequestEvent, Results};
+use inveniordm_models::{EventPayload, Request, RequestEvent, Results, SearchQuery};
 use reqwest::Method;
 use serde_json::json;
 
@@ -20,7 +20,7 @@ fn message_body(message: Option<&EventPayload>) -> Option<serde_json::Value> {
 impl RequestsApi<'_> {
     /// `GET /api/requests`: the requests the caller may see (those it created and those it
     /// decides on). `query.filter("is_open", "true")` keeps the open ones.
-    pub async fn search(&self, query: &RecordQuery) -> Result<Results<Request>> {
+    pub async fn search(&self, query: &SearchQuery) -> Result<Results<Request>> {
         // The server answers `/api/requests` with a redirect to `/api/requests/`.
         let mut url = self.client.url(&["requests"])?;
         let path = format!("{}/", url.path());
@@ -33,7 +33,7 @@ impl RequestsApi<'_> {
     }
 
     /// `GET /api/user/requests`: the requests the caller created or received.
-    pub async fn mine(&self, query: &RecordQuery) -> Result<Results<Request>> {
+    pub async fn mine(&self, query: &SearchQuery) -> Result<Results<Request>> {
         self.client.search_page(&["user", "requests"], query).await
     }
 
@@ -146,7 +146,7 @@ impl RequestsApi<'_> {
     }
 
     /// `GET /api/requests/{id}/timeline`: comments and events, oldest first.
-    pub async fn timeline(&self, id: &str, query: &RecordQuery) -> Result<Results<RequestEvent>> {
+    pub async fn timeline(&self, id: &str, query: &SearchQuery) -> Result<Results<RequestEvent>> {
         self.client
             .search_page(&["requests", id, "timeline"], query)
             .await

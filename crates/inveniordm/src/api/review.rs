@@ -1,4 +1,4 @@
-use inveniordm_models::{Community, EventPayload, InclusionResult, RecordQuery, Request, Results};
+use inveniordm_models::{Community, EventPayload, InclusionResult, Request, Results, SearchQuery};
 use reqwest::Method;
 use serde_json::json;
 
@@ -22,6 +22,42 @@ impl Inclusion {
             community: community.into(),
             ..Self::default()
         }
+    }
+}
+
+/// How a draft is submitted for review ([`DraftsApi::submit_review`](super::DraftsApi::submit_review)).
+///
+/// ```
+/// use inveniordm::api::SubmitReview;
+/// use inveniordm::models::EventPayload;
+/// let how = SubmitReview::new().message(EventPayload::text("Please have a look")).require_review();
+/// assert!(how.require_review);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubmitReview {
+    /// A message for the curators.
+    pub message: Option<EventPayload>,
+    /// Ask for a review even where the caller may publish in the community directly (where
+    /// the server would otherwise accept and publish at once).
+    pub require_review: bool,
+}
+
+impl SubmitReview {
+    /// A submission without a message, reviewed only where the community requires it.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With a message for the curators.
+    pub fn message(mut self, message: EventPayload) -> Self {
+        self.message = Some(message);
+        self
+    }
+
+    /// Asks for a review even where the caller may publish directly.
+    pub fn require_review(mut self) -> Self {
+        self.require_review = true;
+        self
     }
 }
 
@@ -54,23 +90,19 @@ impl super::DraftsApi<'_> {
     }
 
     /// `POST /api/records/{id}/draft/actions/submit-review`: submits the draft to the
-    /// community of its review, with a message for the curators. Where the caller may publish
-    /// in the community directly, the server accepts at once (and publishes) unless
-    /// `require_review`. The answer is the request, with its new status.
-    pub async fn submit_review(
-        &self,
-        id: &str,
-        message: Option<&EventPayload>,
-        require_review: bool,
-    ) -> Result<Request> {
+    /// community of its review, as `how` says (a message for the curators; whether to ask for
+    /// a review where the caller may publish in the community directly, in which case the
+    /// server otherwise accepts at once and publishes). The answer is the request, with its
+    /// new status.
+    pub async fn submit_review(&self, id: &str, how: &SubmitReview) -> Result<Request> {
         let url = self
             .client
             .url(&["records", id, "draft", "actions", "submit-review"])?;
         let mut body = serde_json::Map::new();
-        if let Some(m) = message {
+        if let Some(m) = &how.message {
             body.insert("payload".into(), json!(m));
         }
-        if require_review {
+        if how.require_review {
             body.insert("require_review".into(), true.into());
         }
         let req = self.client.request(Method::POST, url).json_body(&body)?;
@@ -80,7 +112,7 @@ impl super::DraftsApi<'_> {
 
 impl super::RecordsApi<'_> {
     /// `GET /api/records/{id}/communities`: the communities a published record is in.
-    pub async fn communities(&self, id: &str, query: &RecordQuery) -> Result<Results<Community>> {
+    pub async fn communities(&self, id: &str, query: &SearchQuery) -> Result<Results<Community>> {
         self.client
             .search_page(&["records", id, "communities"], query)
             .await
@@ -144,7 +176,7 @@ impl super::RecordsApi<'_> {
 
     /// `GET /api/records/{id}/requests`: the requests about a record (inclusions, access
     /// requests).
-    pub async fn requests(&self, id: &str, query: &RecordQuery) -> Result<Results<Request>> {
+    pub async fn requests(&self, id: &str, query: &SearchQuery) -> Result<Results<Request>> {
         self.client
             .search_page(&["records", id, "requests"], query)
             .await

@@ -1,4 +1,4 @@
-use inveniordm_models::{RecordQuery, Results, User};
+use inveniordm_models::{Results, SearchQuery, User};
 use reqwest::Method;
 
 use crate::{Client, Result};
@@ -11,7 +11,7 @@ pub struct UsersApi<'a> {
 
 impl UsersApi<'_> {
     /// `GET /api/users`: users matching `query` (by name, username or e-mail).
-    pub async fn search(&self, query: &RecordQuery) -> Result<Results<User>> {
+    pub async fn search(&self, query: &SearchQuery) -> Result<Results<User>> {
         self.client.search_page(&["users"], query).await
     }
 
@@ -29,7 +29,7 @@ impl UsersApi<'_> {
         if !who.is_empty() && who.bytes().all(|b| b.is_ascii_digit()) {
             return self.get(who).await;
         }
-        let found = self.search(&RecordQuery::new(who).size(25)).await?;
+        let found = self.search(&SearchQuery::new(who).size(25)).await?;
         let wanted = who.to_lowercase();
         let exact: Vec<&User> = found
             .items()
@@ -44,10 +44,10 @@ impl UsersApi<'_> {
             [] => Err(crate::Error::InvalidArgument(format!(
                 "no user has the username or e-mail {who:?} (or the server does not show them to you)"
             ))),
-            _ => Err(crate::Error::InvalidArgument(format!(
-                "{} users match {who:?}; give the user's id",
-                exact.len()
-            ))),
+            many => Err(crate::Error::Ambiguous {
+                message: format!("{} users match {who:?}; give the user's id", many.len()),
+                candidates: many.iter().filter_map(|u| u.id.clone()).collect(),
+            }),
         }
     }
 }

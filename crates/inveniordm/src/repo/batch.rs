@@ -12,16 +12,19 @@ use super::RepoApi;
 use crate::transfer::{
     DownloadOptions, Downloaded, Progress, UploadOptions, download_entry, hash_file, part_path,
 };
+use std::num::NonZeroUsize;
+
+use crate::transfer::DEFAULT_JOBS;
 use crate::{Error, Result};
 
 /// Makes the progress callback of one file from its key and size (e.g. one progress bar each).
 pub type ProgressFactory = Arc<dyn Fn(&str, u64) -> Progress + Send + Sync>;
 
 /// Options of [`RepoApi::upload_files`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct UploadFilesOptions {
-    /// Files sent at the same time (at least 1; default 1).
-    pub jobs: usize,
+    /// Files sent at the same time (default [`DEFAULT_JOBS`]).
+    pub jobs: NonZeroUsize,
     /// Replace files the draft already has with different content (default: refuse).
     pub replace: bool,
     /// Progress of each file.
@@ -31,8 +34,8 @@ pub struct UploadFilesOptions {
     pub multipart: crate::transfer::Multipart,
     /// The part size (default: [`DEFAULT_PART_SIZE`](crate::transfer::DEFAULT_PART_SIZE)).
     pub part_size: Option<u64>,
-    /// Parts of one file sent at once (0 means 4).
-    pub parallel_parts: usize,
+    /// Parts of one file sent at once (default [`DEFAULT_JOBS`]).
+    pub parallel_parts: NonZeroUsize,
     /// A folder for the journals of multipart uploads (one small file per draft and key):
     /// with it, an upload interrupted midway keeps its pending entry, and the same call made
     /// again sends only the parts still missing.
@@ -47,6 +50,21 @@ pub fn journal_path(dir: &std::path::Path, draft: &str, key: &str) -> PathBuf {
     use md5::{Digest, Md5};
     let name = crate::transfer::hex(&Md5::digest(format!("{draft}\n{key}").as_bytes()));
     dir.join(format!("{name}.json"))
+}
+
+impl Default for UploadFilesOptions {
+    fn default() -> Self {
+        Self {
+            jobs: DEFAULT_JOBS,
+            replace: false,
+            progress: None,
+            multipart: crate::transfer::Multipart::default(),
+            part_size: None,
+            parallel_parts: DEFAULT_JOBS,
+            journal_dir: None,
+            checksum_wait: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for UploadFilesOptions {
@@ -96,16 +114,27 @@ impl UploadOutcome {
 }
 
 /// Options of [`RepoApi::download_files`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct DownloadFilesOptions {
-    /// Files fetched at the same time (at least 1; default 1).
-    pub jobs: usize,
+    /// Files fetched at the same time (default [`DEFAULT_JOBS`]).
+    pub jobs: NonZeroUsize,
     /// Read the draft's files instead of the published record's.
     pub draft: bool,
     /// Replace local files whose content differs (default: refuse).
     pub overwrite: bool,
     /// Progress of each file.
     pub progress: Option<ProgressFactory>,
+}
+
+impl Default for DownloadFilesOptions {
+    fn default() -> Self {
+        Self {
+            jobs: DEFAULT_JOBS,
+            draft: false,
+            overwrite: false,
+            progress: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for DownloadFilesOptions {
@@ -149,20 +178,20 @@ pub fn local_path(root: &Path, key: &str) -> Result<PathBuf> {
             continue;
         }
         if part == ".." || part.contains('\0') {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::Usage(format!(
                 "the file key {key:?} cannot be written safely below {}",
                 root.display()
             )));
         }
         if cfg!(windows) && !windows_name_ok(part) {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::Usage(format!(
                 "the file key {key:?} cannot be written as-is on Windows (no \\, :, *, ?, \", <, >, | or device names such as CON or NUL in file names); download it on another system or give the files other keys"
             )));
         }
         p.push(part);
     }
     if p == root {
-        return Err(Error::InvalidArgument(format!(
+        return Err(Error::Usage(format!(
             "the file key {key:?} has no file name"
         )));
     }
@@ -332,7 +361,7 @@ impl RepoApi<'_> {
                     (i, r)
                 }
             }))
-            .buffer_unordered(opts.jobs.max(1))
+            .buffer_unordered(opts.jobs.get())
             .collect()
             .await;
         outcomes.extend(results);
@@ -407,7 +436,7 @@ impl RepoApi<'_> {
                 if let Some(other) = claimed.insert(name, key.clone())
                     && other != key
                 {
-                    return Err(Error::InvalidArgument(format!(
+                    return Err(Error::Usage(format!(
                         "the keys {other:?} and {key:?} would be saved to the same local file{}",
                         if fold {
                             " (this file system ignores case)"
@@ -454,7 +483,7 @@ impl RepoApi<'_> {
                     (key, r.map(DownloadOutcome::Downloaded))
                 }
             }))
-            .buffer_unordered(opts.jobs.max(1))
+            .buffer_unordered(opts.jobs.get())
             .collect()
             .await;
         outcomes.extend(results);

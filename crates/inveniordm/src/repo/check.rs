@@ -60,7 +60,7 @@ impl RepoApi<'_> {
     /// ```
     pub async fn check_metadata(&self, draft: &Record) -> Result<Vec<FieldError>> {
         let metadata = serde_json::to_value(draft.metadata.clone().unwrap_or_default())
-            .map_err(|e| Error::InvalidArgument(format!("the metadata cannot be written: {e}")))?;
+            .map_err(|e| Error::internal(format!("the metadata cannot be written: {e}")))?;
         let named = Named(RefCell::new(Vec::new()));
         let _ = validate::metadata(&named, Some(&metadata), &mut Vec::new());
         let named = named.0.into_inner();
@@ -91,7 +91,7 @@ impl RepoApi<'_> {
         let _ = validate::metadata(&all_known, Some(&metadata), &mut errors);
         if let Some(a) = &draft.access {
             let access = serde_json::to_value(a).map_err(|e| {
-                Error::InvalidArgument(format!("the access settings cannot be written: {e}"))
+                Error::internal(format!("the access settings cannot be written: {e}"))
             })?;
             let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
             validate::access(Some(&access), &today, &mut errors);

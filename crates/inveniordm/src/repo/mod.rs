@@ -34,7 +34,7 @@ use crate::{Client, Error, Result};
 /// The files start as `files` says (the previous version's linked, by default); then the keys
 /// in `remove` are left out and the files in `add` uploaded (verified; a key the draft holds is
 /// replaced). Kept files are linked, never copied or sent again.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewVersionPlan {
     /// Which files the version starts with (default [`FilePolicy::Keep`]).
     pub files: FilePolicy,
@@ -48,8 +48,21 @@ pub struct NewVersionPlan {
     /// Publish the new version at the end ([`RepoApi::new_version`] only: a handle's
     /// [`new_version`](RecordHandle::new_version) returns the draft).
     pub publish: bool,
-    /// Files uploaded at the same time (at least 1).
-    pub jobs: usize,
+    /// Files uploaded at the same time (default [`DEFAULT_JOBS`](crate::transfer::DEFAULT_JOBS)).
+    pub jobs: std::num::NonZeroUsize,
+}
+
+impl Default for NewVersionPlan {
+    fn default() -> Self {
+        Self {
+            files: FilePolicy::default(),
+            remove: Vec::new(),
+            add: Vec::new(),
+            metadata: None,
+            publish: false,
+            jobs: crate::transfer::DEFAULT_JOBS,
+        }
+    }
 }
 
 impl NewVersionPlan {

@@ -51,7 +51,7 @@ pub async fn collect_files(
     let (paths, rules) = (paths.to_vec(), rules.clone());
     tokio::task::spawn_blocking(move || collect_blocking(&paths, &rules))
         .await
-        .map_err(|e| Error::InvalidArgument(format!("the folder walk stopped: {e}")))?
+        .map_err(|e| Error::internal(format!("the folder walk stopped: {e}")))?
 }
 
 /// [`collect_files`], on the calling thread (it blocks on the file system).
@@ -106,7 +106,10 @@ fn walk_folder(p: &Path, rules: &FolderRules, out: &mut Vec<(PathBuf, String)>) 
         .build();
     for (n, entry) in walker.enumerate() {
         let entry = entry.map_err(|e| {
-            Error::InvalidArgument(format!("cannot read below {}: {e}", p.display()))
+            Error::io(
+                format!("cannot read below {}", p.display()),
+                std::io::Error::other(e),
+            )
         })?;
         if n >= MAX_ENTRIES {
             return Err(Error::InvalidArgument(format!(

@@ -5,6 +5,7 @@
 //! arrive, checked against the server's checksum and only then renamed to the final name, so
 //! an interrupted or corrupt transfer never leaves a file that looks complete.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,11 +25,14 @@ pub use multipart::{
     DEFAULT_PART_SIZE, MAX_PARTS, MULTIPART_THRESHOLD, Multipart, checksum_wait_for, part_size_for,
 };
 
+/// How many transfers (files, or parts of a file) run at once unless asked otherwise.
+pub const DEFAULT_JOBS: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not zero");
+
 /// A progress callback: called with the number of bytes just transferred.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
 /// Options of [`DraftsApi::file_upload_with`](crate::api::DraftsApi::file_upload_with).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct UploadOptions {
     /// The file key (default: the file's name).
     pub key: Option<String>,
@@ -44,8 +48,8 @@ pub struct UploadOptions {
     /// The size of a part (default [`DEFAULT_PART_SIZE`], larger for files that would need
     /// more than [`MAX_PARTS`] parts).
     pub part_size: Option<u64>,
-    /// Parts sent at once (0 means 4).
-    pub parallel_parts: usize,
+    /// Parts sent at once (default [`DEFAULT_JOBS`]).
+    pub parallel_parts: NonZeroUsize,
     /// A file in which a multipart upload notes the parts the server confirmed. With it, an
     /// interrupted upload keeps its pending entry, and the same upload started again sends
     /// only the missing parts; the file is removed when the upload is done. Without it, a
@@ -55,6 +59,21 @@ pub struct UploadOptions {
     /// [`checksum_wait_for`] the file's size). When it does not come, the upload is returned
     /// unverified (the entry has no md5).
     pub checksum_wait: Option<std::time::Duration>,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        Self {
+            key: None,
+            progress: None,
+            registered: false,
+            multipart: Multipart::default(),
+            part_size: None,
+            parallel_parts: DEFAULT_JOBS,
+            journal: None,
+            checksum_wait: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -68,6 +87,67 @@ impl std::fmt::Debug for UploadOptions {
             .field("journal", &self.journal)
             .field("checksum_wait", &self.checksum_wait)
             .finish()
+    }
+}
+
+/// How [`DraftsApi::file_fetch`](crate::api::DraftsApi::file_fetch) registers a file the
+/// server fetches.
+///
+/// ```
+/// use std::time::Duration;
+/// use inveniordm::transfer::FetchOptions;
+/// let opts = FetchOptions::default().md5("9e107d9d372bb6826bd81d3542a419d6").wait(Duration::from_secs(300));
+/// assert_eq!(opts.wait, Duration::from_secs(300));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// The md5 (hex) the file must have: compared with the server's once it has fetched it.
+    pub md5: Option<String>,
+    /// How long to wait for the server to complete the fetch (default 60 s).
+    pub wait: std::time::Duration,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        Self {
+            md5: None,
+            wait: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+impl FetchOptions {
+    /// With the md5 (hex) the file must have.
+    pub fn md5(mut self, md5: impl Into<String>) -> Self {
+        self.md5 = Some(md5.into());
+        self
+    }
+
+    /// With how long to wait for the fetch to complete.
+    pub fn wait(mut self, wait: std::time::Duration) -> Self {
+        self.wait = wait;
+        self
+    }
+}
+
+/// What the depositor declares of a remote file
+/// ([`DraftsApi::file_remote`](crate::api::DraftsApi::file_remote)); recorded as declared, so
+/// downloads can be verified against it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteFile {
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// md5 (hex).
+    pub md5: Option<String>,
+}
+
+impl RemoteFile {
+    /// Declares the size and md5 (hex).
+    pub fn new(size: u64, md5: impl Into<String>) -> Self {
+        Self {
+            size: Some(size),
+            md5: Some(md5.into()),
+        }
     }
 }
 
@@ -109,7 +189,7 @@ pub struct Downloaded {
 
 /// Writes a small file whole or not at all: a temporary file beside it, flushed to disk,
 /// renamed over it. Its folder is created when missing.
-pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -205,14 +285,7 @@ impl crate::api::DraftsApi<'_> {
         let refused_before = opts.multipart == Multipart::Auto
             && size >= self.client.inner.body_refused_at.load(Ordering::Relaxed);
         if !registered && (opts.multipart.applies(size) || refused_before) {
-            let parallel = UploadOptions {
-                parallel_parts: if opts.parallel_parts == 0 {
-                    4
-                } else {
-                    opts.parallel_parts
-                },
-                ..opts.clone()
-            };
+            let parallel = UploadOptions { ..opts.clone() };
             match multipart::upload(self, id, path, &key, size, &parallel).await? {
                 multipart::Outcome::Committed(entry, local_md5) => {
                     return self.verified(id, &key, *entry, &local_md5).await;
@@ -301,11 +374,6 @@ impl crate::api::DraftsApi<'_> {
                 let parts = UploadOptions {
                     multipart: Multipart::Always,
                     registered: false,
-                    parallel_parts: if opts.parallel_parts == 0 {
-                        4
-                    } else {
-                        opts.parallel_parts
-                    },
                     ..opts.clone()
                 };
                 return match multipart::upload(self, id, path, &key, size, &parts).await? {
@@ -319,7 +387,7 @@ impl crate::api::DraftsApi<'_> {
         }
         let local_md5 = hashing
             .await
-            .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
+            .map_err(|e| Error::internal(format!("hashing stopped: {e}")))?
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
         let entry = self.commit(id, &key).await?;
         self.verified(id, &key, entry, &local_md5).await
@@ -372,19 +440,19 @@ impl crate::api::DraftsApi<'_> {
     }
 
     /// Registers a file that the server fetches itself from `url` (transfer type `F`), and
-    /// waits up to `wait` for it to be complete. The server must allow the URL's domain
-    /// (`RECORDS_RESOURCES_FILES_ALLOWED_DOMAINS`; on a stock InvenioRDM only administrators
-    /// may fetch). With `expected_md5` (hex), the server's checksum must match it, or the file
-    /// is removed and the answer is [`Error::Checksum`]. The URL may hold credentials: it is
-    /// never logged nor put in an error.
+    /// waits up to [`FetchOptions::wait`] for it to be complete. The server must allow the
+    /// URL's domain (`RECORDS_RESOURCES_FILES_ALLOWED_DOMAINS`; on a stock InvenioRDM only
+    /// administrators may fetch). With [`FetchOptions::md5`], the server's checksum must match
+    /// it, or the file is removed and the answer is [`Error::Checksum`]. The URL may hold
+    /// credentials: it is never logged nor put in an error.
     pub async fn file_fetch(
         &self,
         id: &str,
         key: &str,
         url: &str,
-        expected_md5: Option<&str>,
-        wait: std::time::Duration,
+        opts: &FetchOptions,
     ) -> Result<FileEntry> {
+        let (expected_md5, wait) = (opts.md5.as_deref(), opts.wait);
         let init = by_url(key, "F", url);
         self.file_upload_start_many(id, &[init]).await?;
         let started = std::time::Instant::now();
@@ -437,9 +505,9 @@ impl crate::api::DraftsApi<'_> {
         id: &str,
         key: &str,
         url: &str,
-        size: Option<u64>,
-        md5: Option<&str>,
+        declared: &RemoteFile,
     ) -> Result<FileEntry> {
+        let (size, md5) = (declared.size, declared.md5.as_deref());
         let mut init = by_url(key, "R", url);
         init.size = size;
         init.checksum = md5.map(|m| format!("md5:{}", m.to_ascii_lowercase()));
@@ -506,7 +574,7 @@ pub(crate) async fn hash_file(path: &Path) -> Result<(Md5, u64)> {
     let p = path.to_path_buf();
     tokio::task::spawn_blocking(move || hash_path(&p))
         .await
-        .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
+        .map_err(|e| Error::internal(format!("hashing stopped: {e}")))?
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
 }
 

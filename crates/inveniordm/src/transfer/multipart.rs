@@ -105,7 +105,7 @@ impl Journal {
     /// Writes the journal whole or not at all (a temporary file renamed).
     fn write(&self, path: &Path) -> Result<()> {
         let bytes = serde_json::to_vec(self)
-            .map_err(|e| Error::InvalidArgument(format!("cannot write the upload journal: {e}")))?;
+            .map_err(|e| Error::internal(format!("cannot write the upload journal: {e}")))?;
         super::write_whole(path, &bytes)
     }
 }
@@ -239,10 +239,13 @@ pub(crate) async fn upload(
     }
     if urls.len() as u64 != parts {
         let _ = api.file_delete(id, key).await;
-        return Err(Error::InvalidArgument(format!(
-            "the server offered {} part URLs for {parts} parts of {key}",
-            urls.len()
-        )));
+        return Err(Error::unexpected(
+            format!("uploading {key}"),
+            format!(
+                "the server offered {} part URLs for {parts} parts",
+                urls.len()
+            ),
+        ));
     }
     if let Some(j) = &opts.journal {
         journal.write(j)?;
@@ -268,7 +271,7 @@ pub(crate) async fn upload(
         }
     }
     let journal = std::sync::Mutex::new(journal);
-    let jobs = opts.parallel_parts.max(1);
+    let jobs = opts.parallel_parts.get();
     let mut sends = futures_util::stream::iter(
         urls.into_iter()
             .filter(|(n, _)| !done_before.contains(n))
@@ -281,9 +284,9 @@ pub(crate) async fn upload(
                     send_part(api, path.to_path_buf(), n, url, offset, len, progress).await?;
                     if let Some(j) = &opts.journal {
                         let snapshot = {
-                            let mut g = journal.lock().map_err(|_| {
-                                Error::InvalidArgument("the upload journal is poisoned".into())
-                            })?;
+                            let mut g = journal
+                                .lock()
+                                .map_err(|_| Error::internal("the upload journal is poisoned"))?;
                             g.done.insert(n);
                             g.clone()
                         };
@@ -339,7 +342,7 @@ pub(crate) async fn upload(
     }
     let local = hashing
         .await
-        .map_err(|e| Error::InvalidArgument(format!("hashing stopped: {e}")))?
+        .map_err(|e| Error::internal(format!("hashing stopped: {e}")))?
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     api.commit(id, key).await?;
     if let Some(j) = &opts.journal {

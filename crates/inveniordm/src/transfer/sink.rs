@@ -100,7 +100,7 @@ impl Sink {
         );
         if w.is_err() || h.is_err() {
             // The writer stopped on an error: `finish` reports it.
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::Internal(format!(
                 "writing {} stopped",
                 self.path.display()
             )));
@@ -127,15 +127,15 @@ impl Sink {
         drop(to_hasher);
         let file = writer
             .await
-            .map_err(|e| Error::InvalidArgument(format!("the writer stopped: {e}")))?
+            .map_err(|e| Error::internal(format!("the writer stopped: {e}")))?
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         let h = hasher
             .await
-            .map_err(|e| Error::InvalidArgument(format!("the hasher stopped: {e}")))?;
+            .map_err(|e| Error::internal(format!("the hasher stopped: {e}")))?;
         if durable {
             tokio::task::spawn_blocking(move || file.sync_all())
                 .await
-                .map_err(|e| Error::InvalidArgument(format!("the sync stopped: {e}")))?
+                .map_err(|e| Error::internal(format!("the sync stopped: {e}")))?
                 .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
         }
         Ok(h)

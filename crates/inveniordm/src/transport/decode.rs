@@ -15,17 +15,25 @@ use crate::error::{Error, Result};
 
 /// A failure to send a request or read its answer, with what went wrong in words.
 pub(crate) fn transport_error(method: &Method, path: &str, e: reqwest::Error) -> Error {
-    let what = if e.is_timeout() {
-        "the request timed out (a longer timeout can be set)".to_string()
+    use crate::error::TransportReason;
+    let (what, reason) = if e.is_timeout() {
+        (
+            "the request timed out (a longer timeout can be set)",
+            TransportReason::Timeout,
+        )
     } else if e.is_connect() {
-        "cannot connect to the server".to_string()
+        ("cannot connect to the server", TransportReason::Connect)
     } else if e.is_body() || e.is_decode() {
-        "the connection broke while transferring the body".to_string()
+        (
+            "the connection broke while transferring the body",
+            TransportReason::Body,
+        )
     } else if e.is_redirect() {
-        "too many redirects".to_string()
+        ("too many redirects", TransportReason::Other)
     } else {
-        "the request failed".to_string()
+        ("the request failed", TransportReason::Other)
     };
+    let what = what.to_string();
     let mut message = what;
     let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
     let mut depth = 0;
@@ -42,7 +50,8 @@ pub(crate) fn transport_error(method: &Method, path: &str, e: reqwest::Error) ->
         method: method.to_string(),
         path: path.to_string(),
         message,
-        source: e.without_url(),
+        reason,
+        source: Box::new(e.without_url()),
     }
 }
 

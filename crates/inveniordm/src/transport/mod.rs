@@ -58,9 +58,9 @@ pub(crate) struct Inner {
 ///
 /// ```
 /// # async fn demo() -> inveniordm::Result<()> {
-/// use inveniordm::{Client, models::RecordQuery};
+/// use inveniordm::{Client, models::SearchQuery};
 /// let client = Client::new("https://repo.example.org", Some("token"))?;
-/// let page = client.query().records(&RecordQuery::new("ocean").size(10)).await?;
+/// let page = client.query().records(&SearchQuery::new("ocean").size(10)).await?;
 /// for r in page.items() {
 ///     println!("{} {}", r.id.as_deref().unwrap_or(""), r.title().unwrap_or(""));
 /// }
@@ -353,9 +353,8 @@ impl fmt::Display for Failure {
 
 impl Request {
     pub(crate) fn json_body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| {
-            Error::InvalidArgument(format!("cannot serialise the request body: {e}"))
-        })?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::internal(format!("cannot serialise the request body: {e}")))?;
         self.body = Body::Json(Bytes::from(bytes));
         Ok(self)
     }

@@ -80,13 +80,17 @@ impl Client {
     /// Checks that an absolute link from a response (e.g. `links.next`) points at this server,
     /// so that the token is never sent anywhere else.
     pub(crate) fn same_origin(&self, link: &str) -> Result<Url> {
-        let u = Url::parse(link)
-            .map_err(|e| Error::InvalidArgument(format!("bad link {link:?}: {e}")))?;
+        let u = Url::parse(link).map_err(|e| {
+            Error::unexpected("following a link", format!("bad link {link:?}: {e}"))
+        })?;
         if !self.is_this_server(&u) {
-            return Err(Error::InvalidArgument(format!(
-                "refusing to follow a link to another server: {}",
-                u.origin().ascii_serialization()
-            )));
+            return Err(Error::unexpected(
+                "following a link",
+                format!(
+                    "refusing to follow a link to another server: {}",
+                    u.origin().ascii_serialization()
+                ),
+            ));
         }
         Ok(u)
     }

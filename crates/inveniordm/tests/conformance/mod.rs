@@ -7,8 +7,9 @@
 use std::path::Path;
 
 use futures_util::StreamExt;
+use inveniordm::api::Scope;
 use inveniordm::models::*;
-use inveniordm::transfer::{DownloadOptions, UploadBody};
+use inveniordm::transfer::{DownloadOptions, FetchOptions, RemoteFile, UploadBody};
 use inveniordm::{Client, Error};
 use md5::{Digest, Md5};
 
@@ -747,7 +748,7 @@ async fn search_paging_and_vocabularies(env: &Env) {
     for _ in 0..30 {
         let p = c
             .query()
-            .records(&RecordQuery::new(word.clone()).size(2).sort("newest"))
+            .records(&SearchQuery::new(word.clone()).size(2).sort("newest"))
             .await
             .expect("search");
         if p.total() == 3 {
@@ -772,7 +773,7 @@ async fn search_paging_and_vocabularies(env: &Env) {
     use futures_util::TryStreamExt;
     let streamed: Vec<Record> = c
         .query()
-        .records_stream(false, RecordQuery::new(word.clone()).size(1))
+        .records_stream(Scope::Published, SearchQuery::new(word.clone()).size(1))
         .try_collect()
         .await
         .expect("stream");
@@ -783,37 +784,37 @@ async fn search_paging_and_vocabularies(env: &Env) {
     assert_eq!(ids.len(), 3);
     let mine = c
         .query()
-        .user_records(&RecordQuery::new(word.clone()))
+        .user_records(&SearchQuery::new(word.clone()))
         .await
         .expect("user records");
     assert_eq!(mine.total(), 3);
     let same = c
         .query()
-        .records_of(true, &RecordQuery::new(word.clone()))
+        .records_of(Scope::Mine, &SearchQuery::new(word.clone()))
         .await
         .expect("records_of");
     assert_eq!(same.total(), 3);
     let phrase = c
         .query()
-        .records(&RecordQuery::new(format!("\"{word} number 1\"")))
+        .records(&SearchQuery::new(format!("\"{word} number 1\"")))
         .await
         .expect("phrase");
     assert_eq!(phrase.total(), 1);
     let filtered = c
         .query()
-        .records(&RecordQuery::new(word.clone()).filter("resource_type", "dataset"))
+        .records(&SearchQuery::new(word.clone()).filter("resource_type", "dataset"))
         .await
         .expect("facet");
     assert_eq!(filtered.total(), 3);
     let none = c
         .query()
-        .records(&RecordQuery::new(word.clone()).filter("resource_type", "software"))
+        .records(&SearchQuery::new(word.clone()).filter("resource_type", "software"))
         .await
         .expect("facet");
     assert_eq!(none.total(), 0);
     let all_versions = c
         .query()
-        .records(&RecordQuery::new(word.clone()).all_versions(true))
+        .records(&SearchQuery::new(word.clone()).all_versions(true))
         .await
         .expect("allversions");
     assert_eq!(all_versions.total(), 3);
@@ -874,7 +875,7 @@ async fn error_statuses(env: &Env) {
     assert!(err.is_permission_denied(), "{err}");
     let err = c
         .query()
-        .records(&RecordQuery::all().size(0))
+        .records(&SearchQuery::all().size(0))
         .await
         .expect_err("size 0");
     assert_eq!(api_status(&err), 400);
@@ -884,7 +885,7 @@ async fn error_statuses(env: &Env) {
     );
     let err = c
         .query()
-        .records(&RecordQuery::all().size(100).page(200))
+        .records(&SearchQuery::all().size(100).page(200))
         .await
         .expect_err("past the window");
     assert_eq!(api_status(&err), 400);
@@ -954,7 +955,7 @@ async fn restricted_records_are_hidden(env: &Env) {
     let mut indexed = false;
     for _ in 0..40 {
         if c.query()
-            .records(&RecordQuery::new(q.clone()))
+            .records(&SearchQuery::new(q.clone()))
             .await
             .expect("search")
             .total()
@@ -969,7 +970,7 @@ async fn restricted_records_are_hidden(env: &Env) {
     let found = env
         .anon
         .query()
-        .records(&RecordQuery::new(q))
+        .records(&SearchQuery::new(q))
         .await
         .expect("search");
     assert_eq!(
@@ -1244,7 +1245,7 @@ async fn many_files_at_once(env: &Env) {
         files.push((write(env, &format!("batch-{i}"), &data).await, key));
     }
     let opts = UploadFilesOptions {
-        jobs: 3,
+        jobs: std::num::NonZeroUsize::new(3).expect("not zero"),
         ..Default::default()
     };
     let first = c
@@ -1294,7 +1295,7 @@ async fn many_files_at_once(env: &Env) {
 
     let out = env.dir.join("batch-out");
     let dopts = DownloadFilesOptions {
-        jobs: 3,
+        jobs: std::num::NonZeroUsize::new(3).expect("not zero"),
         ..Default::default()
     };
     let got = c
@@ -1395,7 +1396,7 @@ async fn next_version_in_one_call(env: &Env) {
         ],
         metadata: Some(m),
         publish: true,
-        jobs: 2,
+        jobs: std::num::NonZeroUsize::new(2).expect("not zero"),
         ..Default::default()
     };
     let v2 = c
@@ -1576,7 +1577,7 @@ pub async fn multipart_upload(env: &Env) {
     let opts = UploadOptions {
         multipart: Multipart::Always,
         part_size: Some(1_000_000),
-        parallel_parts: 3,
+        parallel_parts: std::num::NonZeroUsize::new(3).expect("not zero"),
         ..UploadOptions::default()
     };
     let entry = c
@@ -1636,7 +1637,7 @@ pub async fn listing_split_by_id(env: &Env) {
         d.files = Some(Files::disabled());
         made.insert(id(&c.drafts().create(&d).await.expect("create")));
     }
-    let q = RecordQuery::new(format!("metadata.title:{word}"));
+    let q = SearchQuery::new(format!("metadata.title:{word}"));
     let mut seen = 0;
     for _ in 0..40 {
         seen = c.query().user_records(&q).await.expect("search").total();
@@ -1649,7 +1650,7 @@ pub async fn listing_split_by_id(env: &Env) {
     // A window of two: the query is split by id, each draft comes once.
     let listed: Vec<Record> = c
         .query()
-        .records_split(true, q, 2)
+        .records_split(Scope::Mine, q, 2)
         .try_collect()
         .await
         .expect("split listing");
@@ -1735,7 +1736,12 @@ pub async fn fetch_by_url(env: &Env) {
     let wait = std::time::Duration::from_secs(60);
     let entry = c
         .drafts()
-        .file_fetch(&did, "source.bin", &url, Some(&md5_hex(&body)), wait)
+        .file_fetch(
+            &did,
+            "source.bin",
+            &url,
+            &FetchOptions::default().md5(md5_hex(&body)).wait(wait),
+        )
         .await
         .expect("the server fetched the file");
     assert_eq!(entry.size, Some(body.len() as u64));
@@ -1755,8 +1761,7 @@ pub async fn fetch_by_url(env: &Env) {
             &did,
             "elsewhere.bin",
             "http://198.51.100.7/x.bin",
-            None,
-            wait,
+            &FetchOptions::default().wait(wait),
         )
         .await
         .expect_err("a domain the server does not allow");
@@ -1786,8 +1791,7 @@ pub async fn remote_file(env: &Env) {
             &did,
             "linked.bin",
             &url,
-            Some(body.len() as u64),
-            Some(&md5),
+            &RemoteFile::new(body.len() as u64, md5.clone()),
         )
         .await
         .expect("an administrator links a remote file");
@@ -1803,7 +1807,7 @@ pub async fn remote_file(env: &Env) {
     // The same URL again, declared with nothing: the server's one file for that URL.
     let again = c
         .drafts()
-        .file_remote(&did, "again.bin", &url, None, None)
+        .file_remote(&did, "again.bin", &url, &RemoteFile::default())
         .await
         .expect("the same URL under a second key");
     assert_eq!(again.md5(), Some(md5.as_str()), "{again:?}");
@@ -1818,8 +1822,7 @@ pub async fn remote_file(env: &Env) {
             &did,
             "elsewhere.bin",
             "http://198.51.100.7/x.bin",
-            None,
-            None,
+            &RemoteFile::default(),
         )
         .await
         .expect_err("a domain the server does not allow");
@@ -1833,7 +1836,7 @@ pub async fn remote_file(env: &Env) {
     let denied = env
         .second
         .drafts()
-        .file_remote(&id(&theirs), "linked.bin", &url, None, None)
+        .file_remote(&id(&theirs), "linked.bin", &url, &RemoteFile::default())
         .await
         .expect_err("only administrators link remote files");
     assert_eq!(denied.status(), Some(403), "{denied}");

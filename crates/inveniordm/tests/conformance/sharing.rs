@@ -2,7 +2,7 @@
 //! (it creates the communities), the second client a depositor with no rights of its own.
 
 use inveniordm::Error;
-use inveniordm::api::Inclusion;
+use inveniordm::api::{Inclusion, SubmitReview};
 use inveniordm::models::*;
 
 use super::{Env, api_status, id, new_draft};
@@ -42,7 +42,7 @@ async fn submit(client: &inveniordm::Client, draft: &str, community: &Community)
         .expect("set review");
     client
         .drafts()
-        .submit_review(draft, None, false)
+        .submit_review(draft, &SubmitReview::new())
         .await
         .expect("submit")
 }
@@ -153,7 +153,7 @@ pub async fn community_lifecycle(env: &Env) {
     assert_eq!(api_status(&dup), 400);
     assert!(dup.to_string().contains("slug"), "{dup}");
 
-    let q = RecordQuery::new(format!("slug:{slug}"));
+    let q = SearchQuery::new(format!("slug:{slug}"));
     eventually("the community in a search", || async {
         c.communities().search(&q).await.expect("search").total() == 1
     })
@@ -162,7 +162,7 @@ pub async fn community_lifecycle(env: &Env) {
     assert_eq!(mine.total(), 1);
     let members = c
         .communities()
-        .members(&id, &RecordQuery::all())
+        .members(&id, &SearchQuery::all())
         .await
         .expect("members");
     assert_eq!(members.total(), 1);
@@ -241,7 +241,10 @@ pub async fn community_review_accept(env: &Env) {
     let submitted = env
         .second
         .drafts()
-        .submit_review(&did, Some(&EventPayload::text("Please include it.")), false)
+        .submit_review(
+            &did,
+            &SubmitReview::new().message(EventPayload::text("Please include it.")),
+        )
         .await
         .expect("submit review");
     assert_eq!(submitted.status, Some(RequestStatus::Submitted));
@@ -323,7 +326,7 @@ pub async fn community_review_accept(env: &Env) {
     let timeline = env
         .client
         .requests()
-        .timeline(&req, &RecordQuery::all())
+        .timeline(&req, &SearchQuery::all())
         .await
         .expect("timeline");
     let comments: Vec<&str> = timeline
@@ -360,11 +363,11 @@ pub async fn community_review_accept(env: &Env) {
     let of_record = env
         .anon
         .records()
-        .communities(&did, &RecordQuery::all())
+        .communities(&did, &SearchQuery::all())
         .await
         .expect("record communities");
     assert_eq!(of_record.total(), 1);
-    let q = RecordQuery::new(format!("id:{did}"));
+    let q = SearchQuery::new(format!("id:{did}"));
     eventually("the record among the community's records", || async {
         env.anon
             .communities()
@@ -419,7 +422,10 @@ pub async fn community_review_decline_and_cancel(env: &Env) {
     let r = env
         .second
         .drafts()
-        .submit_review(&did, Some(&EventPayload::text("On second thought…")), false)
+        .submit_review(
+            &did,
+            &SubmitReview::new().message(EventPayload::text("On second thought…")),
+        )
         .await
         .expect("submit");
     let req = req_id(&r);
@@ -441,7 +447,7 @@ pub async fn community_review_decline_and_cancel(env: &Env) {
     let mine = env
         .second
         .requests()
-        .mine(&RecordQuery::all().size(100))
+        .mine(&SearchQuery::all().size(100))
         .await
         .expect("the submitter's requests");
     assert!(mine.total() >= 2, "the submitter sees its requests");
@@ -460,7 +466,10 @@ pub async fn curator_submission_with_and_without_review(env: &Env) {
     let r = env
         .client
         .drafts()
-        .submit_review(&did, Some(&EventPayload::text("Mine.")), false)
+        .submit_review(
+            &did,
+            &SubmitReview::new().message(EventPayload::text("Mine.")),
+        )
         .await
         .expect("submit");
     assert_eq!(r.status, Some(RequestStatus::Accepted), "accepted at once");
@@ -483,7 +492,7 @@ pub async fn curator_submission_with_and_without_review(env: &Env) {
     let r = env
         .client
         .drafts()
-        .submit_review(&did, None, true)
+        .submit_review(&did, &SubmitReview::new().require_review())
         .await
         .expect("submit with review");
     assert_eq!(r.status, Some(RequestStatus::Submitted));
@@ -561,7 +570,7 @@ pub async fn record_added_to_a_second_community(env: &Env) {
     let about = env
         .second
         .records()
-        .requests(&did, &RecordQuery::all())
+        .requests(&did, &SearchQuery::all())
         .await
         .expect("the record's requests");
     assert!(
@@ -579,7 +588,7 @@ pub async fn record_added_to_a_second_community(env: &Env) {
     let of_record = env
         .anon
         .records()
-        .communities(&did, &RecordQuery::all())
+        .communities(&did, &SearchQuery::all())
         .await
         .expect("record communities");
     assert_eq!(of_record.total(), 2);
@@ -592,7 +601,7 @@ pub async fn record_added_to_a_second_community(env: &Env) {
     let of_record = env
         .anon
         .records()
-        .communities(&did, &RecordQuery::all())
+        .communities(&did, &SearchQuery::all())
         .await
         .expect("record communities");
     let left: Vec<_> = of_record

@@ -25,7 +25,7 @@ impl<'a> RepoApi<'a> {
     /// The caller's newest drafts and records, and the server's clock.
     pub(super) async fn own_newest(&self) -> Result<(Results<Record>, Option<i64>)> {
         let url = self.client.url(&["user", "records"])?;
-        let query = RecordQuery::all().sort("newest").size(OWN_PAGE);
+        let query = SearchQuery::all().sort("newest").size(OWN_PAGE);
         let mut req = self
             .client
             .request(reqwest::Method::GET, url)
@@ -50,7 +50,7 @@ impl<'a> RepoApi<'a> {
         &self,
         j: &DepositJournal,
         spec: &DepositSpec,
-    ) -> Result<Option<DraftHandle<'a>>> {
+    ) -> Result<Option<DraftHandle>> {
         let since = j.creating_since.map_or(0, |s| s as i64) - SERVER_SLACK_SECS;
         let title = j.title.as_deref().map(sanitized);
         let wait = spec.adopt_wait.unwrap_or(DEFAULT_ADOPT_WAIT);
@@ -93,12 +93,15 @@ impl<'a> RepoApi<'a> {
                 }
                 [] => tokio::time::sleep(Duration::from_millis(500)).await,
                 many => {
-                    return Err(Error::Usage(format!(
-                        "the interrupted run's create may have made any of {} drafts titled {:?}: {}; nothing was changed. Look at them, discard the others or name the right one (irdm deposit --adopt ID)",
-                        many.len(),
-                        title.as_deref().unwrap_or(""),
-                        many.join(", ")
-                    )));
+                    return Err(Error::Ambiguous {
+                        message: format!(
+                            "the interrupted run's create may have made any of {} drafts titled {:?}: {}; nothing was changed. Look at them, discard the others or name the right one (irdm deposit --adopt ID)",
+                            many.len(),
+                            title.as_deref().unwrap_or(""),
+                            many.join(", ")
+                        ),
+                        candidates: many.to_vec(),
+                    });
                 }
             }
         }
@@ -126,7 +129,7 @@ impl<'a> RepoApi<'a> {
 
     /// A draft named to be carried on after a lost create: the caller's, unpublished, and
     /// nobody's next version.
-    pub(super) async fn adoptable(&self, id: &str) -> Result<DraftHandle<'a>> {
+    pub(super) async fn adoptable(&self, id: &str) -> Result<DraftHandle> {
         let handle = self.draft(id).await?.ok_or_else(|| {
             Error::Usage(format!(
                 "there is no draft {id} to carry on (published, discarded, or not yours?)"

@@ -104,7 +104,7 @@ pub(super) fn merged_metadata(
 ) -> Result<Metadata> {
     let to_value = |m: Option<&Metadata>| {
         serde_json::to_value(m.cloned().unwrap_or_default())
-            .map_err(|e| Error::InvalidArgument(format!("the metadata cannot be written: {e}")))
+            .map_err(|e| Error::internal(format!("the metadata cannot be written: {e}")))
     };
     let mut doc = to_value(previous)?;
     if let (Some(base), serde_json::Value::Object(new)) = (doc.as_object_mut(), to_value(release)?)
@@ -116,7 +116,7 @@ pub(super) fn merged_metadata(
         }
     }
     serde_json::from_value(doc)
-        .map_err(|e| Error::InvalidArgument(format!("the merged metadata is not valid: {e}")))
+        .map_err(|e| Error::internal(format!("the merged metadata is not valid: {e}")))
 }
 
 pub(super) fn today() -> String {

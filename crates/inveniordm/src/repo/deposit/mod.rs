@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use inveniordm_models::{Files, Metadata, Record, RecordQuery, Request, RequestStatus, Results};
+use inveniordm_models::{Files, Metadata, Record, Request, RequestStatus, Results, SearchQuery};
 use md5::Digest;
 use serde::{Deserialize, Serialize};
 
@@ -185,10 +185,10 @@ impl DepositJournal {
     pub fn read(path: &Path) -> Result<Option<Self>> {
         match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                Error::Usage(format!(
-                    "{} is not a deposit journal ({e}); move it away or choose another journal",
-                    path.display()
-                ))
+                Error::journal(
+                    path,
+                    format!("not a deposit journal ({e}); move it away or choose another journal"),
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
@@ -197,9 +197,8 @@ impl DepositJournal {
 
     /// Writes the journal whole or not at all.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| {
-            Error::InvalidArgument(format!("cannot write the deposit journal: {e}"))
-        })?;
+        let bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::internal(format!("cannot write the deposit journal: {e}")))?;
         crate::transfer::write_whole(path, &bytes)
     }
 
@@ -583,7 +582,11 @@ mod tests {
         j.write(&p).expect("write");
         assert_eq!(DepositJournal::read(&p).expect("read"), Some(j));
         std::fs::write(&p, b"[1, 2]").expect("write");
-        let e = DepositJournal::read(&p).expect_err("refused").to_string();
-        assert!(e.contains("is not a deposit journal"), "{e}");
+        let e = DepositJournal::read(&p).expect_err("refused");
+        assert!(
+            matches!(&e, Error::Journal { path, .. } if path == &p),
+            "{e}"
+        );
+        assert!(e.to_string().contains("not a deposit journal"), "{e}");
     }
 }

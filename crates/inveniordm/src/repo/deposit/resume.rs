@@ -6,11 +6,13 @@ use super::*;
 impl<'a> RepoApi<'a> {
     pub(super) fn journal_for(&self, journal: &Path, server: &str) -> Result<DepositJournal> {
         match DepositJournal::read(journal)? {
-            Some(j) if j.server != server => Err(Error::Usage(format!(
-                "the journal {} belongs to a deposit on {}, not {server}; choose another journal",
-                journal.display(),
-                j.server
-            ))),
+            Some(j) if j.server != server => Err(Error::journal(
+                journal,
+                format!(
+                    "it belongs to a deposit on {}, not {server}; choose another journal",
+                    j.server
+                ),
+            )),
             Some(j) => Ok(j),
             None => Ok(DepositJournal {
                 server: server.to_string(),
@@ -47,7 +49,7 @@ impl<'a> RepoApi<'a> {
 
     /// A deposit whose journal is over: its outcome, or the draft to submit again when the
     /// community declined (or the submitter cancelled) its review.
-    pub(super) async fn finished(&self, j: &DepositJournal) -> Result<Finished<'a>> {
+    pub(super) async fn finished(&self, j: &DepositJournal) -> Result<Finished> {
         let Some(id) = j.draft.as_deref() else {
             return Err(Error::Usage(
                 "the journal says the deposit is over but names no record; remove it to deposit anew".into(),
@@ -95,11 +97,7 @@ impl<'a> RepoApi<'a> {
     }
 
     /// Where a journaled deposit that is not over stands on the server.
-    pub(super) async fn resume(
-        &self,
-        j: &DepositJournal,
-        spec: &DepositSpec,
-    ) -> Result<Resume<'a>> {
+    pub(super) async fn resume(&self, j: &DepositJournal, spec: &DepositSpec) -> Result<Resume> {
         let Some(id) = j.draft.as_deref() else {
             if j.stage != DepositStage::Creating {
                 return Ok(Resume::Create);
@@ -109,7 +107,7 @@ impl<'a> RepoApi<'a> {
                 // the draft it made (or makes it now).
                 let d = self.client.drafts().new_version(previous).await?;
                 return Ok(Resume::Draft {
-                    handle: Box::new(DraftHandle::new(self.client, d)),
+                    handle: Box::new(DraftHandle::new(self.client, d)?),
                     adopted: true,
                 });
             }
@@ -211,7 +209,7 @@ impl<'a> RepoApi<'a> {
             return records.latest_version(x.trim()).await;
         };
         let q = format!("pids.doi.identifier:\"{doi}\" OR parent.pids.doi.identifier:\"{doi}\"");
-        let query = RecordQuery::new(q).all_versions(true).size(1);
+        let query = SearchQuery::new(q).all_versions(true).size(1);
         let mut hits = self.client.query().user_records(&query).await?;
         if hits.hits.hits.is_empty() {
             hits = self.client.query().records(&query).await?;
@@ -230,23 +228,23 @@ impl<'a> RepoApi<'a> {
     }
 }
 
-pub(super) enum Resume<'a> {
+pub(super) enum Resume {
     /// Over: the answer of the last step was lost, and the server shows it happened.
     Over { outcome: Box<DepositOutcome> },
     /// Carry on with this draft.
     Draft {
-        handle: Box<DraftHandle<'a>>,
+        handle: Box<DraftHandle>,
         adopted: bool,
     },
     /// Make the draft.
     Create,
 }
 
-pub(super) enum Finished<'a> {
+pub(super) enum Finished {
     /// Published, or submitted and waiting.
     Over(Box<DepositOutcome>),
     /// The review is over without a publish: submit the draft again.
-    Resubmit(Box<DraftHandle<'a>>),
+    Resubmit(Box<DraftHandle>),
 }
 
 pub(super) enum Base {

@@ -150,8 +150,9 @@ impl<'a> RepoApi<'a> {
                     }
                     Some(Base::Latest(latest)) => {
                         let previous = latest.id.clone().ok_or_else(|| {
-                            Error::InvalidArgument(
-                                "the server returned a record without an id".into(),
+                            Error::unexpected(
+                                "publishing",
+                                "the server returned a record without an id",
                             )
                         })?;
                         j.stage = DepositStage::Creating;
@@ -163,7 +164,7 @@ impl<'a> RepoApi<'a> {
                         // exists: it is continued, never doubled.
                         let d = self.client.drafts().new_version(&previous).await?;
                         report.created = true;
-                        DraftHandle::new(self.client, d)
+                        DraftHandle::new(self.client, d)?
                     }
                     None => {
                         let (before, server_now) = self.own_drafts_titled(&spec.draft).await?;
@@ -359,20 +360,18 @@ impl<'a> RepoApi<'a> {
         }
         let problems = draft_now.errors.unwrap_or_default();
         if !problems.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "draft {id} is not ready to publish: {}; correct the metadata and run the deposit again (it carries on with {id})",
-                problems
-                    .iter()
-                    .map(|p| format!("{}: {}", p.field_name(), p.message_text()))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )));
+            return Err(Error::Invalid {
+                message: format!(
+                    "draft {id} is not ready to publish; correct the metadata and run the deposit again (it carries on with {id})"
+                ),
+                errors: problems,
+            });
         }
         if community.is_some() {
             j.stage = DepositStage::Submitting;
             j.submitted_to = community.cloned();
             j.write(journal)?;
-            let request = drafts.submit_review(&id, None, false).await?;
+            let request = drafts.submit_review(&id, &Default::default()).await?;
             report.outcome = DepositOutcome::Submitted {
                 draft: self.submitted_document(&id).await?,
                 request: Box::new(request),
@@ -399,7 +398,7 @@ impl<'a> RepoApi<'a> {
     /// the spec's, merged onto the server's draft.
     pub(super) async fn set_contents(
         &self,
-        handle: &mut DraftHandle<'a>,
+        handle: &mut DraftHandle,
         spec: &DepositSpec,
     ) -> Result<()> {
         if let Some(m) = &spec.draft.metadata {

@@ -1,6 +1,7 @@
 //! Handles: drafts and records with the operations a depositor thinks in (see [`DraftHandle`]).
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use inveniordm_models::{Access, FieldError, FileEntry, Metadata, Record};
@@ -8,6 +9,12 @@ use serde_json::{Map, Value};
 
 use crate::repo::NewVersionPlan;
 use crate::{Client, Error, Result};
+
+mod merge;
+mod sync;
+
+use merge::{apply, diff, overlaps};
+pub use sync::{FileAction, SyncPlan, plan_sync};
 
 /// The parts of a draft a save may change: what the caller edits.
 const EDITABLE: &[&str] = &["metadata", "access", "custom_fields", "pids", "files"];
@@ -39,10 +46,10 @@ const SAVE_ATTEMPTS: usize = 3;
 ///     .create_draft(&Record { metadata: Some(m), files: Some(Files::disabled()), ..Default::default() })
 ///     .await?;
 /// let record = draft.publish().await?;
-/// let id = record.id.clone().unwrap_or_default();
+/// let id = record.require_id()?;
 ///
 /// // Someone edits the description while we edit the title: both changes are kept.
-/// let handle = repo.record(&id).await?.expect("published");
+/// let handle = repo.record(id).await?.expect("published");
 /// let mut mine = handle.edit().await?;
 /// let mut theirs = client.drafts().get(&id).await?;
 /// theirs.metadata.as_mut().unwrap().description = Some("Theirs".into());
@@ -61,17 +68,22 @@ const SAVE_ATTEMPTS: usize = 3;
 /// assert!(next.files().await?.is_empty());
 /// # Ok(()) }
 /// ```
+///
+/// A handle owns a clone of its [`Client`] (cheap: the connection pool is shared), so it can
+/// move into a spawned task.
 #[derive(Debug, Clone)]
-pub struct DraftHandle<'a> {
-    client: &'a Client,
+pub struct DraftHandle {
+    client: Client,
+    id: String,
     base: Record,
     current: Record,
 }
 
 /// A published record. See [`RepoApi::record`](crate::repo::RepoApi::record).
 #[derive(Debug, Clone)]
-pub struct RecordHandle<'a> {
-    client: &'a Client,
+pub struct RecordHandle {
+    client: Client,
+    id: String,
     record: Record,
 }
 
@@ -88,129 +100,12 @@ pub enum FilePolicy {
     Reconcile(PathBuf),
 }
 
-/// What one key becomes in a [`SyncPlan`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "action")]
-pub enum FileAction {
-    /// Unchanged: linked from the previous version (or left as it is in a draft).
-    Link {
-        /// File key.
-        key: String,
-    },
-    /// New or changed: uploaded from the folder.
-    Upload {
-        /// File key.
-        key: String,
-        /// Local path.
-        path: PathBuf,
-        /// Whether the key exists with other content.
-        changed: bool,
-    },
-    /// Gone from the folder: not in the new version (removed from a draft).
-    LeaveOut {
-        /// File key.
-        key: String,
-    },
-}
-
-/// The plan that makes a set of files match a folder.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SyncPlan {
-    /// One action per key, in key order.
-    pub actions: Vec<FileAction>,
-}
-
-impl SyncPlan {
-    /// Whether the files already match the folder (every key linked, nothing else).
-    pub fn is_noop(&self) -> bool {
-        self.actions
-            .iter()
-            .all(|a| matches!(a, FileAction::Link { .. }))
-    }
-
-    /// The keys to upload, as (path, key).
-    pub fn uploads(&self) -> Vec<(PathBuf, String)> {
-        self.actions
-            .iter()
-            .filter_map(|a| match a {
-                FileAction::Upload { key, path, .. } => Some((path.clone(), key.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The keys present that must go: left out, or replaced by an upload.
-    pub fn removals(&self) -> Vec<String> {
-        self.actions
-            .iter()
-            .filter_map(|a| match a {
-                FileAction::LeaveOut { key } => Some(key.clone()),
-                FileAction::Upload {
-                    key, changed: true, ..
-                } => Some(key.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// Plans how files with these (key, md5) become the files of `folder` (keys relative to it,
-/// `/`-separated, read as [`collect_files`](crate::repo::collect_files) reads folders:
-/// hidden entries and `.irdmignore` patterns left out, symbolic links followed). Local
-/// files are hashed.
-pub async fn plan_sync<'k>(
-    present: impl IntoIterator<Item = (&'k str, Option<&'k str>)>,
-    folder: &Path,
-) -> Result<SyncPlan> {
-    let local = folder_files(folder).await?;
-    let present: BTreeMap<String, Option<String>> = present
-        .into_iter()
-        .map(|(k, m)| (k.to_string(), m.map(str::to_ascii_lowercase)))
-        .collect();
-    let mut actions = Vec::new();
-    let mut keys: Vec<&String> = present.keys().chain(local.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        match (present.get(key), local.get(key)) {
-            (Some(_), None) => actions.push(FileAction::LeaveOut { key: key.clone() }),
-            (None, Some(path)) => actions.push(FileAction::Upload {
-                key: key.clone(),
-                path: path.clone(),
-                changed: false,
-            }),
-            (Some(md5), Some(path)) => {
-                let local_md5 = crate::repo::md5_file(path).await?;
-                if md5.as_deref() == Some(local_md5.as_str()) {
-                    actions.push(FileAction::Link { key: key.clone() });
-                } else {
-                    actions.push(FileAction::Upload {
-                        key: key.clone(),
-                        path: path.clone(),
-                        changed: true,
-                    });
-                }
-            }
-            (None, None) => {}
-        }
-    }
-    Ok(SyncPlan { actions })
-}
-
-/// The files of a folder by key (relative, `/`-separated), read by the default
-/// [`FolderRules`](crate::repo::FolderRules): hidden entries and `.irdmignore` patterns left
-/// out, symbolic links followed.
-async fn folder_files(folder: &Path) -> Result<BTreeMap<String, PathBuf>> {
-    let files = crate::repo::collect_files(&[folder.to_path_buf()], &Default::default()).await?;
-    Ok(files.into_iter().map(|(p, k)| (k, p)).collect())
-}
-
 impl<'a> crate::repo::RepoApi<'a> {
     /// The draft with this id, or `None` when there is none (never created, published,
     /// or discarded).
-    pub async fn draft(&self, id: &str) -> Result<Option<DraftHandle<'a>>> {
+    pub async fn draft(&self, id: &str) -> Result<Option<DraftHandle>> {
         match self.client.drafts().get(id).await {
-            Ok(d) => Ok(Some(DraftHandle::new(self.client, d))),
+            Ok(d) => Ok(Some(DraftHandle::new(self.client, d)?)),
             Err(e) if e.is_not_found() || e.status() == Some(410) => Ok(None),
             Err(e) => Err(e),
         }
@@ -218,58 +113,59 @@ impl<'a> crate::repo::RepoApi<'a> {
 
     /// Creates a draft and returns its handle; the server's validation problems are in
     /// [`DraftHandle::problems`].
-    pub async fn create_draft(&self, record: &Record) -> Result<DraftHandle<'a>> {
+    pub async fn create_draft(&self, record: &Record) -> Result<DraftHandle> {
         let d = self.client.drafts().create(record).await?;
-        Ok(DraftHandle::new(self.client, d))
+        DraftHandle::new(self.client, d)
     }
 
     /// Published records matching `query`, as handles, page by page as the stream is read.
     pub fn records_matching(
         &self,
-        query: inveniordm_models::RecordQuery,
-    ) -> impl futures_util::Stream<Item = Result<RecordHandle<'a>>> + Send + use<'a> {
+        query: inveniordm_models::SearchQuery,
+    ) -> impl futures_util::Stream<Item = Result<RecordHandle>> + Send + use<'a> {
         use futures_util::StreamExt;
         let client = self.client;
         client
             .query()
-            .records_stream(false, query)
-            .map(move |r| r.map(|record| RecordHandle { client, record }))
+            .records_stream(crate::api::Scope::Published, query)
+            .map(move |r| r.and_then(|record| RecordHandle::new(client, record)))
     }
 
     /// The caller's own drafts and records matching `query`, page by page as the stream is
     /// read (a draft is `is_published: false`; open it with [`draft`](Self::draft)).
     pub fn own_matching(
         &self,
-        query: inveniordm_models::RecordQuery,
+        query: inveniordm_models::SearchQuery,
     ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
-        self.client.query().records_stream(true, query)
+        self.client
+            .query()
+            .records_stream(crate::api::Scope::Mine, query)
     }
 
     /// The published record with this id, or `None` when there is none.
-    pub async fn record(&self, id: &str) -> Result<Option<RecordHandle<'a>>> {
+    pub async fn record(&self, id: &str) -> Result<Option<RecordHandle>> {
         match self.client.records().get(id).await {
-            Ok(r) => Ok(Some(RecordHandle {
-                client: self.client,
-                record: r,
-            })),
+            Ok(r) => Ok(Some(RecordHandle::new(self.client, r)?)),
             Err(e) if e.is_not_found() || e.status() == Some(410) => Ok(None),
             Err(e) => Err(e),
         }
     }
 }
 
-impl<'a> DraftHandle<'a> {
-    pub(crate) fn new(client: &'a Client, draft: Record) -> Self {
-        DraftHandle {
-            client,
+impl DraftHandle {
+    /// A handle of a draft the server answered with (it must have an id).
+    pub(crate) fn new(client: &Client, draft: Record) -> Result<Self> {
+        Ok(DraftHandle {
+            client: client.clone(),
+            id: draft.require_id()?.to_string(),
             base: draft.clone(),
             current: draft,
-        }
+        })
     }
 
     /// The draft's id.
     pub fn id(&self) -> &str {
-        self.current.id.as_deref().unwrap_or("")
+        &self.id
     }
 
     /// The draft as the caller sees it: as read (or last saved), with the changes made since.
@@ -344,7 +240,7 @@ impl<'a> DraftHandle<'a> {
                 });
             }
             let mut doc = serde_json::to_value(&latest)
-                .map_err(|e| Error::InvalidArgument(format!("the draft cannot be written: {e}")))?;
+                .map_err(|e| Error::internal(format!("the draft cannot be written: {e}")))?;
             for (pointer, value) in &mine {
                 apply(&mut doc, pointer, value.clone());
             }
@@ -362,7 +258,7 @@ impl<'a> DraftHandle<'a> {
                 Err(e) => return Err(e),
             }
         }
-        Err(last.unwrap_or_else(|| Error::InvalidArgument("the draft could not be saved".into())))
+        Err(last.unwrap_or_else(|| Error::internal("the draft could not be saved")))
     }
 
     /// Saves, then publishes (with the check after an ambiguous failure of
@@ -387,10 +283,11 @@ impl<'a> DraftHandle<'a> {
         self.save().await?;
         let drafts = self.client.drafts();
         drafts.set_review(self.id(), community).await?;
-        let payload = message.map(inveniordm_models::EventPayload::text);
-        drafts
-            .submit_review(self.id(), payload.as_ref(), false)
-            .await
+        let how = crate::api::SubmitReview {
+            message: message.map(inveniordm_models::EventPayload::text),
+            ..Default::default()
+        };
+        drafts.submit_review(self.id(), &how).await
     }
 
     /// The draft's files, by key.
@@ -406,7 +303,7 @@ impl<'a> DraftHandle<'a> {
 
     /// Carries out a plan of [`plan_sync`](Self::plan_sync): removes what goes, uploads what
     /// is new or changed (verified, `jobs` at a time). Returns the number of files uploaded.
-    pub async fn apply_sync(&self, plan: &SyncPlan, jobs: usize) -> Result<usize> {
+    pub async fn apply_sync(&self, plan: &SyncPlan, jobs: NonZeroUsize) -> Result<usize> {
         let drafts = self.client.drafts();
         for key in plan.removals() {
             drafts.file_delete(self.id(), &key).await?;
@@ -415,15 +312,24 @@ impl<'a> DraftHandle<'a> {
         if uploads.is_empty() {
             return Ok(0);
         }
-        upload_all(self.client, self.id(), &uploads, jobs).await?;
+        upload_all(&self.client, self.id(), &uploads, jobs).await?;
         Ok(uploads.len())
     }
 }
 
-impl<'a> RecordHandle<'a> {
+impl RecordHandle {
+    /// A handle of a record the server answered with (it must have an id).
+    pub(crate) fn new(client: &Client, record: Record) -> Result<Self> {
+        Ok(RecordHandle {
+            client: client.clone(),
+            id: record.require_id()?.to_string(),
+            record,
+        })
+    }
+
     /// The record's id.
     pub fn id(&self) -> &str {
-        self.record.id.as_deref().unwrap_or("")
+        &self.id
     }
 
     /// The record as read.
@@ -437,13 +343,13 @@ impl<'a> RecordHandle<'a> {
     }
 
     /// The draft that edits this record's metadata (created, or the one that exists).
-    pub async fn edit(&self) -> Result<DraftHandle<'a>> {
+    pub async fn edit(&self) -> Result<DraftHandle> {
         let d = self.client.drafts().edit(self.id()).await?;
-        Ok(DraftHandle::new(self.client, d))
+        DraftHandle::new(&self.client, d)
     }
 
     /// Every version of this record, page by page as the stream is read.
-    pub fn versions(&self) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
+    pub fn versions(&self) -> impl futures_util::Stream<Item = Result<Record>> + Send + '_ {
         self.client.records().versions_stream(self.id())
     }
 
@@ -501,12 +407,9 @@ impl<'a> RecordHandle<'a> {
     }
 
     /// The latest version of this record.
-    pub async fn latest(&self) -> Result<RecordHandle<'a>> {
+    pub async fn latest(&self) -> Result<RecordHandle> {
         let r = self.client.records().latest_version(self.id()).await?;
-        Ok(RecordHandle {
-            client: self.client,
-            record: r,
-        })
+        RecordHandle::new(&self.client, r)
     }
 
     /// Makes the next version's draft (or takes the one that exists: the server answers with
@@ -516,10 +419,10 @@ impl<'a> RecordHandle<'a> {
     /// version: `Keep` links every file, `Reconcile` checks each key by md5. `publish` is for
     /// [`RepoApi::new_version`](crate::repo::RepoApi::new_version); here the draft is returned
     /// to change further.
-    pub async fn new_version(&self, plan: &NewVersionPlan) -> Result<DraftHandle<'a>> {
+    pub async fn new_version(&self, plan: &NewVersionPlan) -> Result<DraftHandle> {
         let drafts = self.client.drafts();
         let draft = drafts.new_version(self.id()).await?;
-        let mut handle = DraftHandle::new(self.client, draft);
+        let mut handle = DraftHandle::new(&self.client, draft)?;
         let id = handle.id().to_string();
         let previous = self.files().await?;
         let present = drafts.files(&id).await?;
@@ -534,7 +437,7 @@ impl<'a> RecordHandle<'a> {
                 drafts.file_delete(&id, key).await?;
             }
         }
-        let jobs = plan.jobs.max(1);
+        let jobs = plan.jobs;
         if let FilePolicy::Reconcile(folder) = &plan.files {
             let sync = handle.plan_sync(folder).await?;
             handle.apply_sync(&sync, jobs).await?;
@@ -546,7 +449,7 @@ impl<'a> RecordHandle<'a> {
                     drafts.file_delete(&id, key).await?;
                 }
             }
-            upload_all(self.client, &id, &plan.add, jobs).await?;
+            upload_all(&self.client, &id, &plan.add, jobs).await?;
         }
         if let Some(m) = &plan.metadata {
             *handle.metadata_mut() = m.clone();
@@ -561,7 +464,7 @@ async fn upload_all(
     client: &Client,
     draft: &str,
     files: &[(PathBuf, String)],
-    jobs: usize,
+    jobs: NonZeroUsize,
 ) -> Result<()> {
     let opts = crate::repo::UploadFilesOptions {
         jobs,
@@ -600,113 +503,4 @@ fn editable(r: &Record) -> Value {
         out.insert((*k).to_string(), v);
     }
     Value::Object(out)
-}
-
-/// Where `b` differs from `a`: (JSON pointer, new value or `None` when removed). Objects are
-/// compared key by key; anything else (arrays too) as a whole.
-fn diff(a: &Value, b: &Value) -> Vec<(String, Option<Value>)> {
-    let mut out = Vec::new();
-    walk("", a, b, &mut out);
-    out
-}
-
-fn walk(at: &str, a: &Value, b: &Value, out: &mut Vec<(String, Option<Value>)>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, va) in x {
-                let p = format!("{at}/{}", escape(k));
-                match y.get(k) {
-                    Some(vb) => walk(&p, va, vb, out),
-                    None if !va.is_null() => out.push((p, None)),
-                    None => {}
-                }
-            }
-            for (k, vb) in y {
-                if !x.contains_key(k) && !vb.is_null() {
-                    out.push((format!("{at}/{}", escape(k)), Some(vb.clone())));
-                }
-            }
-        }
-        _ if a == b => {}
-        (_, Value::Null) => out.push((at.to_string(), None)),
-        _ => out.push((at.to_string(), Some(b.clone()))),
-    }
-}
-
-fn escape(k: &str) -> String {
-    k.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(k: &str) -> String {
-    k.replace("~1", "/").replace("~0", "~")
-}
-
-/// Whether one pointer is the other or lies inside it.
-fn overlaps(p: &str, q: &str) -> bool {
-    let inside = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}/"));
-    inside(p, q) || inside(q, p)
-}
-
-/// Sets (or, with `None`, removes) the value at a pointer, making objects on the way.
-fn apply(doc: &mut Value, pointer: &str, value: Option<Value>) {
-    let parts: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
-    let Some((last, path)) = parts.split_last() else {
-        return;
-    };
-    let mut at = doc;
-    for p in path {
-        if !at.is_object() {
-            *at = Value::Object(Map::new());
-        }
-        let Value::Object(m) = at else { return };
-        at = m.entry(p.clone()).or_insert(Value::Object(Map::new()));
-    }
-    if !at.is_object() {
-        *at = Value::Object(Map::new());
-    }
-    if let Value::Object(m) = at {
-        match value {
-            Some(v) => {
-                m.insert(last.clone(), v);
-            }
-            None => {
-                m.remove(last);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_diff_names_the_leaves_that_changed_and_applies_onto_another_document() {
-        let a = json!({"metadata": {"title": "A", "version": "1", "creators": [1]}, "pids": {"doi": {"identifier": "10.1/x"}}});
-        let b = json!({"metadata": {"title": "B", "creators": [1, 2], "new/key": true}, "pids": {"doi": {"identifier": "10.1/x"}}});
-        let d = diff(&a, &b);
-        let paths: Vec<&str> = d.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(
-            paths,
-            vec![
-                "/metadata/creators",
-                "/metadata/title",
-                "/metadata/version",
-                "/metadata/new~1key"
-            ]
-        );
-        // Onto a document someone else changed elsewhere: their change stays.
-        let mut theirs = json!({"metadata": {"title": "A", "version": "1", "creators": [1], "subjects": ["s"]}, "pids": {"doi": {"identifier": "10.1/x"}}});
-        for (p, v) in d {
-            apply(&mut theirs, &p, v);
-        }
-        assert_eq!(
-            theirs,
-            json!({"metadata": {"title": "B", "creators": [1, 2], "subjects": ["s"], "new/key": true}, "pids": {"doi": {"identifier": "10.1/x"}}})
-        );
-        assert!(overlaps("/metadata", "/metadata/title"));
-        assert!(overlaps("/metadata/title", "/metadata/title"));
-        assert!(!overlaps("/metadata/title", "/metadata/titles"));
-    }
 }
