@@ -104,7 +104,7 @@ fn deposit_workflow_end_to_end() {
             &id,
             e.home.path().join("data/a.csv").to_str().expect("utf8"),
         ],
-        1,
+        3,
     );
     e.ok(&[
         "upload",
@@ -163,7 +163,7 @@ fn deposit_workflow_end_to_end() {
             "-o",
             out_dir.to_str().expect("utf8"),
         ],
-        1,
+        3,
     );
     assert_eq!(
         std::fs::read(out_dir.join("a.csv")).expect("file"),
@@ -1099,7 +1099,7 @@ fn the_raw_api_command() {
         assert!(got.contains(id), "{id} in {got:?}");
     }
     // The same rules as the typed commands: paths stay on the API root, errors keep their codes.
-    e.fails(&["api", "http://127.0.0.2:9/api/records"], 1);
+    e.fails(&["api", "http://127.0.0.2:9/api/records"], 2);
     e.fails(&["api", "records/zzzzz-zzzzz"], 4);
     e.fails(&["api", "-X", "POST", "records/zzzzz-zzzzz/draft"], 4);
 }
@@ -1491,7 +1491,7 @@ fn access_grants_settings_and_requests() {
     assert_eq!(grants[0]["id"], 0);
     e.ok(&["access", "revoke", &id, "0"]);
     assert_eq!(e.as_other(&["record", "get", &id]).status.code(), Some(3));
-    let nobody = e.fails(&["access", "grant", &id, "--user", "nobody"], 1);
+    let nobody = e.fails(&["access", "grant", &id, "--user", "nobody"], 2);
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user"));
     e.fails(
         &[
