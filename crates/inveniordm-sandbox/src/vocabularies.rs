@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::app::{App, Ctx, check_accept};
-use crate::search::{Lenient, links, paging, query_text};
+use crate::search::paging::{Lenient, links, paging, query_text};
 use crate::util::{ApiError, ApiResult, enc, json_response};
 
 /// `GET /api/vocabularies/{type}` and `GET /api/{affiliations|funders|awards|names|subjects}`.

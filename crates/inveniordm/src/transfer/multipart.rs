@@ -10,21 +10,10 @@ use inveniordm_models::FileEntry;
 use reqwest::Method;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::{Progress, UploadOptions};
+use super::options::{Progress, UploadOptions};
 use crate::api::{DraftsApi, UploadBody};
 use crate::transport::BodyFactory;
 use crate::{Error, Result};
-
-/// Files of this size and more go in parts when [`Multipart::Auto`] is chosen: 4 GiB.
-///
-/// Parts cost more than one stream wherever it was measured (1.08× on a real v13, and the
-/// server computes the md5 again after the commit, a second read of the whole file), so they
-/// are chosen only where what they buy outweighs that: resuming part by part (an interrupted
-/// stream of 4 GiB re-sends on average 2 GiB, far more than the parts' overhead of a few
-/// percent), and the storages that take no single stream past 5 GiB. Where a connection is
-/// capped (Zenodo: parallel connections go about 3× faster) ask for parts with
-/// [`Multipart::Always`]; docs/benchmarks.md has the figures.
-pub const MULTIPART_THRESHOLD: u64 = 4 * 1024 * 1024 * 1024;
 
 /// The part size chosen when none is given: 64 MiB, or more for files that would need
 /// over 10 000 parts.
@@ -37,29 +26,6 @@ pub const MAX_PARTS: u64 = 10_000;
 /// given: 30 s, and 1 s more for every 64 MiB (a server reads the file again to hash it).
 pub fn checksum_wait_for(size: u64) -> std::time::Duration {
     std::time::Duration::from_secs(30 + size / (64 * 1024 * 1024))
-}
-
-/// How an upload is sent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Multipart {
-    /// In parts from [`MULTIPART_THRESHOLD`] on, in one stream below.
-    #[default]
-    Auto,
-    /// Always in parts.
-    Always,
-    /// Always in one stream.
-    Never,
-}
-
-impl Multipart {
-    /// Whether a file of `size` bytes goes in parts.
-    pub fn applies(self, size: u64) -> bool {
-        match self {
-            Multipart::Auto => size >= MULTIPART_THRESHOLD,
-            Multipart::Always => true,
-            Multipart::Never => false,
-        }
-    }
 }
 
 /// The part size for a file: the one asked for, or [`DEFAULT_PART_SIZE`] grown until the

@@ -1,32 +1,4 @@
-//! A journaled deposit: from nothing to a published record (or a submitted review), or to
-//! the next version of a record, in steps that can be interrupted at any point and carried on
-//! by making the same call again.
-//!
-//! The journal is a small JSON file that says how far the deposit got: the draft it made,
-//! whether a publish or a submission was sent, and *what* was deposited (a fingerprint of the
-//! metadata and of each file's key, size and md5). It is written before each step that
-//! changes the server, whole or not at all, so that a process killed at any moment leaves a
-//! journal from which the next run can tell what happened:
-//!
-//! - killed while a first draft was being created (the answer lost), the next run looks for
-//!   that draft among the caller's own, reading the search again for a while since servers
-//!   index late: unpublished, with the title as the server stores it, created after the
-//!   server's own clock said the create began, not seen before it, holding no files and
-//!   being nobody's next version. One such draft is carried on; several stop the deposit with
-//!   their ids and the way to name the right one ([`DepositSpec::adopt`]); none, and a draft
-//!   is created;
-//! - killed while a new version's draft was being made, the next run asks for it again: the
-//!   server answers with the new-version draft that exists, never a second one;
-//! - killed mid-upload, the next run uploads only the files the draft does not hold with the
-//!   same md5 (a multipart upload with a journal of its own goes on from its last part);
-//! - killed while a publish (or a submission) was on its way, the next run looks at the
-//!   server first: a record that is published is the result, never published twice.
-//!
-//! A deposit that is over and is asked again with the same content answers with its record
-//! and sends nothing. Asked with other content (a new release), it becomes the next version
-//! when the spec says so ([`DepositTarget::NextVersion`], [`DepositTarget::NextVersionOf`]);
-//! otherwise it is refused with [`Error::Usage`] and nothing is changed: a release is never
-//! dropped silently, and never published as a record of its own by mistake.
+//! Journaled deposits (described in the documentation of [`crate::repo`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

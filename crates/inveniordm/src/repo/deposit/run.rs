@@ -4,7 +4,7 @@ use super::resume::{Base, Finished, Resume};
 use super::*;
 
 impl<'a> RepoApi<'a> {
-    /// Deposits `spec`, journaled in `journal` (see the [module](crate::repo::deposit) on what a run that
+    /// Deposits `spec`, journaled in `journal` (see [journaled deposits](crate::repo#journaled-deposits) on what a run that
     /// was interrupted does, and on a journal whose deposit is over). Upload options
     /// (progress, parallel files, multipart) come from `upload`; files are always replaced
     /// when the draft holds other content.

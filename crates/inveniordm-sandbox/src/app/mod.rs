@@ -1,22 +1,29 @@
 //! The shared state of a running sandbox (the app, its writer thread, limits) and what every
 //! handler uses: the request context, body and header checks, URL encoding of links.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
-
 use crate::faults::Faults;
 use crate::model::State;
 use crate::store::{Op, Store};
 use crate::util::{ApiError, ApiResult};
 use crate::vocab::Vocabularies;
+use axum::http::StatusCode;
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+mod http;
+mod writer;
+
+pub use self::http::*;
+use self::writer::Writer;
+
+tokio::task_local! {
+    /// The latest commit a request's changes were handed to (0: none).
+    static PENDING: std::cell::Cell<u64>;
+}
 
 /// SHA-256 of a token, hex.
 pub fn hash_token(token: &str) -> String {
@@ -117,131 +124,6 @@ pub struct App {
     writer: Writer,
     /// The app itself, for work that outlives a request (fetch transfers).
     me: Weak<App>,
-}
-
-tokio::task_local! {
-    /// The latest commit a request's changes were handed to (0: none).
-    static PENDING: std::cell::Cell<u64>;
-}
-
-/// The one thread that writes to SQLite. Handlers change the state in memory under the lock
-/// and hand the changes over; the commits (with their fsync) happen on this thread, several
-/// batches in one transaction when they queue up, so no async worker and no other request
-/// waits for the disk. A request is answered only once its own changes are committed.
-struct Writer {
-    tx: Mutex<std::sync::mpsc::Sender<Batch>>,
-    next: AtomicU64,
-    done: tokio::sync::watch::Sender<u64>,
-    failed: Mutex<BTreeSet<u64>>,
-}
-
-struct Batch {
-    seq: u64,
-    ops: Vec<Op>,
-}
-
-impl Writer {
-    fn start(store: Arc<Store>, app: Weak<App>) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<Batch>();
-        let (done, _) = tokio::sync::watch::channel(0u64);
-        let done_tx = done.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sandbox-writer".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    let mut batches = vec![first];
-                    while batches.len() < 256 {
-                        match rx.try_recv() {
-                            Ok(b) => batches.push(b),
-                            Err(_) => break,
-                        }
-                    }
-                    commit(&store, &app, &batches);
-                    let last = batches.iter().map(|b| b.seq).max().unwrap_or(0);
-                    done_tx.send_replace(last);
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "the writer thread did not start; changes will not be saved");
-        }
-        Self {
-            tx: Mutex::new(tx),
-            next: AtomicU64::new(1),
-            done,
-            failed: Mutex::new(BTreeSet::new()),
-        }
-    }
-
-    /// Hands changes over; returns their commit number. Called with the state lock held, so
-    /// commits keep the order of the changes.
-    fn submit(&self, ops: Vec<Op>) -> u64 {
-        let seq = self.next.fetch_add(1, Ordering::SeqCst);
-        let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-        if tx.send(Batch { seq, ops }).is_err() {
-            tracing::error!("the writer thread is gone; a change was not saved");
-            self.failed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(seq);
-            self.done.send_replace(seq);
-        }
-        seq
-    }
-
-    /// Waits until commit `seq` is done; false when it failed.
-    async fn wait(&self, seq: u64) -> bool {
-        let mut rx = self.done.subscribe();
-        if rx.wait_for(|d| *d >= seq).await.is_err() {
-            return false;
-        }
-        !self
-            .failed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&seq)
-    }
-}
-
-/// Commits batches in one transaction (on the writer thread); then removes the content blobs
-/// no file uses any more, or, when the commit failed, reloads the state from the store.
-fn commit(store: &Store, app: &Weak<App>, batches: &[Batch]) {
-    let ops: Vec<Op> = batches.iter().flat_map(|b| b.ops.iter().cloned()).collect();
-    let result = store.apply(&ops);
-    let Some(app) = app.upgrade() else { return };
-    match result {
-        Ok(()) => {
-            let blobs: Vec<&String> = ops
-                .iter()
-                .filter_map(|op| match op {
-                    Op::DropBlob(b) => Some(b),
-                    _ => None,
-                })
-                .collect();
-            if !blobs.is_empty() {
-                let st = app.st.lock().unwrap_or_else(|e| e.into_inner());
-                for b in blobs {
-                    if !st.blob_in_use(b) {
-                        let _ = std::fs::remove_file(store.blob_path(b));
-                    }
-                }
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store commit failed; reloading the state from the store");
-            {
-                let mut failed = app.writer.failed.lock().unwrap_or_else(|e| e.into_inner());
-                if failed.len() > 10_000 {
-                    failed.clear();
-                }
-                failed.extend(batches.iter().map(|b| b.seq));
-            }
-            let mut st = app.st.lock().unwrap_or_else(|e| e.into_inner());
-            match State::load(store) {
-                Ok(fresh) => *st = fresh,
-                Err(e) => tracing::error!(error = %e, "reloading the state failed"),
-            }
-        }
-    }
 }
 
 /// The locked state. When released, the changes recorded while it was held are handed to the
@@ -417,45 +299,6 @@ impl App {
     }
 }
 
-/// What a handler knows about the request.
-pub struct Ctx {
-    /// Authenticated user.
-    pub user: Option<i64>,
-    /// Whether that user is the instance's administrator (the default user `sandbox`, as the
-    /// first user of an instance set up by `scripts/inveniordm-up`): it sees administrative
-    /// fields and may act on every request.
-    pub admin: bool,
-    /// API root, e.g. `http://127.0.0.1:5000/api`.
-    pub api: String,
-    /// UI root, e.g. `http://127.0.0.1:5000`.
-    pub ui: String,
-    /// Decoded query pairs.
-    pub query: Vec<(String, String)>,
-    /// Request headers.
-    pub headers: HeaderMap,
-    /// InvenioRDM major version imitated.
-    pub rdm_version: u8,
-    /// The secret link given as `?token=`: (parent id, permission), when valid.
-    pub link: Option<(String, String)>,
-    /// Committed files are shown without their checksum (`Faults::withhold_checksums`).
-    pub withhold_checksums: bool,
-}
-
-impl Ctx {
-    /// The first value of a query parameter.
-    pub fn q(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The user, or 403.
-    pub fn require_user(&self) -> ApiResult<i64> {
-        self.user.ok_or_else(ApiError::forbidden)
-    }
-}
-
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -489,140 +332,6 @@ impl App {
         entry.1 += 1;
         (Some(limit - entry.1), reset)
     }
-}
-
-/// Reads a JSON body: checks the content type, the size limit and the syntax.
-pub async fn json_body(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
-    json_body_of(app, ctx, body, "application/json").await
-}
-
-/// [`json_body`] for an endpoint that names other accepted types in its 415 message.
-pub async fn json_body_of(app: &App, ctx: &Ctx, body: Body, accepted: &str) -> ApiResult<Value> {
-    json_or(app, ctx, body, accepted, None).await
-}
-
-/// [`json_body`] for an endpoint whose body is optional: an empty body is `{}`.
-pub async fn json_body_or_empty(app: &App, ctx: &Ctx, body: Body) -> ApiResult<Value> {
-    json_or(
-        app,
-        ctx,
-        body,
-        "application/json",
-        Some(Value::Object(Map::new())),
-    )
-    .await
-}
-
-/// Reads a JSON body; an empty one is `empty`, or a 400 without it.
-async fn json_or(
-    app: &App,
-    ctx: &Ctx,
-    body: Body,
-    accepted: &str,
-    empty: Option<Value>,
-) -> ApiResult<Value> {
-    if let Some(ct) = ctx.headers.get(header::CONTENT_TYPE) {
-        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
-        let mime = ct.split(';').next().unwrap_or("").trim();
-        if mime != "application/json" && !mime.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("Invalid 'Content-Type' header. Expected one of: {accepted}"),
-            ));
-        }
-    }
-    let bytes = axum::body::to_bytes(body, app.limits.max_json_body)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The data value transmitted exceeds the capacity limit.",
-            )
-        })?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return empty.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "Unable to decode JSON data in request body.",
-            )
-        });
-    }
-    serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Unable to decode JSON data in request body.",
-        )
-    })
-}
-
-/// What the record endpoints offer, as the real server lists it in its 406 message.
-const RECORD_ACCEPT: &str = "Invalid 'Accept' header. Expected one of: application/json, application/ld+json, application/vnd.inveniordm.v1.full+csv, application/vnd.inveniordm.v1.simple+csv, application/marcxml+xml, application/vnd.inveniordm.v1+json, application/vnd.citationstyles.csl+json, application/vnd.datacite.datacite+json, application/vnd.geo+json, application/vnd.datacite.datacite+xml, application/ld+json;profile=\"https://datapackage.org/profiles/2.0/datapackage.json\", application/x-dc+xml, text/x-bibliography, application/x-bibtex, application/dcat+xml, application/linkset+json";
-
-/// The media types of an `Accept` header, lower case, without parameters.
-pub fn media_types(accept: &str) -> impl Iterator<Item = String> + '_ {
-    accept.split(',').map(|part| {
-        part.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    })
-}
-
-/// The 406 of the record endpoints, with the real server's list of formats.
-pub fn not_acceptable() -> ApiError {
-    ApiError::new(StatusCode::NOT_ACCEPTABLE, RECORD_ACCEPT)
-}
-
-/// Checks the `Accept` header of a JSON endpoint (406 when nothing JSON is acceptable).
-pub fn check_accept(ctx: &Ctx) -> ApiResult<()> {
-    let Some(a) = ctx
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(());
-    };
-    let ok = media_types(a)
-        .any(|m| m.is_empty() || m == "*/*" || m == "application/*" || m.contains("json"));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::NOT_ACCEPTABLE, RECORD_ACCEPT))
-    }
-}
-
-/// Parses `If-Match` as the real server does: a bare integer, 400 otherwise.
-pub fn if_match(ctx: &Ctx) -> ApiResult<Option<u64>> {
-    let Some(v) = ctx.headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    v.to_str()
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            ApiError::validation(vec![("if_match".into(), "Not a valid integer.".into())])
-        })
-}
-
-/// 412 when `If-Match` does not match the revision.
-pub fn check_revision(ctx: &Ctx, revision: u64) -> ApiResult<()> {
-    match if_match(ctx)? {
-        Some(r) if r != revision => Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            format!("Revision id provided({r}) doesn't match record's one({revision})"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// A JSON response with an `ETag` of the revision.
-pub fn with_etag(mut r: Response, revision: u64) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{revision}\"")) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    r
 }
 
 impl crate::prefix_hash::Host for App {
