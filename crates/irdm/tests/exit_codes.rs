@@ -105,6 +105,11 @@ fn code_3_refused_by_the_server_and_by_a_conflict() {
         3,
     );
     assert!(stderr(&out).contains("412"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("changed on the server since it was read"),
+        "{}",
+        stderr(&out)
+    );
     let now = e.json(&["draft", "get", &id]);
     assert_eq!(now["metadata"]["title"], "Theirs", "their change stays");
     // A local file that would be overwritten (Error::WouldOverwrite).

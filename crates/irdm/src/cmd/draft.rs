@@ -222,7 +222,18 @@ pub(crate) async fn draft(c: &Client, cmd: &DraftCmd, json: bool) -> Result<u8> 
                 }
             }
             let changed = crate::edit::apply(&current, set, unset)?;
-            let r = d.update(id, &changed).await?;
+            let r = d.update(id, &changed).await.map_err(|e| {
+                let stale = e.is_precondition_failed();
+                let e = anyhow::Error::from(e);
+                if stale {
+                    // The revision sent is not the server's: someone changed the draft since.
+                    e.context(output::Hint(format!(
+                        "{id} was changed on the server since it was read; nothing was saved. Read it again (irdm draft get {id} --json) and redo the change"
+                    )))
+                } else {
+                    e
+                }
+            })?;
             output::show(&r, json)?;
         }
         DraftCmd::Delete { id } => {

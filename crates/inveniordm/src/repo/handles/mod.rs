@@ -504,3 +504,17 @@ fn editable(r: &Record) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Handles own their client: they can move into a spawned task and outlive the code that
+    /// made them.
+    #[test]
+    fn handles_can_move_into_spawned_tasks() {
+        fn movable<T: Send + Sync + 'static>() {}
+        movable::<DraftHandle>();
+        movable::<RecordHandle>();
+    }
+}
