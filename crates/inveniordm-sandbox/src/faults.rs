@@ -45,6 +45,9 @@ pub struct Faults {
     /// The first upload of this multipart part number (1-based; 0: none) is answered 403 and
     /// not stored, as an expired part URL or a rotated token is; later ones are taken.
     pub refuse_part_once: u64,
+    /// The first upload of this multipart part number (1-based; 0: none) is answered 500 and
+    /// not stored, as a backend that failed once; later ones are taken.
+    pub fail_part_once: u64,
     /// Every multipart part is answered 403, as Zenodo does (zenodo-rdm#1443).
     pub refuse_all_parts: bool,
 }

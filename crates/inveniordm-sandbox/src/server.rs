@@ -33,11 +33,6 @@ async fn held_upload(body: axum::body::Body, hold: Option<&crate::faults::Hold>)
 
 /// A multipart part refused (403, nothing stored) after its body was read whole, so the client
 /// sees the answer and not a broken connection.
-async fn refused_part(body: axum::body::Body) -> Response {
-    crate::util::drain(body).await;
-    ApiError::forbidden().response()
-}
-
 /// Whether a request is the upload of a multipart part, and which: `…/draft/files/{key}/
 /// content/{n}`.
 fn part_number(method: &Method, s: &[&str]) -> Option<u64> {
@@ -187,8 +182,24 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
                         && !app
                             .part_refused
                             .swap(true, std::sync::atomic::Ordering::SeqCst);
-                    if once || app.faults.refuse_all_parts {
-                        return refused_part(body).await;
+                    let fail = app.faults.fail_part_once == n
+                        && !app
+                            .part_failed
+                            .swap(true, std::sync::atomic::Ordering::SeqCst);
+                    if once || fail || app.faults.refuse_all_parts {
+                        app.counters
+                            .parts_faulted
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        crate::util::drain(body).await;
+                        return if fail {
+                            ApiError::new(
+                                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                                "Internal server error.",
+                            )
+                            .response()
+                        } else {
+                            ApiError::forbidden().response()
+                        };
                     }
                 }
                 let r = app

@@ -140,150 +140,6 @@ async fn a_multipart_upload_to_the_sandbox_is_whole_and_verified() {
 }
 
 #[tokio::test]
-async fn a_part_answered_500_is_retried_alone() {
-    let bytes = data(250_000);
-    let server = MockServer::start().await;
-    mount_parts_init(&server).await;
-    Mock::given(method("PUT"))
-        .and(path("/api/records/d/draft/files/a.bin/content/2"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    for n in 1..=3 {
-        Mock::given(method("PUT"))
-            .and(path(format!(
-                "/api/records/d/draft/files/a.bin/content/{n}"
-            )))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
-            )
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("POST"))
-        .and(path("/api/records/d/draft/files/a.bin/commit"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"key": "a.bin", "status": "completed", "checksum": null})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/records/d/draft/files/a.bin"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "key": "a.bin", "status": "completed", "size": bytes.len(), "checksum": format!("md5:{}", md5_hex(&bytes)),
-        })))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let p = dir.path().join("a.bin");
-    std::fs::write(&p, &bytes).expect("write");
-    let c = client(&server.uri());
-    let entry = c
-        .drafts()
-        .file_upload_with("d", &p, &in_parts(100_000))
-        .await
-        .expect("upload");
-    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
-    let base = "/api/records/d/draft/files/a.bin/content";
-    assert_eq!(requests_to(&server, "PUT", &format!("{base}/1")).await, 1);
-    assert_eq!(
-        requests_to(&server, "PUT", &format!("{base}/2")).await,
-        2,
-        "part 2 again"
-    );
-    assert_eq!(requests_to(&server, "PUT", &format!("{base}/3")).await, 1);
-    // The bytes of each part are the file's, at their offsets.
-    let reqs = server.received_requests().await.unwrap_or_default();
-    for n in 1..=3usize {
-        let body = &reqs
-            .iter()
-            .rfind(|r| r.url.path() == format!("{base}/{n}"))
-            .expect("part request")
-            .body;
-        let from = (n - 1) * 100_000;
-        let to = (n * 100_000).min(bytes.len());
-        assert_eq!(body.as_slice(), &bytes[from..to], "part {n}");
-    }
-}
-
-#[tokio::test]
-async fn parts_refused_with_403_fall_back_to_one_stream_and_leave_no_pending_entry() {
-    let bytes = data(250_000);
-    let server = MockServer::start().await;
-    mount_parts_init(&server).await;
-    // The second init, for one stream.
-    Mock::given(method("POST"))
-        .and(path("/api/records/d/draft/files"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
-        )
-        .mount(&server)
-        .await;
-    for n in 1..=3 {
-        Mock::given(method("PUT"))
-            .and(path(format!(
-                "/api/records/d/draft/files/a.bin/content/{n}"
-            )))
-            .respond_with(
-                ResponseTemplate::new(403)
-                    .set_body_json(json!({"status": 403, "message": "Permission denied."})),
-            )
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("DELETE"))
-        .and(path("/api/records/d/draft/files/a.bin"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/api/records/d/draft/files/a.bin/content"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"key": "a.bin", "status": "pending"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/records/d/draft/files/a.bin/commit"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "key": "a.bin", "status": "completed", "size": bytes.len(), "checksum": format!("md5:{}", md5_hex(&bytes)),
-        })))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let p = dir.path().join("a.bin");
-    std::fs::write(&p, &bytes).expect("write");
-    let c = client(&server.uri());
-    let entry = c
-        .drafts()
-        .file_upload_with("d", &p, &in_parts(100_000))
-        .await
-        .expect("one stream after the refusal");
-    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
-    assert_eq!(
-        requests_to(&server, "DELETE", "/api/records/d/draft/files/a.bin").await,
-        1,
-        "the pending multipart entry was removed"
-    );
-    assert_eq!(
-        requests_to(&server, "POST", "/api/records/d/draft/files").await,
-        2
-    );
-    let reqs = server.received_requests().await.unwrap_or_default();
-    let single = reqs
-        .iter()
-        .find(|r| {
-            r.method.as_str() == "PUT" && r.url.path() == "/api/records/d/draft/files/a.bin/content"
-        })
-        .expect("the one-stream upload");
-    assert_eq!(single.body, bytes);
-}
-
-#[tokio::test]
 async fn a_wrong_checksum_after_a_multipart_commit_is_reported_and_the_file_removed() {
     let bytes = data(250_000);
     let server = MockServer::start().await;
@@ -585,6 +441,48 @@ async fn a_server_that_refuses_every_part_gets_one_stream() {
         .expect("one stream");
     assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
     assert_eq!(sandbox.parts_stored(), 0);
+    assert!(
+        sandbox.counters().parts_faulted.load(Ordering::SeqCst) >= 1,
+        "parts were tried first"
+    );
+    // The multipart entry was replaced: one entry, complete, with the file's md5.
+    let files = c.drafts().files(&id).await.expect("files");
+    let entries: Vec<_> = files.iter().collect();
+    assert_eq!(entries.len(), 1, "no pending entry left: {entries:?}");
+    assert!(entries[0].is_completed(), "{:?}", entries[0]);
+    assert_eq!(entries[0].md5(), Some(md5_hex(&bytes).as_str()));
+    assert!(!dir.path().join("journal.json").exists(), "no journal left");
+}
+
+/// A part the server fails once (500) is sent again on its own: the others are stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_answered_500_is_retried_alone() {
+    let (sandbox, c, id) = sandbox_draft(inveniordm_sandbox::Faults {
+        fail_part_once: 2,
+        ..Default::default()
+    })
+    .await;
+    let bytes = data(250_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.bin");
+    std::fs::write(&p, &bytes).expect("write");
+    let entry = c
+        .drafts()
+        .file_upload_with(&id, &p, &in_parts(100_000))
+        .await
+        .expect("upload");
+    // The server's md5 is of the bytes it stored: each part at its offset.
+    assert_eq!(entry.md5(), Some(md5_hex(&bytes).as_str()));
+    assert_eq!(
+        sandbox.counters().parts_faulted.load(Ordering::SeqCst),
+        1,
+        "part 2 failed once"
+    );
+    assert_eq!(
+        sandbox.parts_stored(),
+        3,
+        "three parts stored, each once: only part 2 was sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,6 +79,9 @@ pub struct Limits {
 pub struct Counters {
     /// Multipart parts stored.
     pub parts_stored: AtomicU64,
+    /// Multipart parts answered with a fault (`refuse_part_once`, `refuse_all_parts`,
+    /// `fail_part_once`) and not stored.
+    pub parts_faulted: AtomicU64,
     /// Requests answered 429 for the rate limit.
     pub rate_limited: AtomicU64,
     /// API requests answered (any status).
@@ -114,6 +117,8 @@ pub struct App {
     pub commits_lost: std::sync::atomic::AtomicU32,
     /// Whether `Faults::refuse_part_once` was spent.
     pub part_refused: std::sync::atomic::AtomicBool,
+    /// Whether `Faults::fail_part_once` was spent.
+    pub part_failed: std::sync::atomic::AtomicBool,
     /// What the server did so far, for tests and benchmarks
     /// ([`Sandbox::counters`](crate::Sandbox::counters)).
     pub counters: Arc<Counters>,
@@ -181,6 +186,7 @@ impl App {
             dropped: std::sync::atomic::AtomicU32::new(0),
             commits_lost: std::sync::atomic::AtomicU32::new(0),
             part_refused: std::sync::atomic::AtomicBool::new(false),
+            part_failed: std::sync::atomic::AtomicBool::new(false),
             counters: Arc::default(),
             prefix_hashes: Default::default(),
             rate: Mutex::new(HashMap::new()),
