@@ -480,3 +480,322 @@ pub fn access(input: Option<&Value>, today: &str, errors: &mut Errors) -> Map<St
     out.insert("embargo".into(), embargo);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that knows a few terms of each vocabulary.
+    struct Known;
+    impl Terms for Known {
+        fn known(&self, _path: &str, vocabulary: &str, id: &str) -> bool {
+            matches!(
+                (vocabulary, id),
+                ("resourcetypes", "dataset")
+                    | ("creatorsroles" | "contributorsroles", "editor")
+                    | ("affiliations", "cern")
+                    | ("languages", "eng")
+                    | ("licenses", "cc-by-4.0")
+                    | ("subjects", "s1")
+                    | ("datetypes", "created")
+                    | ("funders", "f1")
+            )
+        }
+    }
+
+    fn valid() -> Value {
+        json!({
+            "title": "Ocean",
+            "resource_type": {"id": "dataset"},
+            "publication_date": "2026-12-03",
+            "creators": [{"person_or_org": {"type": "personal", "family_name": "Lovelace", "given_name": "Ada"}}],
+        })
+    }
+
+    /// The valid part and the problems, as `field: message`.
+    fn check(m: &Value) -> (Map<String, Value>, Vec<String>) {
+        let mut errors = Vec::new();
+        let out = metadata(&Known, Some(m), &mut errors).expect("no unknown term");
+        (
+            out,
+            errors.iter().map(|(f, e)| format!("{f}: {e}")).collect(),
+        )
+    }
+
+    fn with(changes: Value) -> Value {
+        let mut m = valid();
+        for (k, v) in changes.as_object().expect("object") {
+            if v.is_null() {
+                m.as_object_mut().expect("object").remove(k);
+            } else {
+                m[k] = v.clone();
+            }
+        }
+        m
+    }
+
+    fn refused(m: &Value) -> String {
+        metadata(&Known, Some(m), &mut Vec::new())
+            .expect_err("an unknown term")
+            .to_string()
+    }
+
+    #[test]
+    fn valid_metadata_has_no_problems_and_persons_get_their_name() {
+        let (out, errors) = check(&valid());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(out["title"], "Ocean");
+        assert_eq!(out["resource_type"], json!({"id": "dataset"}));
+        assert_eq!(out["creators"][0]["person_or_org"]["name"], "Lovelace, Ada");
+        let (out, _) = check(&with(
+            json!({"creators": [{"person_or_org": {"type": "personal", "family_name": "Curie"}}]}),
+        ));
+        assert_eq!(out["creators"][0]["person_or_org"]["name"], "Curie");
+    }
+
+    #[test]
+    fn texts_are_sanitized_as_the_server_stores_them() {
+        assert_eq!(sanitized("  Oc\u{200b}ea\u{7}n\tdata \n"), "Ocean\tdata");
+        let (out, errors) = check(&with(json!({"title": "  Oc\u{200b}ean  "})));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(out["title"], "Ocean");
+        // Three characters only once the invisible ones are gone.
+        let (out, errors) = check(&with(json!({"title": "a\u{200b}\u{200b}b"})));
+        assert_eq!(errors, ["metadata.title: Shorter than minimum length 3."]);
+        assert!(!out.contains_key("title"));
+        let (_, errors) = check(&with(json!({"title": 5})));
+        assert_eq!(errors, ["metadata.title: Not a valid string."]);
+        let (_, errors) = check(&with(json!({"title": null})));
+        assert_eq!(errors, ["metadata.title: Missing data for required field."]);
+    }
+
+    #[test]
+    fn a_description_has_three_characters_at_least() {
+        let (out, errors) = check(&with(json!({"description": "abc"})));
+        assert!(
+            errors.is_empty() && out["description"] == "abc",
+            "{errors:?}"
+        );
+        let (out, errors) = check(&with(json!({"description": "ab"})));
+        assert_eq!(
+            errors,
+            ["metadata.description: Shorter than minimum length 3."]
+        );
+        assert!(!out.contains_key("description"));
+        let (out, errors) = check(&with(json!({"description": ["abc"]})));
+        assert_eq!(errors, ["metadata.description: Not a valid string."]);
+        assert!(!out.contains_key("description"));
+    }
+
+    #[test]
+    fn dates_are_edtf() {
+        let (out, errors) = check(&with(json!({"publication_date": "2026"})));
+        assert!(errors.is_empty() && out["publication_date"] == "2026");
+        let (out, errors) = check(&with(json!({"publication_date": "2026-13-45"})));
+        assert_eq!(
+            errors,
+            ["metadata.publication_date: Please provide a valid date or interval."]
+        );
+        assert!(!out.contains_key("publication_date"));
+        let (out, errors) = check(&with(json!({"dates": [
+            {"date": "2020/2021", "type": {"id": "created"}},
+            {"date": "yesterday", "type": {"id": "created"}},
+        ]})));
+        assert_eq!(
+            errors,
+            ["metadata.dates.1.date: Please provide a valid date or interval."]
+        );
+        assert_eq!(out["dates"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            refused(&with(
+                json!({"dates": [{"date": "2020", "type": {"id": "nope"}}]})
+            )),
+            "Invalid value nope."
+        );
+    }
+
+    #[test]
+    fn a_resource_type_must_be_a_known_term() {
+        assert_eq!(
+            refused(&with(json!({"resource_type": {"id": "nope"}}))),
+            "Invalid value nope."
+        );
+        let (out, errors) = check(&with(json!({"resource_type": {"title": "x"}})));
+        assert_eq!(
+            errors,
+            ["metadata.resource_type.id: Missing data for required field."]
+        );
+        assert!(!out.contains_key("resource_type"));
+        let (_, errors) = check(&with(json!({"resource_type": null})));
+        assert_eq!(
+            errors,
+            ["metadata.resource_type: Missing data for required field."]
+        );
+    }
+
+    #[test]
+    fn creators_and_contributors() {
+        let (out, errors) = check(&with(json!({"creators": []})));
+        assert_eq!(
+            errors,
+            ["metadata.creators: Missing data for required field."]
+        );
+        assert!(!out.contains_key("creators"));
+        let (out, errors) = check(&with(json!({"creators": [
+            {"person_or_org": {"type": "personal", "given_name": "Ada"}},
+            {"person_or_org": {"type": "organizational", "name": " CERN "}, "role": {"id": "editor", "title": "x"}},
+            {"person_or_org": {"type": "organizational"}},
+            {"person_or_org": {"type": "robot", "name": "R"}},
+            {"affiliations": []},
+            "not an object",
+        ]})));
+        assert_eq!(
+            errors,
+            [
+                "metadata.creators.0.person_or_org.family_name: Family name must be filled.",
+                "metadata.creators.2.person_or_org.name: Name cannot be blank.",
+                "metadata.creators.3.person_or_org.type: Must be one of: personal, organizational.",
+                "metadata.creators.4.person_or_org: Missing data for required field.",
+                "metadata.creators.5: Invalid input type.",
+            ]
+        );
+        let kept = out["creators"].as_array().expect("creators");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0]["role"], json!({"id": "editor"}));
+        let (_, errors) = check(&with(json!({"creators": "Ada"})));
+        assert_eq!(errors, ["metadata.creators: Not a valid list."]);
+        // A contributor needs a role; a creator does not.
+        let (out, errors) = check(&with(json!({"contributors": [
+            {"person_or_org": {"type": "personal", "family_name": "Curie"}},
+            {"person_or_org": {"type": "personal", "family_name": "Noether"}, "role": {"id": "editor"}},
+        ]})));
+        assert_eq!(
+            errors,
+            ["metadata.contributors.0.role: Missing data for required field."]
+        );
+        assert_eq!(out["contributors"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            refused(&with(
+                json!({"creators": [{"person_or_org": {"type": "personal", "family_name": "C"}, "role": {"id": "boss"}}]})
+            )),
+            "Invalid value boss."
+        );
+        // Affiliations: a known id becomes a reference, a name stays, an unknown id refuses.
+        let (out, errors) = check(&with(
+            json!({"creators": [{"person_or_org": {"type": "personal", "family_name": "C"},
+            "affiliations": [{"id": "cern", "name": "CERN"}, {"name": "Elsewhere"}]}]}),
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            out["creators"][0]["affiliations"],
+            json!([{"id": "cern"}, {"name": "Elsewhere"}])
+        );
+        assert_eq!(
+            refused(&with(
+                json!({"creators": [{"person_or_org": {"type": "personal", "family_name": "C"},
+                "affiliations": [{"id": "mars"}]}]})
+            )),
+            "Invalid value mars."
+        );
+    }
+
+    #[test]
+    fn vocabulary_lists_take_known_ids_and_free_entries() {
+        let (out, errors) = check(&with(json!({
+            "languages": [{"id": "eng", "title": {"en": "English"}}],
+            "rights": [{"id": "cc-by-4.0", "icon": "cc", "props": {}}, {"title": {"en": "Mine"}}],
+            "subjects": [{"id": "s1"}, {"subject": "ocean"}, {"scheme": "x"}],
+        })));
+        assert_eq!(
+            errors,
+            [
+                "metadata.rights.0.icon: Unknown field.",
+                "metadata.rights.0.props: Unknown field."
+            ]
+        );
+        assert_eq!(out["languages"], json!([{"id": "eng"}]));
+        assert_eq!(
+            out["rights"],
+            json!([{"id": "cc-by-4.0"}, {"title": {"en": "Mine"}}])
+        );
+        assert_eq!(out["subjects"], json!([{"id": "s1"}, {"subject": "ocean"}]));
+        assert_eq!(
+            refused(&with(json!({"languages": [{"id": "xxx"}]}))),
+            "Invalid value xxx."
+        );
+        let (out, errors) = check(&with(json!({"languages": "eng"})));
+        assert_eq!(errors, ["metadata.languages: Not a valid list."]);
+        assert!(!out.contains_key("languages"));
+        assert_eq!(
+            refused(&with(
+                json!({"funding": [{"funder": {"id": "f1"}, "award": {"id": "a9"}}]})
+            )),
+            "Invalid value a9."
+        );
+        let (_, errors) = check(&with(json!({"colour": "blue"})));
+        assert_eq!(errors, ["metadata.colour: Unknown field."]);
+    }
+
+    #[test]
+    fn access_defaults_restriction_and_embargo() {
+        let mut errors = Vec::new();
+        let a = access(None, "2026-12-06", &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(
+            Value::Object(a),
+            json!({"record": "public", "files": "public", "embargo": {"active": false, "reason": null}})
+        );
+        let a = access(
+            Some(&json!({"record": "restricted", "files": "public"})),
+            "2026-12-06",
+            &mut errors,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            a["files"], "restricted",
+            "a restricted record's files are too"
+        );
+        let a = access(Some(&json!({"files": "secret"})), "2026-12-06", &mut errors);
+        assert_eq!(
+            errors,
+            [(
+                "access.files".to_string(),
+                "Must be one of: public, restricted.".to_string()
+            )]
+        );
+        assert_eq!(a["files"], "public");
+        for until in ["2026-12-06", "2020-01-01"] {
+            let mut errors = Vec::new();
+            access(
+                Some(&json!({"embargo": {"active": true, "until": until}})),
+                "2026-12-06",
+                &mut errors,
+            );
+            assert_eq!(
+                errors.len(),
+                1,
+                "an embargo ending {until} is not in the future"
+            );
+        }
+        let mut errors = Vec::new();
+        let a = access(
+            Some(
+                &json!({"embargo": {"active": true, "until": "2027-01-01", "reason": "peer review"}}),
+            ),
+            "2026-12-06",
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            a["embargo"],
+            json!({"active": true, "reason": "peer review", "until": "2027-01-01"})
+        );
+        let mut errors = Vec::new();
+        access(
+            Some(&json!({"embargo": {"active": true}})),
+            "2026-12-06",
+            &mut errors,
+        );
+        assert_eq!(errors.len(), 1, "an active embargo needs an end");
+    }
+}
