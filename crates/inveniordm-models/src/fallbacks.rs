@@ -54,3 +54,28 @@ pub(crate) fn record(model: &'static str, key: &'static str) {
         }
     });
 }
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn a_fallback_reads_as_model_dot_key() {
+        let f = Fallback {
+            model: "Metadata",
+            key: "creators",
+        };
+        assert_eq!(f.to_string(), "Metadata.creators");
+    }
+
+    /// A document with a great many misfits keeps the first 10 000 and no more (a watch
+    /// never grows without bound).
+    #[test]
+    fn a_watch_keeps_at_most_ten_thousand() {
+        let doc =
+            serde_json::Value::Array(vec![serde_json::json!({"creators": "not a list"}); 10_001]);
+        let (decoded, seen) = watch(|| serde_json::from_value::<Vec<crate::Metadata>>(doc));
+        assert_eq!(decoded.expect("decodes").len(), 10_001);
+        assert_eq!(seen.len(), 10_000);
+    }
+}
