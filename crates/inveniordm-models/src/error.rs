@@ -12,6 +12,8 @@ json_object! {
         "message" => message: String,
         /// Field errors (validation).
         "errors" => errors: Vec<FieldError>,
+        /// Why and when a deleted record was removed (410 "Record deleted").
+        "tombstone" => tombstone: crate::record::Tombstone,
     }
 }
 

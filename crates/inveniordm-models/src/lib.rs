@@ -53,7 +53,8 @@ pub use metadata::{
 };
 pub use query::{SearchQuery, VocQuery};
 pub use record::{
-    Access, AccessPolicy, AccessStatus, Embargo, Parent, Pid, Pids, Record, RecordStatus, Versions,
+    Access, AccessPolicy, AccessStatus, DeletionStatus, Embargo, Parent, Pid, Pids, Record,
+    RecordStats, RecordStatus, StatsCounts, Tombstone, Versions,
 };
 pub use request::{EntityRef, EventPayload, InclusionResult, Request, RequestEvent, RequestStatus};
 pub use search::{Hits, Results};

@@ -57,6 +57,115 @@ json_object! {
         "links" => links: BTreeMap<String, serde_json::Value>,
         /// Validation problems reported by a draft create or update.
         "errors" => errors: Vec<FieldError>,
+        /// Views and downloads (published records; drafts have none).
+        "stats" => stats: RecordStats,
+        /// Whether the record was deleted (published records).
+        "deletion_status" => deletion_status: DeletionStatus,
+        /// Why and when a deleted record was removed (shown to administrators reading it
+        /// with deleted records included).
+        "tombstone" => tombstone: Tombstone,
+    }
+}
+
+json_object! {
+    /// A record's views and downloads, of this version and of all versions.
+    ///
+    /// ```
+    /// use inveniordm_models::Record;
+    /// let r: Record = serde_json::from_value(serde_json::json!({"stats": {
+    ///     "this_version": {"views": 3, "unique_views": 2, "downloads": 1, "unique_downloads": 1, "data_volume": 2048.0},
+    ///     "all_versions": {"views": 5, "unique_views": 4, "downloads": 1, "unique_downloads": 1, "data_volume": 2048.0}}})).unwrap();
+    /// let s = r.stats.unwrap();
+    /// assert_eq!(s.all_versions.unwrap().views, Some(5));
+    /// assert_eq!(s.this_version.unwrap().data_volume_bytes(), Some(2048.0));
+    /// ```
+    pub struct RecordStats {
+        /// This version.
+        "this_version" => this_version: StatsCounts,
+        /// All versions of the record's concept.
+        "all_versions" => all_versions: StatsCounts,
+    }
+}
+
+json_object! {
+    /// Counts of views and downloads.
+    pub struct StatsCounts {
+        /// Views of the record's page.
+        "views" => views: u64,
+        /// Views, once per visitor and day.
+        "unique_views" => unique_views: u64,
+        /// File downloads.
+        "downloads" => downloads: u64,
+        /// Downloads, once per visitor and day.
+        "unique_downloads" => unique_downloads: u64,
+        /// Bytes downloaded, as the server wrote the number (a float on InvenioRDM).
+        "data_volume" => data_volume: serde_json::Number,
+    }
+}
+
+impl StatsCounts {
+    /// The bytes downloaded, as a number.
+    pub fn data_volume_bytes(&self) -> Option<f64> {
+        self.data_volume
+            .as_ref()
+            .and_then(serde_json::Number::as_f64)
+    }
+}
+
+json_object! {
+    /// Whether a published record was deleted: `P` published, `D` deleted, `X` marked for
+    /// purge.
+    pub struct DeletionStatus {
+        /// Whether it is deleted.
+        "is_deleted" => is_deleted: bool,
+        /// `P`, `D` or `X`.
+        "status" => status: String,
+    }
+}
+
+json_object! {
+    /// Why and when a record was removed: the body of a deleted record's answer (410 "Record
+    /// deleted") and, for administrators, part of the record.
+    ///
+    /// ```
+    /// use inveniordm_models::ErrorBody;
+    /// let body: ErrorBody = serde_json::from_value(serde_json::json!({
+    ///     "status": 410, "message": "Record deleted",
+    ///     "tombstone": {"note": "", "removed_by": {"user": "2"}, "removal_date": "2026-12-06T23:23:38+00:00",
+    ///                   "citation_text": "Probe. (2026).", "is_visible": true, "removal_reason": {"id": "spam"}}})).unwrap();
+    /// let t = body.tombstone.unwrap();
+    /// assert_eq!(t.reason_id(), Some("spam"));
+    /// assert_eq!(t.removed_by_user(), Some("2"));
+    /// ```
+    pub struct Tombstone {
+        /// Why (a term of the `removalreasons` vocabulary: `spam`, `retracted`, `duplicate`,
+        /// `test-record`, …).
+        "removal_reason" => removal_reason: crate::VocabRef,
+        /// A note for the public.
+        "note" => note: String,
+        /// Who removed it (`{"user": "2"}`).
+        "removed_by" => removed_by: JsonMap,
+        /// When (ISO 8601; a date only in a record read with deleted records included).
+        "removal_date" => removal_date: String,
+        /// How to cite what was there.
+        "citation_text" => citation_text: String,
+        /// Whether the tombstone is shown (an invisible one answers 404).
+        "is_visible" => is_visible: bool,
+        /// The policy under which it was removed (v14: `grace-period-v1` for an owner's
+        /// deletion within the grace period).
+        "deletion_policy" => deletion_policy: crate::VocabRef,
+    }
+}
+
+impl Tombstone {
+    /// The removal reason's id.
+    pub fn reason_id(&self) -> Option<&str> {
+        self.removal_reason.as_ref()?.id.as_deref()
+    }
+
+    /// The id of the user who removed it.
+    pub fn removed_by_user(&self) -> Option<&str> {
+        self.removed_by.as_ref()?.get("user")?.as_str()
     }
 }
 

@@ -38,6 +38,12 @@ pub(crate) fn has_grant(st: &State, ctx: &Ctx, d: &Doc) -> bool {
 
 /// Whether the caller may read a published record.
 pub fn can_read(st: &State, ctx: &Ctx, d: &Doc) -> bool {
+    // A deleted record is read through its tombstone only (see `record_for`).
+    !d.is_deleted() && may_read(st, ctx, d)
+}
+
+/// Whether the record's access settings let the caller read it, deleted or not.
+pub fn may_read(st: &State, ctx: &Ctx, d: &Doc) -> bool {
     d.access.get("record").and_then(Value::as_str) != Some("restricted")
         || ctx.user == Some(d.owner)
         || has_link(ctx, d)
@@ -56,6 +62,7 @@ pub fn can_read_files(st: &State, ctx: &Ctx, d: &Doc) -> bool {
 /// The published record with this id (404 telling a draft-only id from an unknown one).
 pub fn record_for<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
     match st.records.get(id) {
+        Some(r) if r.is_deleted() => Err(ApiError::deleted(r)),
         Some(r) => Ok(r),
         None if st.drafts.contains_key(id) => Err(ApiError::pid_not_registered()),
         None => Err(ApiError::pid_not_found()),

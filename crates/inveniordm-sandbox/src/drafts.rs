@@ -188,6 +188,7 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
         is_published: false,
         locked: false,
         expires_at: Some(expires),
+        tombstone: None,
     };
     app.persist("parents", &parent.id, &parent)?;
     app.persist("drafts", &id, &d)?;
@@ -503,6 +504,7 @@ pub(crate) fn new_version(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         is_published: false,
         locked: false,
         expires_at: Some(util::expires_at()),
+        tombstone: None,
     };
     app.persist("drafts", &new_id, &d)?;
     st.drafts.insert(new_id.clone(), d);

@@ -22,6 +22,7 @@ mod app;
 pub mod check;
 pub mod cli;
 mod communities;
+mod deletion;
 mod drafts;
 mod export;
 mod faults;

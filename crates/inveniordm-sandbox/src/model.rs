@@ -71,6 +71,18 @@ pub struct Doc {
     /// Draft expiry.
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// A deleted record's tombstone, as stored (`removal_reason`, `note`, `removed_by`,
+    /// `removal_date`, `citation_text`, `is_visible`, `deletion_policy`); `None` while the
+    /// record is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tombstone: Option<Value>,
+}
+
+impl Doc {
+    /// Whether the record was deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.tombstone.is_some()
+    }
 }
 
 /// An access link.
@@ -486,7 +498,7 @@ impl State {
         let mut v: Vec<&Doc> = self
             .records
             .values()
-            .filter(|d| d.parent_id == parent)
+            .filter(|d| d.parent_id == parent && !d.is_deleted())
             .collect();
         v.sort_by_key(|d| std::cmp::Reverse(d.index));
         v
@@ -592,7 +604,7 @@ impl Index {
     /// Builds the index of the state.
     pub fn new(st: &State) -> Self {
         let mut idx = Index::default();
-        for r in st.records.values() {
+        for r in st.records.values().filter(|r| !r.is_deleted()) {
             let e = idx.latest.entry(r.parent_id.clone()).or_insert(0);
             *e = (*e).max(r.index);
         }

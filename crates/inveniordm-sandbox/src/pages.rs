@@ -269,6 +269,9 @@ pub(crate) async fn record(app: &App, ctx: &Ctx, id: &str, draft: bool) -> Respo
         Err(StatusCode::FORBIDDEN) if !draft => {
             return error_page(StatusCode::FORBIDDEN, "This record is restricted");
         }
+        Err(StatusCode::GONE) if !draft => {
+            return error_page(StatusCode::GONE, "This record was deleted");
+        }
         Err(StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN) => {
             return error_page(
                 StatusCode::NOT_FOUND,

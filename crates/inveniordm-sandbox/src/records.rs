@@ -31,7 +31,19 @@ pub(crate) fn record_as(
 ) -> ApiResult {
     let st = app.state();
     if let Some(d) = st.records.get(id) {
-        if !can_read(&st, ctx, d) {
+        if d.is_deleted() {
+            // Administrators read a deleted record with its tombstone when they ask for it;
+            // others get the tombstone (410), after the read check a published record gets.
+            let include = ctx
+                .q("include_deleted")
+                .is_some_and(|v| v == "true" || v == "1");
+            if !(include && ctx.admin) {
+                if !crate::access::may_read(&st, ctx, d) {
+                    return Err(ApiError::forbidden());
+                }
+                return Err(ApiError::deleted(d));
+            }
+        } else if !can_read(&st, ctx, d) {
             return Err(ApiError::forbidden());
         }
         if let Some(x) = export {

@@ -40,6 +40,15 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             Method::DELETE => drafts::discard_pid(app, ctx, id, scheme),
             _ => not_allowed(),
         },
+        ["api", "records", id, "delete"] if *m == Method::DELETE => {
+            crate::deletion::delete_record(app, ctx, id, body).await
+        }
+        ["api", "records", id, "restore"] if *m == Method::POST => {
+            crate::deletion::restore_record(app, ctx, id)
+        }
+        ["api", "records", id, "request-deletion"] if *m == Method::POST => {
+            crate::deletion::request_deletion(app, ctx, id, body).await
+        }
         ["api", "records", id, "versions"] if get => s::versions(app, ctx, id),
         ["api", "records", id, "versions"] if *m == Method::POST => {
             drafts::new_version(app, ctx, id)

@@ -64,6 +64,9 @@ pub struct SandboxConfig {
     /// How long a fetch of a file (transfer type `F`) may make no progress (connecting,
     /// sending, waiting for the answer, reading) before it fails, in seconds (default 30).
     pub fetch_idle_secs: u64,
+    /// Whether owners may delete their own records within 30 days of their creation (v14,
+    /// `RDM_IMMEDIATE_RECORD_DELETION_ENABLED`; off on a stock instance).
+    pub immediate_deletion: bool,
     /// Hosts (`host:port`) remote files (transfer type `R`) may point to; none by default.
     pub remote_domains: Vec<String>,
     /// The custom fields drafts may carry, by name (`code:codeRepository`, …), as an
@@ -93,6 +96,7 @@ impl Default for SandboxConfig {
             community_required: false,
             fetch_domains: Vec::new(),
             fetch_idle_secs: 30,
+            immediate_deletion: false,
             remote_domains: Vec::new(),
             custom_fields: Vec::new(),
         }
@@ -141,6 +145,7 @@ impl SandboxConfig {
             community_required: self.community_required,
             fetch_domains: self.fetch_domains.clone(),
             fetch_idle: std::time::Duration::from_secs(self.fetch_idle_secs.max(1)),
+            immediate_deletion: self.immediate_deletion,
             remote_domains: self.remote_domains.clone(),
             custom_fields: self.custom_fields.clone(),
         }

@@ -93,6 +93,8 @@ pub struct ApiError {
     pub message: String,
     /// Field errors.
     pub errors: Vec<(String, String)>,
+    /// A deleted record's tombstone, shown with 410.
+    pub tombstone: Option<Value>,
 }
 
 impl ApiError {
@@ -102,6 +104,7 @@ impl ApiError {
             status,
             message: message.into(),
             errors: Vec::new(),
+            tombstone: None,
         }
     }
 
@@ -111,6 +114,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             message: "A validation error occurred.".into(),
             errors,
+            tombstone: None,
         }
     }
 
@@ -153,11 +157,35 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, format!("Invalid value {v}."))
     }
 
+    /// A deleted record: 410 "Record deleted" with its tombstone, or 404 "Record not found"
+    /// when the tombstone is hidden.
+    pub fn deleted(d: &crate::model::Doc) -> Self {
+        let t = d.tombstone.clone().unwrap_or(Value::Null);
+        if t.get("is_visible").and_then(Value::as_bool) == Some(false) {
+            return Self::new(StatusCode::NOT_FOUND, "Record not found");
+        }
+        Self {
+            tombstone: Some(t),
+            ..Self::new(StatusCode::GONE, "Record deleted")
+        }
+    }
+
+    /// 400 for a record in the wrong state for a deletion or a restore.
+    pub fn deletion_status() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "Record in unexpected deletion status.",
+        )
+    }
+
     /// The JSON body.
     pub fn body(&self) -> Value {
         let mut b = json!({"status": self.status.as_u16(), "message": self.message});
         if !self.errors.is_empty() {
             b["errors"] = group_errors(&self.errors);
+        }
+        if let Some(t) = &self.tombstone {
+            b["tombstone"] = t.clone();
         }
         b
     }

@@ -28,6 +28,17 @@ pub enum Error {
         /// `Retry-After` seconds, when the server sent it.
         retry_after: Option<u64>,
     },
+    /// The record was deleted (410 "Record deleted"): the tombstone says why, when and by
+    /// whom, and how to cite what was there.
+    #[error("{method} {path}: the record was deleted{}", fmt_tombstone(tombstone))]
+    Deleted {
+        /// HTTP method of the request.
+        method: String,
+        /// API path of the request.
+        path: String,
+        /// Why and when.
+        tombstone: Box<inveniordm_models::Tombstone>,
+    },
     /// The request could not be sent or the response could not be read.
     #[error("{method} {path}: {message}")]
     Transport {
@@ -234,6 +245,20 @@ pub(crate) fn gateway_failure(status: u16) -> bool {
     matches!(status, 500 | 502 | 503 | 504)
 }
 
+fn fmt_tombstone(t: &inveniordm_models::Tombstone) -> String {
+    let mut out = String::new();
+    if let Some(d) = &t.removal_date {
+        out.push_str(&format!(" on {}", d.get(..10).unwrap_or(d)));
+    }
+    if let Some(r) = t.reason_id() {
+        out.push_str(&format!(" ({r})"));
+    }
+    if let Some(n) = t.note.as_deref().filter(|n| !n.is_empty()) {
+        out.push_str(&format!(": {n}"));
+    }
+    out
+}
+
 /// The server's own wait, when it asked for one with a rate limit or an outage.
 fn fmt_wait(status: u16, retry_after: Option<u64>) -> String {
     match retry_after {
@@ -257,6 +282,15 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => Some(*status),
+            Error::Deleted { .. } => Some(410),
+            _ => None,
+        }
+    }
+
+    /// The tombstone of a deleted record.
+    pub fn tombstone(&self) -> Option<&inveniordm_models::Tombstone> {
+        match self {
+            Error::Deleted { tombstone, .. } => Some(tombstone),
             _ => None,
         }
     }
@@ -272,6 +306,7 @@ impl Error {
         match self {
             Error::Transport { method, .. }
             | Error::Api { method, .. }
+            | Error::Deleted { method, .. }
             | Error::Stalled { method, .. } => method == "GET" || method == "HEAD",
             _ => false,
         }

@@ -34,10 +34,10 @@
 //! | handler | what | methods defined in |
 //! |---|---|---|
 //! | [`client.query()`](api::QueryApi) | record and vocabulary searches, listings past the window | `api/query.rs` |
-//! | [`client.records()`](api::RecordsApi) | published records: get, files, versions, exports, communities | `api/records.rs`, `api/exports.rs`, `api/review.rs` (communities), `api/access.rs` (access settings), `transfer/mod.rs` (downloads) |
+//! | [`client.records()`](api::RecordsApi) | published records: get, files, versions, exports, communities, deletion | `api/records.rs`, `api/exports.rs`, `api/review.rs` (communities), `api/access.rs` (access settings), `api/deletion.rs` (delete, restore, deletion requests), `transfer/download.rs` (downloads) |
 //! | [`client.records().access_links()`](api::AccessLinksApi) | secret links | `api/records.rs` |
 //! | [`client.records().grants()`](api::GrantsApi) | grants to people and groups | `api/access.rs` |
-//! | [`client.drafts()`](api::DraftsApi) | drafts: create, update, publish, versions, files, review | `api/drafts.rs`, `api/review.rs` (review), `transfer/mod.rs` (uploads, fetched and remote files, downloads) |
+//! | [`client.drafts()`](api::DraftsApi) | drafts: create, update, publish, versions, files, review | `api/drafts.rs`, `api/review.rs` (review), `transfer/upload.rs` (uploads, fetched and remote files, downloads) |
 //! | [`client.communities()`](api::CommunitiesApi) | communities and their members | `api/communities.rs` |
 //! | [`client.requests()`](api::RequestsApi) | reviews, inclusions, access requests, comments | `api/requests.rs` |
 //! | [`client.users()`](api::UsersApi) | users | `api/users.rs` |

@@ -54,6 +54,12 @@ async fn conformance_against_a_real_server() {
         dir: dir.path().to_path_buf(),
         tag,
         real: true,
+        rdm_version: std::env::var("INVENIORDM_RDM_VERSION")
+            .ok()
+            .and_then(|v| v.parse().ok()),
+        immediate_deletion: std::env::var("INVENIORDM_IMMEDIATE_DELETION")
+            .ok()
+            .map(|v| v == "1"),
         citation_files: conformance::citation_files(true),
     };
     // An instance brought up with COMMUNITY_REQUIRED=1 runs the scenarios of that setting.

@@ -14,6 +14,7 @@ async fn env() -> (Sandbox, Env, tempfile::TempDir) {
 }
 
 async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
+    let (rdm_version, immediate_deletion) = (config.rdm_version, config.immediate_deletion);
     // A free port for the fetch scenario's source, allowed to the sandbox.
     let fetch_host = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -47,6 +48,8 @@ async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
         dir: dir.path().to_path_buf(),
         tag: "Sbx1".into(),
         real: false,
+        rdm_version: Some(rdm_version),
+        immediate_deletion: Some(immediate_deletion),
         citation_files: conformance::citation_files(false),
     };
     (sandbox, env, dir)
@@ -64,6 +67,30 @@ macro_rules! sandbox_tests {
 }
 
 for_each_scenario!(sandbox_tests);
+
+/// The deletion scenario on a sandbox imitating v14 where owners may delete within the grace
+/// period (as the CI's real v14 is set up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_deletion_on_v14_with_owner_deletion() {
+    let (_sandbox, env, _dir) = env_with(SandboxConfig {
+        rdm_version: 14,
+        immediate_deletion: true,
+        ..SandboxConfig::default()
+    })
+    .await;
+    conformance::record_deletion_and_tombstone(&env).await;
+}
+
+/// And on a stock v14: an owner's request is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_deletion_on_a_stock_v14() {
+    let (_sandbox, env, _dir) = env_with(SandboxConfig {
+        rdm_version: 14,
+        ..SandboxConfig::default()
+    })
+    .await;
+    conformance::record_deletion_and_tombstone(&env).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn community_required_to_publish() {

@@ -38,6 +38,7 @@ pub fn code_of_error(e: &Error) -> u8 {
         Error::Api {
             status: 404 | 410, ..
         }
+        | Error::Deleted { .. }
         | Error::NoSuchFile { .. } => NOT_FOUND,
         Error::Api { .. }
         | Error::Conflict { .. }
@@ -185,6 +186,14 @@ mod code_tests {
                 OTHER,
             ),
             (Error::LegacyFormat { context: s() }, OTHER),
+            (
+                Error::Deleted {
+                    method: s(),
+                    path: s(),
+                    tombstone: Box::default(),
+                },
+                NOT_FOUND,
+            ),
             (
                 Error::Io {
                     context: s(),

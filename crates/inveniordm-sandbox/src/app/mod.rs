@@ -59,6 +59,9 @@ pub struct Limits {
     pub doi_prefix: String,
     /// InvenioRDM major version imitated (13 or 14).
     pub rdm_version: u8,
+    /// Whether owners may delete their records within the grace period (v14,
+    /// `RDM_IMMEDIATE_RECORD_DELETION_ENABLED`; off on a stock instance).
+    pub immediate_deletion: bool,
     /// Whether a record can only be published through a community
     /// (`RDM_COMMUNITY_REQUIRED_TO_PUBLISH`).
     pub community_required: bool,

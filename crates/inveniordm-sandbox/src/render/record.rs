@@ -195,8 +195,9 @@ pub fn record_with(
         },
         "versions": {"index": d.index, "is_latest": is_latest, "is_latest_draft": is_latest_draft},
     });
-    if !owner {
-        // Field-level permissions hide this from others.
+    if !owner || d.is_deleted() {
+        // Field-level permissions hide this from others (and from everyone on a deleted
+        // record read with deleted records included).
         if let Some(Value::Object(v)) = out.get_mut("versions") {
             v.remove("is_latest_draft");
         }
@@ -240,7 +241,24 @@ pub fn record_with(
     if draft {
         out["expires_at"] = json!(d.expires_at);
     } else {
-        out["deletion_status"] = json!({"is_deleted": false, "status": "P"});
+        match &d.tombstone {
+            None => out["deletion_status"] = json!({"is_deleted": false, "status": "P"}),
+            Some(t) => {
+                // Read with deleted records included (administrators): the tombstone with
+                // its reason expanded and the removal date as a date.
+                out["deletion_status"] = json!({"is_deleted": true, "status": "D"});
+                let mut t = t.clone();
+                if let Some(id) = t.pointer("/removal_reason/id").and_then(Value::as_str)
+                    && let Some(term) = v.term("removalreasons", id)
+                {
+                    t["removal_reason"] = json!({"id": id, "title": term.get("title")});
+                }
+                if let Some(date) = t.get("removal_date").and_then(Value::as_str) {
+                    t["removal_date"] = json!(date.get(..10).unwrap_or(date));
+                }
+                out["tombstone"] = t;
+            }
+        }
         out["stats"] = json!({
             "this_version": {"views": 0, "unique_views": 0, "downloads": 0, "unique_downloads": 0, "data_volume": 0.0},
             "all_versions": {"views": 0, "unique_views": 0, "downloads": 0, "unique_downloads": 0, "data_volume": 0.0},

@@ -32,6 +32,7 @@ pub(crate) use self::comments::{comment, delete_comment, get_comment, timeline, 
 pub(crate) use self::inclusion::{add_communities, record_communities, remove_communities};
 pub(crate) use self::listing::{record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
+pub(crate) use self::state::accepted_deletion;
 
 /// The author id of what the server does by itself.
 pub(crate) const SYSTEM: i64 = -1;

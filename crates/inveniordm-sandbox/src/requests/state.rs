@@ -151,3 +151,26 @@ pub(super) fn auto_accept(app: &App, st: &mut State, r: Request) -> ApiResult<Re
     add_event(app, st, &r.id, "C", p, SYSTEM)?;
     Ok(r)
 }
+
+/// A record-deletion request the server accepted at once (an owner's deletion within the
+/// grace period); the caller deletes the record.
+pub(crate) fn accepted_deletion(
+    app: &App,
+    st: &mut State,
+    record: &crate::model::Doc,
+    user: i64,
+    payload: Map<String, Value>,
+) -> ApiResult<Request> {
+    let title = record
+        .metadata
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut r = new_request(st, "record-deletion", title, user, Map::new(), &record.id);
+    r.payload = Some(payload);
+    r.status = "accepted".into();
+    r.revision_id = 3;
+    save(app, st, r.clone())?;
+    log_event(app, st, &r.id, "accepted", SYSTEM)?;
+    Ok(r)
+}

@@ -7,6 +7,7 @@
 mod access;
 mod communities;
 mod content;
+mod deletion;
 mod drafts;
 mod exports;
 mod query;
@@ -19,6 +20,7 @@ mod users;
 pub use access::{GrantsApi, GuestRequest};
 pub use communities::CommunitiesApi;
 pub use content::{Download, UploadBody};
+pub use deletion::{DeletionRequest, Removal};
 pub use drafts::DraftsApi;
 pub use exports::{Export, ExportFormat, SITE_FORMATS};
 pub use query::{QueryApi, Scope};

@@ -74,7 +74,16 @@ pub(crate) async fn api_error(
     let status = resp.status();
     let retry_after = retry_after(resp.headers()).map(|d| d.as_secs());
     let body = read_limited(resp, 64 * 1024, limit).await;
-    let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    let mut parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    if status.as_u16() == 410
+        && let Some(tombstone) = parsed.as_mut().and_then(|b| b.tombstone.take())
+    {
+        return Error::Deleted {
+            method: method.to_string(),
+            path: path.to_string(),
+            tombstone: Box::new(tombstone),
+        };
+    }
     let (message, errors) = match parsed {
         Some(b) => {
             let msg = b

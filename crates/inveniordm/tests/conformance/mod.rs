@@ -34,6 +34,13 @@ pub struct Env {
     pub tag: String,
     /// Whether the server is a real InvenioRDM (some of its answers depend on its setup).
     pub real: bool,
+    /// The InvenioRDM major version the server is (or imitates), when known
+    /// (`INVENIORDM_RDM_VERSION` for a real server): scenarios whose answers differ by version
+    /// are strict where it is known.
+    pub rdm_version: Option<u8>,
+    /// Whether owners may delete their records within the grace period
+    /// (`RDM_IMMEDIATE_RECORD_DELETION_ENABLED`), when known (`INVENIORDM_IMMEDIATE_DELETION`).
+    pub immediate_deletion: Option<bool>,
     /// Real projects' CITATION.cff and codemeta.json files (see [`citation_files`]).
     pub citation_files: Vec<std::path::PathBuf>,
 }
@@ -139,6 +146,7 @@ macro_rules! for_each_scenario {
             release_sequence_makes_versions_of_one_concept,
             titles_are_stored_trimmed,
             a_file_past_the_body_limit_is_uploaded,
+            record_deletion_and_tombstone,
         );
     };
 }
@@ -151,6 +159,8 @@ mod handles;
 pub use handles::*;
 mod releases;
 pub use releases::*;
+mod deletion;
+pub use deletion::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

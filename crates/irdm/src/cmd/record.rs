@@ -11,10 +11,54 @@ use std::path::PathBuf;
 /// `irdm record …`.
 #[derive(Debug, Subcommand)]
 pub enum RecordCmd {
-    /// Show a record.
+    /// Show a record (a deleted one: why, when and how to cite it, exit 4).
     Get {
         /// Record id.
         id: String,
+        /// Show a deleted record whole, with its tombstone (administrators).
+        #[arg(long)]
+        include_deleted: bool,
+    },
+    /// A record's views and downloads (this version and all versions).
+    Stats {
+        /// Record id.
+        id: String,
+    },
+    /// Delete a published record, leaving a tombstone (administrators).
+    #[command(after_help = "\
+The reason is a term of the server's removalreasons vocabulary (duplicate, retracted, replaced,
+spam, test-record, copyright, personal-data, take-down-request, disputed-authorship,
+misconduct, fraud, out-of-scope on a stock instance); it is checked before anything is sent.
+Reading the record then answers 410 with the tombstone (404 with --hidden).")]
+    Delete {
+        /// Record id.
+        id: String,
+        /// Why (a removal reason's id).
+        #[arg(long)]
+        reason: String,
+        /// A note shown on the tombstone.
+        #[arg(long)]
+        note: Option<String>,
+        /// Hide the tombstone: the record then answers 404.
+        #[arg(long)]
+        hidden: bool,
+    },
+    /// Bring a deleted record back (administrators).
+    Restore {
+        /// Record id.
+        id: String,
+    },
+    /// Ask for the deletion of your record (InvenioRDM v14; where the instance allows owners
+    /// to delete within a grace period, it is deleted at once).
+    RequestDeletion {
+        /// Record id.
+        id: String,
+        /// Why: duplicate, retracted, test-record, copyright or personal-data.
+        #[arg(long)]
+        reason: String,
+        /// Why, in words (at least 25 characters).
+        #[arg(long)]
+        comment: Option<String>,
     },
     /// List a record's files.
     Files {
@@ -69,8 +113,77 @@ pub enum RecordCmd {
 
 pub(crate) async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
     match cmd {
-        RecordCmd::Get { id } => {
-            output::show(&hint_record(c, id, c.records().get(id).await).await?, json)?
+        RecordCmd::Get {
+            id,
+            include_deleted: false,
+        } => output::show(&hint_record(c, id, c.records().get(id).await).await?, json)?,
+        RecordCmd::Get {
+            id,
+            include_deleted: true,
+        } => {
+            let r = c.records().get_including_deleted(id).await?;
+            output::show(&r, json)?;
+            if let (false, Some(t)) = (json, &r.tombstone) {
+                output::tombstone(t);
+            }
+        }
+        RecordCmd::Stats { id } => {
+            let r = hint_record(c, id, c.records().get(id).await).await?;
+            let stats = r.stats.unwrap_or_default();
+            if json {
+                output::json_line(&serde_json::json!({"id": id, "stats": stats}))?;
+            } else {
+                output::stats(&stats);
+            }
+        }
+        RecordCmd::Delete {
+            id,
+            reason,
+            note,
+            hidden,
+        } => {
+            let mut removal = inveniordm::api::Removal::because(reason);
+            removal.note = note.clone();
+            removal.visible = !hidden;
+            c.records().delete(id, &removal).await?;
+            if json {
+                output::json_line(&serde_json::json!({"deleted": id, "reason": reason}))?;
+            } else {
+                println!("{id} deleted ({reason})");
+            }
+        }
+        RecordCmd::Restore { id } => {
+            let r = c.records().restore(id).await?;
+            if json {
+                output::json_line(&r)?;
+            } else {
+                println!("{id} restored");
+            }
+        }
+        RecordCmd::RequestDeletion {
+            id,
+            reason,
+            comment,
+        } => {
+            let request = inveniordm::api::DeletionRequest {
+                reason: reason.clone(),
+                comment: comment.clone(),
+            };
+            let r = c.records().request_deletion(id, &request).await?;
+            if json {
+                output::json_line(&r)?;
+            } else {
+                let status = r.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
+                match status {
+                    "accepted" => {
+                        println!("{id} deleted (request {} accepted)", r.id().unwrap_or("?"))
+                    }
+                    _ => println!(
+                        "deletion of {id} requested: request {} is {status}",
+                        r.id().unwrap_or("?")
+                    ),
+                }
+            }
         }
         RecordCmd::Latest { id } => output::show(
             &hint_record(c, id, c.records().latest_version(id).await).await?,

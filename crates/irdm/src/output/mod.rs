@@ -142,6 +142,12 @@ pub(crate) fn report(e: &anyhow::Error, hint: Option<&str>) -> u8 {
                 );
             }
         }
+        Some(Error::Deleted { tombstone, .. }) => {
+            eprintln!("error: {}", without_hint(e, hint));
+            if let Some(c) = tombstone.citation_text.as_deref().filter(|c| !c.is_empty()) {
+                eprintln!("  it was: {c}");
+            }
+        }
         Some(Error::Checksum { .. }) => {
             eprintln!("error: {}", without_hint(e, hint));
             eprintln!(

@@ -309,6 +309,45 @@ pub(crate) fn grants_table(gs: &[AccessGrant]) {
     table(&["GRANT", "SUBJECT", "ID", "PERMISSION", "ORIGIN"], &rows);
 }
 
+/// Why, when and by whom a record was removed, and how to cite it.
+pub(crate) fn tombstone(t: &inveniordm::models::Tombstone) {
+    println!("deleted:   {}", t.removal_date.as_deref().unwrap_or("?"));
+    if let Some(r) = t.reason_id() {
+        println!("reason:    {r}");
+    }
+    if let Some(n) = t.note.as_deref().filter(|n| !n.is_empty()) {
+        println!("note:      {n}");
+    }
+    if let Some(u) = t.removed_by_user() {
+        println!("removed by user {u}");
+    }
+    if let Some(c) = t.citation_text.as_deref().filter(|c| !c.is_empty()) {
+        println!("cite as:   {c}");
+    }
+}
+
+/// Views and downloads, of this version and of all versions.
+pub(crate) fn stats(s: &inveniordm::models::RecordStats) {
+    let row = |name: &str, c: Option<&inveniordm::models::StatsCounts>| {
+        let c = c.cloned().unwrap_or_default();
+        vec![
+            name.to_string(),
+            c.views.unwrap_or(0).to_string(),
+            c.unique_views.unwrap_or(0).to_string(),
+            c.downloads.unwrap_or(0).to_string(),
+            c.unique_downloads.unwrap_or(0).to_string(),
+            size(c.data_volume_bytes().unwrap_or(0.0) as u64),
+        ]
+    };
+    table(
+        &["", "VIEWS", "UNIQUE", "DOWNLOADS", "UNIQUE", "VOLUME"],
+        &[
+            row("this version", s.this_version.as_ref()),
+            row("all versions", s.all_versions.as_ref()),
+        ],
+    );
+}
+
 pub(crate) fn show(r: &Record, json: bool) -> Result<()> {
     if json {
         json_line(r)
