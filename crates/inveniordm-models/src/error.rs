@@ -13,7 +13,7 @@ json_object! {
         /// Field errors (validation).
         "errors" => errors: Vec<FieldError>,
         /// Why and when a deleted record was removed (410 "Record deleted").
-        "tombstone" => tombstone: crate::record::Tombstone,
+        "tombstone" => tombstone: crate::deletion::Tombstone,
     }
 }
 

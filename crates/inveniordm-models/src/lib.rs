@@ -19,6 +19,7 @@ pub mod access;
 #[doc(hidden)]
 pub mod check;
 pub mod community;
+pub mod deletion;
 pub mod edtf;
 pub mod error;
 pub mod fallbacks;
@@ -43,6 +44,7 @@ pub use community::{
     Community, CommunityAccess, CommunityMetadata, CommunityPolicy, CommunityVisibility, Member,
     MemberEntity, MemberRole, ReviewPolicy,
 };
+pub use deletion::{DeletionStatus, Tombstone};
 pub use error::{ErrorBody, FieldError};
 pub use files::{FileEntries, FileEntry, FileStatus, Files};
 pub use id::MissingId;
@@ -53,8 +55,8 @@ pub use metadata::{
 };
 pub use query::{SearchQuery, VocQuery};
 pub use record::{
-    Access, AccessPolicy, AccessStatus, DeletionStatus, Embargo, Parent, Pid, Pids, Record,
-    RecordStats, RecordStatus, StatsCounts, Tombstone, Versions,
+    Access, AccessPolicy, AccessStatus, Embargo, Parent, Pid, Pids, Record, RecordStats,
+    RecordStatus, StatsCounts, Versions,
 };
 pub use request::{EntityRef, EventPayload, InclusionResult, Request, RequestEvent, RequestStatus};
 pub use search::{Hits, Results};

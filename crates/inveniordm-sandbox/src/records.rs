@@ -41,7 +41,7 @@ pub(crate) fn record_as(
                 if !crate::access::may_read(&st, ctx, d) {
                     return Err(ApiError::forbidden());
                 }
-                return Err(ApiError::deleted(d));
+                return Err(ApiError::deleted(d.tombstone.as_ref()));
             }
         } else if !can_read(&st, ctx, d) {
             return Err(ApiError::forbidden());

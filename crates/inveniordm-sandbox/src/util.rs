@@ -159,8 +159,8 @@ impl ApiError {
 
     /// A deleted record: 410 "Record deleted" with its tombstone, or 404 "Record not found"
     /// when the tombstone is hidden.
-    pub fn deleted(d: &crate::model::Doc) -> Self {
-        let t = d.tombstone.clone().unwrap_or(Value::Null);
+    pub fn deleted(tombstone: Option<&Value>) -> Self {
+        let t = tombstone.cloned().unwrap_or(Value::Null);
         if t.get("is_visible").and_then(Value::as_bool) == Some(false) {
             return Self::new(StatusCode::NOT_FOUND, "Record not found");
         }
