@@ -64,6 +64,10 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             f::draft_file(app, ctx, m, id, rest, body).await
         }
         ["api", "records", id, "files"] if get => f::list(app, ctx, id, false),
+        ["api", "records", id, "files-archive"] if get => f::archive(app, ctx, id, false).await,
+        ["api", "records", id, "draft", "files-archive"] if get => {
+            f::archive(app, ctx, id, true).await
+        }
         ["api", "records", id, "files", rest @ ..] if !rest.is_empty() && get => {
             f::record_file(app, ctx, id, rest).await
         }

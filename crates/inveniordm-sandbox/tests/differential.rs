@@ -54,6 +54,7 @@ const EXPECTED: &[(&str, u16)] = &[
     ("own records sorted by most viewed", 200),
     ("get draft after publish", 404),
     ("record files", 200),
+    ("files archive", 200),
     ("record file metadata", 200),
     ("versions", 200),
     ("latest version", 301),
@@ -93,6 +94,7 @@ const EXPECTED: &[(&str, u16)] = &[
     ("upload part 1", 200),
     ("upload part 2", 200),
     ("commit the parts", 200),
+    ("draft files archive", 200),
     ("file after the parts", 200),
     ("fetch from a domain not allowed", 400),
     ("link a remote file", 201),
@@ -621,6 +623,7 @@ fn sequence() -> Vec<Step> {
         ),
         step("get draft after publish", "GET", "/records/{id}/draft"),
         step("record files", "GET", "/records/{id}/files"),
+        step("files archive", "GET", "/records/{id}/files-archive").anon(),
         step(
             "record file metadata",
             "GET",
@@ -707,6 +710,7 @@ fn sequence() -> Vec<Step> {
         step("upload part 2", "PUT", "/records/{mp}/draft/files/parts.bin/content/2")
             .raw(b"4567", "application/octet-stream"),
         step("commit the parts", "POST", "/records/{mp}/draft/files/parts.bin/commit"),
+        step("draft files archive", "GET", "/records/{mp}/draft/files-archive"),
         step("file after the parts", "GET", "/records/{mp}/draft/files/parts.bin")
             .loose("the real server computes the checksum in the background: it may not be there yet"),
         step("fetch from a domain not allowed", "POST", "/records/{mp}/draft/files")

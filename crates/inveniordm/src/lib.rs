@@ -42,7 +42,7 @@
 //! | [`client.requests()`](api::RequestsApi) | reviews, inclusions, access requests, comments | `api/requests.rs` |
 //! | [`client.users()`](api::UsersApi) | users | `api/users.rs` |
 //! | [`client.raw()`](api::RawApi) | any path, JSON in and out | `api/raw.rs` |
-//! | [`client.repo()`](repo::RepoApi) | workflows: publish with a check, journaled deposits, new versions, batch transfers, handles | `repo/mod.rs`, `repo/batch.rs`, `repo/check.rs`, `repo/deposit/`, `repo/handles/` |
+//! | [`client.repo()`](repo::RepoApi) | workflows: publish with a check, journaled deposits, new versions, batch transfers, checked archives, handles | `repo/mod.rs`, `repo/batch.rs`, `repo/archive.rs`, `repo/check.rs`, `repo/deposit/`, `repo/handles/` |
 //!
 //! One call of each:
 //!

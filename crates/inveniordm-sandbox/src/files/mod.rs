@@ -9,6 +9,7 @@
 //! * `upload`: a single-stream upload (`PUT …/content`) and its commit;
 //! * `multipart`: uploads in parts (transfer type `M`) and their commit.
 
+mod archive;
 mod blob;
 mod fetch;
 mod multipart;
@@ -27,6 +28,7 @@ use crate::util::{self, ApiError, ApiResult, json_response};
 
 pub use self::transfer::init;
 
+pub(crate) use self::archive::archive;
 use self::multipart::upload_part;
 use self::range::content;
 use self::upload::{commit, upload};

@@ -141,6 +141,15 @@ impl DraftsApi<'_> {
         }
     }
 
+    /// `GET /api/records/{id}/draft/files-archive`: every file of the draft in one ZIP, as a
+    /// stream (see [`RecordsApi::files_archive`](super::RecordsApi::files_archive)).
+    pub async fn files_archive(&self, id: &str) -> Result<Download> {
+        let url = self
+            .client
+            .url(&["records", id, "draft", "files-archive"])?;
+        Download::start(self.client, url, None).await
+    }
+
     /// `GET /api/records/{id}/draft/files`.
     pub async fn files(&self, id: &str) -> Result<Files> {
         let url = self.client.url(&["records", id, "draft", "files"])?;

@@ -34,6 +34,15 @@ impl<'a> RecordsApi<'a> {
             .await
     }
 
+    /// `GET /api/records/{id}/files-archive`: every file of the record in one ZIP, as a stream
+    /// (the server writes it as it goes: stored, not compressed, with no checksum of its own;
+    /// [`RepoApi::download_archive`](crate::repo::RepoApi::download_archive) checks each member
+    /// against the record's md5s).
+    pub async fn files_archive(&self, id: &str) -> Result<Download> {
+        let url = self.client.url(&["records", id, "files-archive"])?;
+        Download::start(self.client, url, None).await
+    }
+
     /// `GET /api/records/{id}/files/{key}`: one file's metadata.
     pub async fn file_metadata(&self, id: &str, key: &str) -> Result<FileEntry> {
         let url = self.client.url(&["records", id, "files", key])?;

@@ -36,6 +36,7 @@
 //! otherwise it is refused with [`Error::Usage`] and nothing is changed: a release is never
 //! dropped silently, and never published as a record of its own by mistake.
 
+mod archive;
 mod batch;
 mod check;
 pub mod citation;
@@ -43,6 +44,7 @@ mod deposit;
 mod handles;
 mod walk;
 
+pub use archive::{Archive, ArchiveOptions, ArchivedFile};
 pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
     journal_path, local_path, md5_file,

@@ -16,6 +16,7 @@ mod multipart;
 mod options;
 mod sink;
 mod upload;
+pub(crate) mod zip;
 
 pub use crate::api::{Download, UploadBody};
 pub(crate) use download::download_entry;

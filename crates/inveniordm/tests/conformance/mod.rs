@@ -147,6 +147,7 @@ macro_rules! for_each_scenario {
             titles_are_stored_trimmed,
             a_file_past_the_body_limit_is_uploaded,
             record_deletion_and_tombstone,
+            files_archive_is_whole_and_checked,
         );
     };
 }
@@ -161,6 +162,8 @@ mod releases;
 pub use releases::*;
 mod deletion;
 pub use deletion::*;
+mod archive;
+pub use archive::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

@@ -28,11 +28,38 @@ pub struct DownloadArgs {
     /// Replace existing files whose content differs.
     #[arg(long)]
     pub force: bool,
+    /// Every file in one ZIP (`ID.zip`, the server's files archive), each member checked
+    /// against the record's md5s before the archive takes its name.
+    #[arg(long, conflicts_with = "keys")]
+    pub zip: bool,
 }
 
 /// `irdm download`.
 pub async fn download(c: &Client, a: &DownloadArgs, json: bool, mode: ProgressMode) -> Result<u8> {
     let mp = bars(mode);
+    if a.zip {
+        let opts = inveniordm::repo::ArchiveOptions {
+            draft: a.draft,
+            overwrite: a.force,
+            progress: reporter(mode, &mp, "download"),
+        };
+        let archive = c
+            .repo()
+            .download_archive(&a.id, &a.output, &opts)
+            .await
+            .map_err(|e| hint(e, "pass --force to replace it"))?;
+        let _ = mp.clear();
+        if json {
+            output::json_line(&archive)?;
+        } else {
+            eprintln!(
+                "{}: {} files, each checked against the record's md5",
+                archive.path.display(),
+                archive.files.len()
+            );
+        }
+        return Ok(crate::exit::OK);
+    }
     let opts = DownloadFilesOptions {
         jobs: a.jobs,
         draft: a.draft,
