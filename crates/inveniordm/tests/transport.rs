@@ -468,3 +468,138 @@ async fn the_user_agent_names_the_library_and_its_version() {
         .await
         .expect("the default user agent");
 }
+
+#[tokio::test]
+async fn a_client_shows_its_server_never_its_token() {
+    let server = MockServer::start().await;
+    let c = client(&server);
+    let shown = format!("{c:?}");
+    assert!(shown.contains(&server.uri()), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(c.has_token());
+    assert!(!Client::new(server.uri(), None).expect("client").has_token());
+}
+
+#[tokio::test]
+async fn a_query_without_arguments_adds_no_question_mark() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"hits": {"hits": [], "total": 0}})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    c.query()
+        .records(&SearchQuery::default())
+        .await
+        .expect("page");
+    let reqs = server.received_requests().await.unwrap_or_default();
+    assert_eq!(reqs[0].url.query(), None, "{}", reqs[0].url);
+}
+
+#[tokio::test]
+async fn long_error_bodies_are_read_and_empty_ones_name_the_status() {
+    let server = MockServer::start().await;
+    let long = "x".repeat(5_000);
+    Mock::given(path("/api/records/long"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"status": 400, "message": long})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/empty"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/odd"))
+        .respond_with(ResponseTemplate::new(299 + 300))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    match c.records().get("long").await {
+        Err(Error::Api { message, .. }) => assert_eq!(message, long),
+        other => panic!("{other:?}"),
+    }
+    match c.records().get("empty").await {
+        Err(Error::Api {
+            status, message, ..
+        }) => {
+            assert_eq!((status, message.as_str()), (404, "Not Found"))
+        }
+        other => panic!("{other:?}"),
+    }
+    match c.records().get("odd").await {
+        Err(Error::Api {
+            status, message, ..
+        }) => {
+            assert_eq!((status, message.as_str()), (599, "unexpected status"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A connection refused: a network error that says so, with its cause, and that was never
+/// sent.
+#[tokio::test]
+async fn a_refused_connection_says_so_with_its_cause() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let c = Client::builder(format!("http://127.0.0.1:{port}"))
+        .retry(RetryConfig {
+            max_retries: 0,
+            ..fast_retries()
+        })
+        .build()
+        .expect("client");
+    let e = c.records().get("x").await.expect_err("nobody listens");
+    match &e {
+        Error::Transport {
+            message, reason, ..
+        } => {
+            assert_eq!(*reason, inveniordm::TransportReason::Connect);
+            assert!(
+                message.starts_with("cannot connect to the server: "),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.never_sent() && !e.maybe_applied());
+}
+
+/// A body cut short: a network error of the body, which a read may repeat.
+#[tokio::test]
+async fn a_body_cut_short_is_a_body_failure() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
+                .await;
+        }
+    });
+    let c = Client::builder(format!("http://{addr}"))
+        .retry(RetryConfig {
+            max_retries: 0,
+            ..fast_retries()
+        })
+        .build()
+        .expect("client");
+    let e = c.records().get("x").await.expect_err("cut short");
+    match &e {
+        Error::Transport { reason, .. } => {
+            assert_eq!(*reason, inveniordm::TransportReason::Body, "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.was_read() && e.is_retryable());
+}

@@ -177,12 +177,11 @@ impl Client {
                     });
                 }
                 Err(ReadError::Http(e)) => {
-                    return Err(Error::Decode {
-                        context: context.to_string(),
-                        path: ".".into(),
-                        message: format!("the body could not be read: {e}"),
-                        snippet: String::new(),
-                    });
+                    // The connection broke mid-body: a network failure (a read can be run
+                    // again), not a document that does not decode.
+                    let (method, path) = context.split_once(' ').unwrap_or(("GET", context));
+                    let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+                    return Err(transport_error(&method, path, e));
                 }
             }
         }
