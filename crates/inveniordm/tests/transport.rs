@@ -603,3 +603,38 @@ async fn a_body_cut_short_is_a_body_failure() {
     }
     assert!(e.was_read() && e.is_retryable());
 }
+
+/// A read whose answer breaks off midway is asked once more (with retries on).
+#[tokio::test]
+async fn a_read_cut_short_once_is_read_again() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let body = br#"{"id": "abcde-12345", "metadata": {"title": "Whole"}}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes()).await;
+            // The first answer stops after a few bytes of its body.
+            let _ = s.write_all(if n == 0 { &body[..10] } else { body }).await;
+        }
+    });
+    let c = Client::builder(format!("http://{addr}"))
+        .retry(fast_retries())
+        .build()
+        .expect("client");
+    let r = c.records().get("abcde-12345").await.expect("read again");
+    assert_eq!(r.title(), Some("Whole"));
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+}

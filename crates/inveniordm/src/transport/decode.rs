@@ -137,6 +137,17 @@ async fn read_limited(resp: reqwest::Response, limit: usize, idle: Duration) -> 
     out
 }
 
+/// Whether an answer broke off midway (the connection broke or stalled in the body).
+fn broke_off(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Transport {
+            reason: crate::error::TransportReason::Body,
+            ..
+        } | Error::Stalled { .. }
+    )
+}
+
 /// The first `n` characters of a body, on one line.
 pub(crate) fn snippet(body: &[u8], n: usize) -> String {
     let text = String::from_utf8_lossy(body);
@@ -152,8 +163,25 @@ impl Client {
     /// Sends and decodes a JSON response.
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
         let context = format!("{} {}", req.method, req.url.path());
+        let again = self.read_again(&req);
         let resp = self.execute(req).await?;
-        self.read_json(&context, resp).await
+        match (self.read_json(&context, resp).await, again) {
+            // The answer broke off midway: a read is asked once more.
+            (Err(e), Some(again)) if broke_off(&e) => {
+                tracing::info!(context = %context, error = %e, "the answer broke off; reading again");
+                let resp = self.execute(again).await?;
+                self.read_json(&context, resp).await
+            }
+            (r, _) => r,
+        }
+    }
+
+    /// The request to send again when a read's answer breaks off (`None` when retries are
+    /// off or it is no plain read).
+    fn read_again(&self, req: &Request) -> Option<Request> {
+        (self.retry_config().max_retries > 0)
+            .then(|| req.again())
+            .flatten()
     }
 
     /// Reads a whole (JSON) response body; each chunk must come within the read timeout.
@@ -202,8 +230,16 @@ impl Client {
     pub(crate) async fn record(&self, mut req: Request) -> Result<Record> {
         req.accept = self.record_accept();
         let context = format!("{} {}", req.method, req.url.path());
+        let again = self.read_again(&req);
         let resp = self.execute(req).await?;
-        self.read_record(&context, resp).await
+        match (self.read_record(&context, resp).await, again) {
+            (Err(e), Some(again)) if broke_off(&e) => {
+                tracing::info!(context = %context, error = %e, "the answer broke off; reading again");
+                let resp = self.execute(again).await?;
+                self.read_record(&context, resp).await
+            }
+            (r, _) => r,
+        }
     }
 
     /// Decodes a record document that was already received.

@@ -113,6 +113,24 @@ pub(crate) struct Request {
     pub retries: bool,
 }
 
+impl Request {
+    /// The same read again, for when its answer broke off midway: a GET or HEAD with no body
+    /// and nothing to do before a retry (`None` otherwise).
+    pub(crate) fn again(&self) -> Option<Request> {
+        let read = self.method == Method::GET || self.method == Method::HEAD;
+        (read && matches!(self.body, Body::Empty) && self.before_retry.is_none() && self.retries)
+            .then(|| Request {
+                method: self.method.clone(),
+                url: self.url.clone(),
+                body: Body::Empty,
+                accept: self.accept,
+                headers: self.headers.clone(),
+                before_retry: None,
+                retries: self.retries,
+            })
+    }
+}
+
 /// What the attempts of one request left open.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Trace {
