@@ -56,7 +56,7 @@ pub use metadata::{
 pub use query::{SearchQuery, VocQuery};
 pub use record::{
     Access, AccessPolicy, AccessStatus, Embargo, Parent, Pid, Pids, Record, RecordStats,
-    RecordStatus, StatsCounts, Versions,
+    RecordStatus, Revision, StatsCounts, Versions,
 };
 pub use request::{EntityRef, EventPayload, InclusionResult, Request, RequestEvent, RequestStatus};
 pub use search::{Hits, Results};

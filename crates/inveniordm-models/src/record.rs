@@ -288,3 +288,20 @@ json_object! {
         "reason" => reason: String,
     }
 }
+
+json_object! {
+    /// One stored state of a published record (`GET /api/records/{id}/revisions`,
+    /// administrators): the record as the database held it after a change.
+    pub struct Revision {
+        /// The number of the change that stored it (a transaction number, increasing over the
+        /// whole server; not the record's `revision_id`).
+        "revision_id" => revision_id: u64,
+        /// The record's creation time (an HTTP date on InvenioRDM:
+        /// `Sun, 06 Dec 2026 23:49:36 GMT`).
+        "created" => created: String,
+        /// When this state was stored (an HTTP date).
+        "updated" => updated: String,
+        /// The record as stored (the database's JSON, not the API's document).
+        "json" => json: JsonMap,
+    }
+}

@@ -57,7 +57,9 @@ fn mark_deleted(app: &App, st: &mut State, id: &str, t: Value) -> ApiResult<()> 
     d.revision_id += 1;
     d.updated = util::now();
     let d = d.clone();
-    app.persist("records", id, &d)
+    app.persist("records", id, &d)?;
+    let rev = st.keep_revision(&d);
+    app.persist("revisions", &format!("{id}:{}", rev.transaction), &rev)
 }
 
 /// `DELETE /api/records/{id}/delete`: an administrator removes a record, leaving a tombstone.
@@ -108,6 +110,8 @@ pub(crate) fn restore_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     r.updated = util::now();
     let r = r.clone();
     app.persist("records", id, &r)?;
+    let rev = st.keep_revision(&r);
+    app.persist("revisions", &format!("{id}:{}", rev.transaction), &rev)?;
     Ok(render::record_response(
         app,
         &st,

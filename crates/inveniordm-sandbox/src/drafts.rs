@@ -417,6 +417,8 @@ pub(crate) fn publish_checked(app: &App, st: &mut State, id: &str) -> ApiResult<
     app.persist("records", id, &r)?;
     app.unpersist("drafts", id)?;
     st.drafts.remove(id);
+    let rev = st.keep_revision(&r);
+    app.persist("revisions", &format!("{id}:{}", rev.transaction), &rev)?;
     st.records.insert(id.to_string(), r);
     Ok(())
 }

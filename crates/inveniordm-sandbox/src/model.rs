@@ -85,6 +85,47 @@ impl Doc {
     }
 }
 
+/// One stored state of a published record (`/api/records/{id}/revisions`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revision {
+    /// The record.
+    pub record: String,
+    /// The number of the change that stored it (increasing over the whole server).
+    pub transaction: u64,
+    /// The record's creation time.
+    pub created: String,
+    /// When this state was stored.
+    pub updated: String,
+    /// The record as stored.
+    pub json: Value,
+}
+
+impl State {
+    /// Keeps the record's state as it is now as its newest revision.
+    pub fn keep_revision(&mut self, d: &Doc) -> Revision {
+        let transaction = self
+            .revisions
+            .values()
+            .flatten()
+            .map(|r| r.transaction)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let r = Revision {
+            record: d.id.clone(),
+            transaction,
+            created: d.created.clone(),
+            updated: crate::util::now(),
+            json: serde_json::to_value(d).unwrap_or(Value::Null),
+        };
+        self.revisions
+            .entry(d.id.clone())
+            .or_default()
+            .push(r.clone());
+        r
+    }
+}
+
 /// An access link.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
@@ -433,6 +474,8 @@ pub struct State {
     pub requests: BTreeMap<String, Request>,
     /// Timeline events by id.
     pub events: BTreeMap<String, Event>,
+    /// Every stored state of each published record, oldest first, by record id.
+    pub revisions: BTreeMap<String, Vec<Revision>>,
     /// Parent ids by secret-link token (derived; entries of deleted links are ignored).
     link_tokens: std::collections::HashMap<String, String>,
 }
@@ -467,6 +510,9 @@ impl State {
         }
         for e in store.all::<Event>("events")? {
             st.events.insert(e.id.clone(), e);
+        }
+        for r in store.all::<Revision>("revisions")? {
+            st.revisions.entry(r.record.clone()).or_default().push(r);
         }
         Ok(st)
     }

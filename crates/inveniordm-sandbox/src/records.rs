@@ -93,3 +93,62 @@ pub(crate) fn latest(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         None => Err(ApiError::pid_not_registered()),
     }
 }
+
+/// `GET /api/records/{id}/revisions` (administrators): every stored state of the record,
+/// newest first; with a revision id, that one (and the one before it with
+/// `include_previous=true`).
+pub(crate) fn revisions(app: &App, ctx: &Ctx, id: &str, one: Option<&str>) -> ApiResult {
+    let st = app.state();
+    if !st.records.contains_key(id) {
+        return Err(if st.drafts.contains_key(id) {
+            ApiError::pid_not_registered()
+        } else {
+            ApiError::pid_not_found()
+        });
+    }
+    if !ctx.admin {
+        return Err(ApiError::forbidden());
+    }
+    let all: Vec<&crate::model::Revision> = st
+        .revisions
+        .get(id)
+        .map(|v| v.iter().rev().collect())
+        .unwrap_or_default();
+    let shown: Vec<&crate::model::Revision> = match one {
+        None => all,
+        Some(n) => {
+            let n: u64 = n.parse().map_err(|_| ApiError::route_not_found())?;
+            let Some(at) = all.iter().position(|r| r.transaction == n) else {
+                return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found."));
+            };
+            let previous = ctx
+                .q("include_previous")
+                .is_some_and(|v| v == "true" || v == "1");
+            all.into_iter()
+                .skip(at)
+                .take(if previous { 2 } else { 1 })
+                .collect()
+        }
+    };
+    let body: Vec<serde_json::Value> = shown
+        .iter()
+        .map(|r| {
+            // Written as HTTP dates, as the real server's JSON provider writes them.
+            let http_date = |t: &str| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .map(|d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+                    .unwrap_or_else(|_| t.to_string())
+            };
+            serde_json::json!({
+                "updated": http_date(&r.updated),
+                "created": http_date(&r.created),
+                "revision_id": r.transaction,
+                "json": r.json,
+            })
+        })
+        .collect();
+    Ok(crate::util::json_response(
+        StatusCode::OK,
+        &serde_json::Value::Array(body),
+    ))
+}

@@ -40,6 +40,10 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             Method::DELETE => drafts::discard_pid(app, ctx, id, scheme),
             _ => not_allowed(),
         },
+        ["api", "records", id, "revisions"] if get => records::revisions(app, ctx, id, None),
+        ["api", "records", id, "revisions", rev] if get => {
+            records::revisions(app, ctx, id, Some(rev))
+        }
         ["api", "records", id, "delete"] if *m == Method::DELETE => {
             crate::deletion::delete_record(app, ctx, id, body).await
         }

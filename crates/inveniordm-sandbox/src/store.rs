@@ -22,6 +22,7 @@ pub const TABLES: &[&str] = &[
     "communities",
     "requests",
     "events",
+    "revisions",
 ];
 
 /// A change to apply to the store.

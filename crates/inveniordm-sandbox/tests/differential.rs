@@ -202,6 +202,9 @@ const EXPECTED: &[(&str, u16)] = &[
     ("second user reads the files now", 200),
     ("a record to delete", 201),
     ("publish the record to delete", 202),
+    ("revisions", 200),
+    ("one revision", 200),
+    ("revisions, not an administrator", 403),
     ("delete it, not an administrator", 403),
     ("delete it", 204),
     ("the deleted record", 410),
@@ -473,10 +476,13 @@ impl Target {
             match body
                 .as_ref()
                 .and_then(|b| b.pointer(ptr))
-                .and_then(Value::as_str)
-            {
+                .and_then(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }) {
                 Some(v) => {
-                    self.vars.insert((*var).to_string(), v.to_string());
+                    self.vars.insert((*var).to_string(), v);
                 }
                 None => missing.push(format!("{var} (capture of {ptr})")),
             }
@@ -753,6 +759,12 @@ fn deletion(meta: &Value) -> Vec<Step> {
             "POST",
             "/records/{del}/draft/actions/publish",
         ),
+        step("revisions", "GET", "/records/{del}/revisions")
+            .loose("the stored JSON is each server's own database form")
+            .capture("rev", "/0/revision_id"),
+        step("one revision", "GET", "/records/{del}/revisions/{rev}")
+            .loose("the stored JSON is each server's own database form"),
+        step("revisions, not an administrator", "GET", "/records/{del}/revisions").second(),
         step("delete it, not an administrator", "DELETE", "/records/{del}/delete")
             .json(removal.clone())
             .second(),

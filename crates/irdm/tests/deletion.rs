@@ -105,3 +105,30 @@ fn stats_of_a_record() {
         "{table}"
     );
 }
+
+#[test]
+fn revisions_of_a_record() {
+    let e = env();
+    let id = published(&e, "revisions.json");
+    e.ok(&["draft", "edit", &id]);
+    e.ok(&[
+        "draft",
+        "update",
+        &id,
+        "--set",
+        "title=Ocean temperature, revised",
+    ]);
+    e.ok(&["draft", "publish", &id]);
+    let lines = e.lines(&["record", "revisions", &id]);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0]["json"]["metadata"]["title"],
+        "Ocean temperature, revised"
+    );
+    assert!(lines[0]["revision_id"].as_u64() > lines[1]["revision_id"].as_u64());
+    let table = e.ok(&["record", "revisions", &id]);
+    assert!(
+        table.contains("REVISION") && table.contains("revised"),
+        "{table}"
+    );
+}

@@ -1,4 +1,4 @@
-use inveniordm_models::{AccessLink, FileEntry, Files, Record, Results, SearchQuery};
+use inveniordm_models::{AccessLink, FileEntry, Files, Record, Results, Revision, SearchQuery};
 use reqwest::Method;
 
 use super::content::Download;
@@ -41,6 +41,31 @@ impl<'a> RecordsApi<'a> {
     pub async fn files_archive(&self, id: &str) -> Result<Download> {
         let url = self.client.url(&["records", id, "files-archive"])?;
         Download::start(self.client, url, None).await
+    }
+
+    /// `GET /api/records/{id}/revisions` (administrators): every stored state of a published
+    /// record, newest first.
+    pub async fn revisions(&self, id: &str) -> Result<Vec<Revision>> {
+        let url = self.client.url(&["records", id, "revisions"])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
+    }
+
+    /// `GET /api/records/{id}/revisions/{revision_id}` (administrators): one stored state.
+    pub async fn revision(&self, id: &str, revision_id: u64) -> Result<Revision> {
+        let rev = revision_id.to_string();
+        let url = self.client.url(&["records", id, "revisions", &rev])?;
+        let list: Vec<Revision> = self
+            .client
+            .json(self.client.request(Method::GET, url))
+            .await?;
+        list.into_iter().next().ok_or_else(|| {
+            crate::Error::unexpected(
+                format!("GET /api/records/{id}/revisions/{rev}"),
+                "the answer lists no revision",
+            )
+        })
     }
 
     /// `GET /api/records/{id}/files/{key}`: one file's metadata.

@@ -148,6 +148,7 @@ macro_rules! for_each_scenario {
             a_file_past_the_body_limit_is_uploaded,
             record_deletion_and_tombstone,
             files_archive_is_whole_and_checked,
+            record_revisions_for_administrators,
         );
     };
 }
@@ -164,6 +165,8 @@ mod deletion;
 pub use deletion::*;
 mod archive;
 pub use archive::*;
+mod revisions;
+pub use revisions::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

@@ -19,6 +19,11 @@ pub enum RecordCmd {
         #[arg(long)]
         include_deleted: bool,
     },
+    /// Every stored state of a record, newest first (administrators).
+    Revisions {
+        /// Record id.
+        id: String,
+    },
     /// A record's views and downloads (this version and all versions).
     Stats {
         /// Record id.
@@ -125,6 +130,32 @@ pub(crate) async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8
             output::show(&r, json)?;
             if let (false, Some(t)) = (json, &r.tombstone) {
                 output::tombstone(t);
+            }
+        }
+        RecordCmd::Revisions { id } => {
+            let revs = hint_record(c, id, c.records().revisions(id).await).await?;
+            if json {
+                for r in &revs {
+                    output::json_line(r)?;
+                }
+            } else {
+                let rows: Vec<Vec<String>> = revs
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.revision_id.map(|n| n.to_string()).unwrap_or_default(),
+                            r.updated.clone().unwrap_or_default(),
+                            r.json
+                                .as_ref()
+                                .and_then(|j| j.get("metadata"))
+                                .and_then(|m| m.get("title"))
+                                .and_then(|t| t.as_str())
+                                .unwrap_or("")
+                                .to_string(),
+                        ]
+                    })
+                    .collect();
+                output::table(&["REVISION", "STORED", "TITLE"], &rows);
             }
         }
         RecordCmd::Stats { id } => {
