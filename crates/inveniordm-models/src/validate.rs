@@ -635,6 +635,11 @@ mod tests {
 
     #[test]
     fn creators_and_contributors() {
+        let (_, errors) = check(&with(json!({"creators": null})));
+        assert_eq!(
+            errors,
+            ["metadata.creators: Missing data for required field."]
+        );
         let (out, errors) = check(&with(json!({"creators": []})));
         assert_eq!(
             errors,
@@ -755,6 +760,10 @@ mod tests {
             a["files"], "restricted",
             "a restricted record's files are too"
         );
+        // Not a string at all: refused, not taken for absent.
+        let mut wrong = Vec::new();
+        access(Some(&json!({"record": 5})), "2026-12-06", &mut wrong);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
         let a = access(Some(&json!({"files": "secret"})), "2026-12-06", &mut errors);
         assert_eq!(
             errors,
