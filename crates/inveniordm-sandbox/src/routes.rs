@@ -154,6 +154,7 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             crate::search::community_records(app, ctx, id)
         }
         ["api", "communities", id, "members"] if get => c::members(app, ctx, id, false),
+        ["api", "communities", id, "requests"] if get => rq::community_requests(app, ctx, id),
         ["api", "communities", id, "members", "public"] if get => c::members(app, ctx, id, true),
         ["api", "requests"] | ["api", "requests", ""] if get => rq::search(app, ctx, false),
         ["api", "user", "requests"] if get => rq::search(app, ctx, true),

@@ -139,6 +139,9 @@ const EXPECTED: &[(&str, u16)] = &[
     ("delete an open review", 400),
     ("curator reads the request", 200),
     ("submitter reads the request", 200),
+    ("the community's requests", 200),
+    ("the community's open requests", 200),
+    ("the community's requests, not a curator", 403),
     ("curator comments", 201),
     ("comment without payload", 400),
     ("read the comment", 200),
@@ -887,6 +890,14 @@ fn communities_and_sharing(meta: &Value) -> Vec<Step> {
         step("draft in review", "GET", "/records/{sd}/draft").second(),
         step("delete an open review", "DELETE", "/records/{sd}/draft/review").second(),
         step("curator reads the request", "GET", "/requests/{req}"),
+        step("the community's requests", "GET", "/communities/{c1}/requests"),
+        step(
+            "the community's open requests",
+            "GET",
+            "/communities/{c1}/requests?is_open=true",
+        ),
+        step("the community's requests, not a curator", "GET", "/communities/{c1}/requests")
+            .second(),
         step("submitter reads the request", "GET", "/requests/{req}").second(),
         step("curator comments", "POST", "/requests/{req}/comments")
             .json(json!({"payload": {"content": "Looks good.", "format": "html"}}))

@@ -1318,6 +1318,17 @@ fn communities_review_and_requests() {
     assert!(stdout.contains("submitted for review"), "{stdout}");
     let review = e.other_json(&["review", "get", &did]);
     let rid = review["id"].as_str().expect("request id").to_string();
+    // The curator's inbox lists it, by the community's slug too; the submitter may not read it.
+    let inbox = e.lines(&["communities", "requests", "ocean-lab", "--open"]);
+    assert!(inbox.iter().any(|r| r["id"] == rid.as_str()), "{inbox:?}");
+    let table = e.ok(&["communities", "requests", "ocean-lab"]);
+    assert!(table.contains(&rid), "{table}");
+    assert_eq!(
+        e.as_other(&["communities", "requests", "ocean-lab"])
+            .status
+            .code(),
+        Some(3)
+    );
     assert_eq!(review["status"], "submitted");
     let out = e.as_other(&["review", "delete", &did]);
     assert_eq!(out.status.code(), Some(3), "an open review is not deleted");

@@ -14,6 +14,48 @@ use super::may_read;
 /// (those it created or that name it as receiver; never unsubmitted ones).
 pub(crate) fn search(app: &App, ctx: &Ctx, mine: bool) -> ApiResult {
     let user = ctx.require_user()?;
+    let base = if mine {
+        format!("{}/user/requests", ctx.api)
+    } else {
+        format!("{}/requests/", ctx.api)
+    };
+    listing(app, ctx, &base, |st, r| {
+        if mine {
+            r.status != "created" && (r.created_by == user || r.receiving_user() == Some(user))
+        } else {
+            may_read(st, r, Some(user), ctx.admin)
+        }
+    })
+}
+
+/// `GET /api/communities/{id}/requests`: the requests a community receives (its curators'
+/// inbox; never unsubmitted ones), for its curators, managers and owners.
+pub(crate) fn community_requests(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    ctx.require_user()?;
+    {
+        let st = app.state();
+        let c = st
+            .communities
+            .get(id)
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Community not found."))?;
+        if !(ctx.admin || c.curates(ctx.user)) {
+            return Err(ApiError::forbidden());
+        }
+    }
+    let base = format!("{}/communities/{id}/requests", ctx.api);
+    listing(app, ctx, &base, |_, r| {
+        r.status != "created" && r.community() == Some(id)
+    })
+}
+
+/// A page of the requests `keep` keeps, filtered by the query's `is_open`, `type` and
+/// `status`.
+fn listing(
+    app: &App,
+    ctx: &Ctx,
+    base: &str,
+    keep: impl Fn(&crate::model::State, &crate::model::Request) -> bool,
+) -> ApiResult {
     let st = app.state();
     let flag = |name: &str| {
         ctx.q(name)
@@ -35,25 +77,14 @@ pub(crate) fn search(app: &App, ctx: &Ctx, mine: bool) -> ApiResult {
     let docs: Vec<Value> = st
         .requests
         .values()
-        .filter(|r| {
-            if mine {
-                r.status != "created" && (r.created_by == user || r.receiving_user() == Some(user))
-            } else {
-                may_read(&st, r, Some(user), ctx.admin)
-            }
-        })
+        .filter(|r| keep(&st, r))
         .filter(|r| is_open.is_none_or(|o| r.is_open() == o))
         .filter(|r| kinds.is_empty() || kinds.contains(&r.kind.as_str()))
         .filter(|r| statuses.is_empty() || statuses.contains(&r.status.as_str()))
         .map(|r| render::request(&st, r, ctx))
         .collect();
     drop(st);
-    let base = if mine {
-        format!("{}/user/requests", ctx.api)
-    } else {
-        format!("{}/requests/", ctx.api)
-    };
-    request_page(ctx, docs, &base)
+    request_page(ctx, docs, base)
 }
 
 /// A page of requests as the requests searches answer it.

@@ -1,4 +1,4 @@
-use inveniordm_models::{Community, Member, Record, Results, SearchQuery};
+use inveniordm_models::{Community, Member, Record, Request, Results, SearchQuery};
 use reqwest::Method;
 
 use crate::{Client, Result};
@@ -136,6 +136,16 @@ impl CommunitiesApi<'_> {
     pub async fn members(&self, id_or_slug: &str, query: &SearchQuery) -> Result<Results<Member>> {
         self.client
             .search_page(&["communities", id_or_slug, "members"], query)
+            .await
+    }
+
+    /// `GET /api/communities/{id}/requests`: the requests the community receives (its
+    /// curators' inbox: submissions and inclusions, never unsubmitted ones), for its
+    /// curators, managers and owners. `id` is the community's id, not its slug (the server
+    /// filters by the value as given); filter with the query's `is_open`, `type`, `status`.
+    pub async fn requests(&self, id: &str, query: &SearchQuery) -> Result<Results<Request>> {
+        self.client
+            .search_page(&["communities", id, "requests"], query)
             .await
     }
 

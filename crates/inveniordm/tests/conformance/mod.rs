@@ -149,6 +149,7 @@ macro_rules! for_each_scenario {
             record_deletion_and_tombstone,
             files_archive_is_whole_and_checked,
             record_revisions_for_administrators,
+            community_requests_inbox,
         );
     };
 }

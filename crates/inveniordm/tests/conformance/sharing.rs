@@ -827,3 +827,56 @@ pub async fn community_required_to_publish(env: &Env) {
         .expect("published through the community");
     assert_eq!(rec.is_published, Some(true));
 }
+
+/// A community's requests: its curators' inbox, with submitted reviews, never unsubmitted
+/// ones; others may not read it.
+pub async fn community_requests_inbox(env: &Env) {
+    let com = community(env, "inbox", None).await;
+    let submitted = draft_of(&env.second, &format!("Inbox submitted {}", env.tag)).await;
+    let request = submit(&env.second, &id(&submitted), &com).await;
+    // A review set but not submitted stays out of the inbox.
+    let only_set = draft_of(&env.second, &format!("Inbox only set {}", env.tag)).await;
+    let set = env
+        .second
+        .drafts()
+        .set_review(&id(&only_set), &cid(&com))
+        .await
+        .expect("set review");
+    let inbox = env
+        .client
+        .communities()
+        .requests(&cid(&com), &SearchQuery::all().size(50))
+        .await
+        .expect("the curator's inbox");
+    let ids: Vec<String> = inbox.items().iter().map(req_id).collect();
+    assert!(ids.contains(&req_id(&request)), "{ids:?}");
+    assert!(
+        !ids.contains(&req_id(&set)),
+        "an unsubmitted review: {ids:?}"
+    );
+    assert!(
+        inbox
+            .items()
+            .iter()
+            .all(|r| r.receiver.as_ref().and_then(|e| e.community.as_deref())
+                == Some(cid(&com).as_str())),
+        "only what this community receives"
+    );
+    let open = env
+        .client
+        .communities()
+        .requests(&cid(&com), &SearchQuery::all().filter("is_open", "true"))
+        .await
+        .expect("open ones");
+    assert!(
+        open.items().iter().any(|r| req_id(r) == req_id(&request)),
+        "the submitted review is open"
+    );
+    let e = env
+        .second
+        .communities()
+        .requests(&cid(&com), &SearchQuery::all())
+        .await
+        .expect_err("a depositor is no curator");
+    assert_eq!(api_status(&e), 403, "{e}");
+}

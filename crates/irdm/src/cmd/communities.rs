@@ -85,6 +85,14 @@ pub enum CommunitiesCmd {
         #[arg(long, default_value_t = 25)]
         size: u64,
     },
+    /// The requests a community receives (its curators' inbox): submissions and inclusions.
+    Requests {
+        /// Community id or slug.
+        community: String,
+        /// Only open requests.
+        #[arg(long)]
+        open: bool,
+    },
     /// The members of a community (members only).
     Members {
         /// Community id or slug.
@@ -246,6 +254,15 @@ pub async fn communities(c: &Client, cmd: &CommunitiesCmd, json: bool) -> Result
                 output::records(res.items());
                 eprintln!("{} of {} records", res.items().len(), res.total());
             }
+        }
+        CommunitiesCmd::Requests { community, open } => {
+            let id = community_id(c, community).await?;
+            let mut q = SearchQuery::all().size(100).sort("newest");
+            if *open {
+                q = q.filter("is_open", "true");
+            }
+            let res = api.requests(&id, &q).await?;
+            output::print_list(res.items(), json, output::requests_table)?;
         }
         CommunitiesCmd::Members { community } => {
             let id = community_id(c, community).await?;
