@@ -101,6 +101,7 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             Method::GET | Method::HEAD => rq::record_communities(app, ctx, id),
             Method::POST => rq::add_communities(app, ctx, id, body).await,
             Method::DELETE => rq::remove_communities(app, ctx, id, body).await,
+            Method::PUT => rq::set_default_community(app, ctx, id, body).await,
             _ => not_allowed(),
         },
         ["api", "records", id, "requests"] if get => rq::record_requests(app, ctx, id),

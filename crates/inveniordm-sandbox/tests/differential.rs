@@ -155,6 +155,9 @@ const EXPECTED: &[(&str, u16)] = &[
     ("accepted record", 200),
     ("draft after accept", 404),
     ("record communities", 200),
+    ("set the default community", 200),
+    ("set a default community it is not in", 400),
+    ("set the default community, not the owner", 403),
     ("community records", 200),
     ("second user creates a draft to decline", 201),
     ("set review to decline", 200),
@@ -916,6 +919,14 @@ fn communities_and_sharing(meta: &Value) -> Vec<Step> {
         step("accepted record", "GET", "/records/{sd}").anon(),
         step("draft after accept", "GET", "/records/{sd}/draft").second(),
         step("record communities", "GET", "/records/{sd}/communities").anon(),
+        step("set the default community", "PUT", "/records/{sd}/communities")
+            .json(json!({"default": "{c1}"}))
+            .loose("the answer is the parent as each server stores it"),
+        step("set a default community it is not in", "PUT", "/records/{sd}/communities")
+            .json(json!({"default": "{req}"})),
+        step("set the default community, not the owner", "PUT", "/records/{sd}/communities")
+            .json(json!({"default": "{c1}"}))
+            .anon(),
         step("community records", "GET", "/communities/{c1}/records?q=id:{sd}").anon(),
         step("second user creates a draft to decline", "POST", "/records")
             .json(metadata_only.clone())

@@ -1364,6 +1364,11 @@ fn communities_review_and_requests() {
         order.windows(2).all(|w| w[0] < w[1]),
         "oldest first: {timeline}"
     );
+    // The record published in the community: its default community, set and cleared.
+    let out = e.ok(&["record", "communities", "default", &did, "ocean-lab"]);
+    assert!(out.contains("default community"), "{out}");
+    let parent = e.json(&["record", "communities", "default", &did, "--clear"]);
+    assert!(parent["communities"]["default"].is_null(), "{parent}");
     let in_community = e.lines(&["record", "communities", "list", &did]);
     assert_eq!(in_community.len(), 1);
     assert_eq!(in_community[0]["id"], cid);

@@ -233,3 +233,52 @@ pub(crate) async fn remove_communities(app: &App, ctx: &Ctx, id: &str, body: Bod
     };
     Ok(json_response(status, &out))
 }
+
+/// `PUT /api/records/{id}/communities`: sets the record's default community (`{"default":
+/// id}`, or `null` to clear it), for its owner, the curators of its communities and
+/// administrators. The answer is the parent as stored.
+pub(crate) async fn set_default_community(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
+    let input = crate::app::json_body(app, ctx, body).await?;
+    let user = ctx.require_user()?;
+    let mut st = app.state();
+    let rec = record_for(&st, id)?.clone();
+    let parent = st
+        .parents
+        .get(&rec.parent_id)
+        .cloned()
+        .ok_or_else(ApiError::pid_not_found)?;
+    let curator = parent
+        .communities
+        .iter()
+        .any(|c| st.communities.get(c).is_some_and(|c| c.curates(Some(user))));
+    if !(rec.owner == user || ctx.admin || curator) {
+        return Err(ApiError::forbidden());
+    }
+    let default = match input.get("default") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) => Some(c.clone()),
+        Some(_) => {
+            return Err(ApiError::validation(vec![(
+                "default".into(),
+                "Not a valid string.".into(),
+            )]));
+        }
+    };
+    if let Some(c) = &default
+        && !parent.communities.contains(c)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Cannot set community as the default. The record has not been added to the community.",
+        ));
+    }
+    let mut parent = parent;
+    parent.default_community = default;
+    app.persist("parents", &parent.id, &parent)?;
+    let body = json!({
+        "id": parent.id,
+        "communities": {"ids": parent.communities, "default": parent.default_community},
+    });
+    st.parents.insert(parent.id.clone(), parent);
+    Ok(json_response(StatusCode::OK, &body))
+}

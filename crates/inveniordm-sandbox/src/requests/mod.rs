@@ -29,7 +29,9 @@ use crate::util::{ApiError, ApiResult};
 pub(crate) use self::access_request::new_access_request;
 pub(crate) use self::actions::{action, get, update};
 pub(crate) use self::comments::{comment, delete_comment, get_comment, timeline, update_comment};
-pub(crate) use self::inclusion::{add_communities, record_communities, remove_communities};
+pub(crate) use self::inclusion::{
+    add_communities, record_communities, remove_communities, set_default_community,
+};
 pub(crate) use self::listing::{community_requests, record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
 pub(crate) use self::state::accepted_deletion;

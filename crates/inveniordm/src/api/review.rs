@@ -118,6 +118,23 @@ impl super::RecordsApi<'_> {
             .await
     }
 
+    /// `PUT /api/records/{id}/communities`: sets the record's default community (one it is
+    /// in), or clears it with `None`; for its owner, the curators of its communities and
+    /// administrators. The answer is the record's parent as stored (its
+    /// `communities.default`). A community the record is not in is refused (400).
+    pub async fn set_default_community(
+        &self,
+        id: &str,
+        community: Option<&str>,
+    ) -> Result<inveniordm_models::Parent> {
+        let url = self.client.url(&["records", id, "communities"])?;
+        let req = self
+            .client
+            .request(Method::PUT, url)
+            .json_body(&json!({ "default": community }))?;
+        self.client.json(req).await
+    }
+
     /// `POST /api/records/{id}/communities`: adds a published record to communities (up to
     /// 10). Each becomes an inclusion request, accepted at once where the caller may include
     /// directly and did not ask for review. Communities the server refused are in

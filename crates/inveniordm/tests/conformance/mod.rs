@@ -150,6 +150,7 @@ macro_rules! for_each_scenario {
             files_archive_is_whole_and_checked,
             record_revisions_for_administrators,
             community_requests_inbox,
+            default_community_of_a_record,
         );
     };
 }

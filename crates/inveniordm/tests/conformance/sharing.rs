@@ -880,3 +880,81 @@ pub async fn community_requests_inbox(env: &Env) {
         .expect_err("a depositor is no curator");
     assert_eq!(api_status(&e), 403, "{e}");
 }
+
+/// A record's default community: one it is in, set by its owner, cleared again; not one it is
+/// not in, not by someone else.
+pub async fn default_community_of_a_record(env: &Env) {
+    let com = community(env, "default", None).await;
+    let other = community(env, "not-default", None).await;
+    let rid = published_with(
+        env,
+        "Default community",
+        AccessPolicy::Public,
+        AccessPolicy::Public,
+    )
+    .await;
+    let added = env
+        .client
+        .records()
+        .add_to_communities(&rid, &[Inclusion::of(cid(&com))])
+        .await
+        .expect("the curator asks to include its own record");
+    // Under the default (closed) review policy the inclusion waits: the curator accepts it.
+    let processed = added.processed.clone().unwrap_or_default();
+    if let Some(req) = processed
+        .first()
+        .and_then(|p| p.get("request_id"))
+        .and_then(|r| r.as_str())
+    {
+        let r = env.client.requests().get(req).await.expect("the request");
+        if r.status.as_ref().map(|s| s.as_str()) != Some("accepted") {
+            env.client
+                .requests()
+                .accept(req, None)
+                .await
+                .expect("accept the inclusion");
+        }
+    }
+    let parent = env
+        .client
+        .records()
+        .set_default_community(&rid, Some(&cid(&com)))
+        .await
+        .expect("set the default");
+    let default = |p: &Parent| {
+        p.communities
+            .as_ref()
+            .and_then(|c| c.get("default"))
+            .and_then(|d| d.as_str())
+            .map(str::to_string)
+    };
+    assert_eq!(default(&parent), Some(cid(&com)));
+    let record = env.client.records().get(&rid).await.expect("get");
+    assert_eq!(
+        record.parent.as_ref().and_then(default),
+        Some(cid(&com)),
+        "the record shows it"
+    );
+    let e = env
+        .client
+        .records()
+        .set_default_community(&rid, Some(&cid(&other)))
+        .await
+        .expect_err("a community the record is not in");
+    assert_eq!(api_status(&e), 400, "{e}");
+    assert!(e.to_string().contains("has not been added"), "{e}");
+    let e = env
+        .second
+        .records()
+        .set_default_community(&rid, None)
+        .await
+        .expect_err("not the owner");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let parent = env
+        .client
+        .records()
+        .set_default_community(&rid, None)
+        .await
+        .expect("cleared");
+    assert_eq!(default(&parent), None);
+}

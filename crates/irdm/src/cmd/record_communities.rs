@@ -39,6 +39,17 @@ pub enum RecordCommunitiesCmd {
         #[arg(required = true)]
         communities: Vec<String>,
     },
+    /// Set the record's default community (one it is in), or clear it with --clear.
+    Default {
+        /// Record id.
+        id: String,
+        /// Community id or slug.
+        #[arg(required_unless_present = "clear")]
+        community: Option<String>,
+        /// Clear the default.
+        #[arg(long, conflicts_with = "community")]
+        clear: bool,
+    },
 }
 
 /// `irdm record communities …`.
@@ -83,6 +94,28 @@ pub async fn record_communities(c: &Client, cmd: &RecordCommunitiesCmd, json: bo
             }
             if refused(&res, "community_id", json) {
                 return Ok(exit::REFUSED);
+            }
+        }
+        RecordCommunitiesCmd::Default {
+            id,
+            community,
+            clear: _,
+        } => {
+            let cid = match community {
+                Some(com) => Some(community_id(c, com).await?),
+                None => None,
+            };
+            let parent = c
+                .records()
+                .set_default_community(id, cid.as_deref())
+                .await?;
+            if json {
+                output::json_line(&parent)?;
+            } else {
+                match &cid {
+                    Some(x) => println!("{id}: default community {x}"),
+                    None => println!("{id}: no default community"),
+                }
             }
         }
         RecordCommunitiesCmd::Remove { id, communities } => {
