@@ -638,3 +638,47 @@ async fn a_read_cut_short_once_is_read_again() {
     assert_eq!(r.title(), Some("Whole"));
     assert_eq!(served.load(Ordering::SeqCst), 2);
 }
+
+/// A write whose answer breaks off is never sent again (the server may have carried it out),
+/// and a read is not either when retries are off.
+#[tokio::test]
+async fn a_write_cut_short_is_not_sent_again() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(b"HTTP/1.1 201 CREATED\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"id\":")
+                .await;
+        }
+    });
+    let c = Client::builder(format!("http://{addr}"))
+        .retry(fast_retries())
+        .build()
+        .expect("client");
+    let e = c
+        .drafts()
+        .create(&inveniordm::models::Record::default())
+        .await
+        .expect_err("cut short");
+    assert!(e.maybe_applied(), "{e}");
+    assert_eq!(served.load(Ordering::SeqCst), 1, "a create is sent once");
+    let once = Client::builder(format!("http://{addr}"))
+        .retry(RetryConfig {
+            max_retries: 0,
+            ..fast_retries()
+        })
+        .build()
+        .expect("client");
+    once.records().get("x").await.expect_err("cut short");
+    assert_eq!(served.load(Ordering::SeqCst), 2, "no retries: read once");
+}
