@@ -682,3 +682,48 @@ async fn a_write_cut_short_is_not_sent_again() {
     once.records().get("x").await.expect_err("cut short");
     assert_eq!(served.load(Ordering::SeqCst), 2, "no retries: read once");
 }
+
+/// A 410 with a tombstone is a deleted record; a 410 without one stays a server answer.
+#[tokio::test]
+async fn a_gone_record_carries_its_tombstone() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/records/gone"))
+        .respond_with(ResponseTemplate::new(410).set_body_json(json!({
+            "status": 410, "message": "Record deleted",
+            "tombstone": {"removal_reason": {"id": "spam"}, "note": "Advertising.", "is_visible": true,
+                          "removed_by": {"user": "1"}, "removal_date": "2026-12-06T10:00:00+00:00", "citation_text": "C."}})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/plain"))
+        .respond_with(
+            ResponseTemplate::new(410).set_body_json(json!({"status": 410, "message": "Gone"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/notfound"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"status": 404, "message": "Record deleted",
+            "tombstone": {"removal_reason": {"id": "spam"}}})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let e = c.records().get("gone").await.expect_err("deleted");
+    let t = e.tombstone().expect("a tombstone");
+    assert_eq!(t.reason_id(), Some("spam"));
+    assert_eq!(e.status(), Some(410));
+    assert!(e.is_not_found());
+    assert!(
+        e.to_string()
+            .contains("deleted on 2026-12-06 (spam): Advertising."),
+        "{e}"
+    );
+    let e = c.records().get("plain").await.expect_err("gone");
+    assert!(matches!(&e, Error::Api { status: 410, .. }), "{e}");
+    let e = c.records().get("notfound").await.expect_err("not found");
+    assert!(
+        matches!(&e, Error::Api { status: 404, .. }),
+        "only a 410 is a deletion: {e}"
+    );
+}
