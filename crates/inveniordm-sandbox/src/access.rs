@@ -61,8 +61,17 @@ pub fn can_read_files(st: &State, ctx: &Ctx, d: &Doc) -> bool {
 
 /// The published record with this id (404 telling a draft-only id from an unknown one).
 pub fn record_for<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
+    let r = any_record(st, id)?;
+    if r.is_deleted() {
+        return Err(ApiError::deleted(r.tombstone.as_ref()));
+    }
+    Ok(r)
+}
+
+/// The published record with this id, deleted or not (404 telling a draft-only id from an
+/// unknown one).
+pub fn any_record<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
     match st.records.get(id) {
-        Some(r) if r.is_deleted() => Err(ApiError::deleted(r.tombstone.as_ref())),
         Some(r) => Ok(r),
         None if st.drafts.contains_key(id) => Err(ApiError::pid_not_registered()),
         None => Err(ApiError::pid_not_found()),

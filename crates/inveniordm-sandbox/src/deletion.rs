@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use crate::access::any_record;
 use crate::app::{App, Ctx, check_revision, json_body_or_empty};
 use crate::model::{Doc, State};
 use crate::render;
@@ -21,15 +22,6 @@ const OWNER_REASONS: &[&str] = &[
 
 /// How long after its creation an owner may delete a record at once (v14's grace period).
 const GRACE_DAYS: i64 = 30;
-
-/// The published record, deleted or not (404 telling a draft-only id from an unknown one).
-fn any_record<'a>(st: &'a State, id: &str) -> ApiResult<&'a Doc> {
-    match st.records.get(id) {
-        Some(r) => Ok(r),
-        None if st.drafts.contains_key(id) => Err(ApiError::pid_not_registered()),
-        None => Err(ApiError::pid_not_found()),
-    }
-}
 
 /// The tombstone of a deletion: why, by whom, when, and how to cite what was there.
 fn tombstone(app: &App, st: &State, d: &Doc, ctx: &Ctx, reason: &str, input: &Value) -> Value {
@@ -58,8 +50,7 @@ fn mark_deleted(app: &App, st: &mut State, id: &str, t: Value) -> ApiResult<()> 
     d.updated = util::now();
     let d = d.clone();
     app.persist("records", id, &d)?;
-    let rev = st.keep_revision(&d);
-    app.persist("revisions", &format!("{id}:{}", rev.transaction), &rev)
+    app.keep_revision(st, &d)
 }
 
 /// `DELETE /api/records/{id}/delete`: an administrator removes a record, leaving a tombstone.
@@ -110,8 +101,7 @@ pub(crate) fn restore_record(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     r.updated = util::now();
     let r = r.clone();
     app.persist("records", id, &r)?;
-    let rev = st.keep_revision(&r);
-    app.persist("revisions", &format!("{id}:{}", rev.transaction), &rev)?;
+    app.keep_revision(&mut st, &r)?;
     Ok(render::record_response(
         app,
         &st,

@@ -417,8 +417,7 @@ pub(crate) fn publish_checked(app: &App, st: &mut State, id: &str) -> ApiResult<
     app.persist("records", id, &r)?;
     app.unpersist("drafts", id)?;
     st.drafts.remove(id);
-    let rev = st.keep_revision(&r);
-    app.persist("revisions", &format!("{id}:{}", rev.transaction), &rev)?;
+    app.keep_revision(st, &r)?;
     st.records.insert(id.to_string(), r);
     Ok(())
 }

@@ -103,14 +103,8 @@ pub struct Revision {
 impl State {
     /// Keeps the record's state as it is now as its newest revision.
     pub fn keep_revision(&mut self, d: &Doc) -> Revision {
-        let transaction = self
-            .revisions
-            .values()
-            .flatten()
-            .map(|r| r.transaction)
-            .max()
-            .unwrap_or(0)
-            + 1;
+        self.revision_seq += 1;
+        let transaction = self.revision_seq;
         let r = Revision {
             record: d.id.clone(),
             transaction,
@@ -476,6 +470,8 @@ pub struct State {
     pub events: BTreeMap<String, Event>,
     /// Every stored state of each published record, oldest first, by record id.
     pub revisions: BTreeMap<String, Vec<Revision>>,
+    /// The number of the last revision stored (revisions are numbered over the whole server).
+    pub revision_seq: u64,
     /// Parent ids by secret-link token (derived; entries of deleted links are ignored).
     link_tokens: std::collections::HashMap<String, String>,
 }
@@ -512,6 +508,7 @@ impl State {
             st.events.insert(e.id.clone(), e);
         }
         for r in store.all::<Revision>("revisions")? {
+            st.revision_seq = st.revision_seq.max(r.transaction);
             st.revisions.entry(r.record.clone()).or_default().push(r);
         }
         Ok(st)

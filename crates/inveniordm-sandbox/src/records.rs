@@ -99,13 +99,7 @@ pub(crate) fn latest(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
 /// `include_previous=true`).
 pub(crate) fn revisions(app: &App, ctx: &Ctx, id: &str, one: Option<&str>) -> ApiResult {
     let st = app.state();
-    if !st.records.contains_key(id) {
-        return Err(if st.drafts.contains_key(id) {
-            ApiError::pid_not_registered()
-        } else {
-            ApiError::pid_not_found()
-        });
-    }
+    crate::access::any_record(&st, id)?;
     if !ctx.admin {
         return Err(ApiError::forbidden());
     }

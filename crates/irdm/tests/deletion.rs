@@ -4,10 +4,6 @@
 mod common;
 use common::*;
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// A published metadata-only record; its id (`journal` names the deposit's journal).
 fn published(e: &Env, journal: &str) -> String {
     let meta = e.write("meta.yaml", META_YAML.as_bytes());

@@ -4,10 +4,6 @@
 mod common;
 use common::*;
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// A draft made by the CLI, with one uploaded file; returns its id.
 fn draft_with_file(e: &Env) -> String {
     let meta = e.write("meta.yaml", META_YAML.as_bytes());

@@ -298,6 +298,12 @@ impl App {
         Ok(())
     }
 
+    /// Keeps a published record's state as its newest revision, in memory and in the store.
+    pub fn keep_revision(&self, st: &mut State, d: &crate::model::Doc) -> ApiResult<()> {
+        let rev = st.keep_revision(d);
+        self.persist("revisions", &format!("{}:{}", d.id, rev.transaction), &rev)
+    }
+
     /// Records a document deletion; it reaches the store when the state lock is released.
     pub fn unpersist(&self, table: &'static str, id: &str) -> ApiResult<()> {
         self.journal().push(Op::Delete {

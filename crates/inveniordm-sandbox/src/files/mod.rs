@@ -39,6 +39,18 @@ fn owned_draft<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
     draft_for(st, ctx, id)
 }
 
+/// A draft of the caller's whose files may change: an edit draft's bucket is locked (403).
+fn unlocked_draft<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
+    let d = owned_draft(st, ctx, id)?;
+    if d.locked {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Bucket is locked for modifications.",
+        ));
+    }
+    Ok(d)
+}
+
 fn no_file(id: &str, key: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -84,13 +96,7 @@ pub fn list(app: &App, ctx: &Ctx, id: &str, draft: bool) -> ApiResult {
 /// `DELETE …/draft/files`: deletes every file.
 pub async fn delete_all(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let mut st = app.state();
-    let d = owned_draft(&st, ctx, id)?;
-    if d.locked {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "Bucket is locked for modifications.",
-        ));
-    }
+    unlocked_draft(&st, ctx, id)?;
     app.clear_bucket(&mut st, &bucket(id, true))?;
     Ok(util::no_content())
 }
@@ -190,13 +196,7 @@ pub async fn draft_file(
         Method::DELETE => {
             {
                 let mut st = app.state();
-                let d = owned_draft(&st, ctx, id)?;
-                if d.locked {
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "Bucket is locked for modifications.",
-                    ));
-                }
+                unlocked_draft(&st, ctx, id)?;
                 let f = st
                     .files
                     .remove(&(bucket(id, true), key.clone()))

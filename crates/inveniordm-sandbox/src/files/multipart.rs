@@ -11,7 +11,7 @@ use crate::render::{self, bucket};
 use crate::util::{self, ApiError, ApiResult, json_response};
 
 use super::blob::{BlobOut, receive, receive_at};
-use super::{internal, mark_completed, no_file, owned_draft, too_large};
+use super::{internal, mark_completed, no_file, owned_draft, too_large, unlocked_draft};
 
 /// The parts and part size of a multipart init, checked against the declared size: every
 /// part but the last is `part_size` bytes, the last one at least one byte.
@@ -49,13 +49,7 @@ pub(super) async fn upload_part(
 ) -> ApiResult {
     let (file_id, expected, part_size, in_place, again) = {
         let st = app.state();
-        let d = owned_draft(&st, ctx, id)?;
-        if d.locked {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Bucket is locked for modifications.",
-            ));
-        }
+        unlocked_draft(&st, ctx, id)?;
         let f = st
             .files
             .get(&(bucket(id, true), key.to_string()))

@@ -11,7 +11,7 @@ use crate::util::{self, ApiError, ApiResult, json_response};
 
 use super::blob::receive;
 use super::multipart::commit_parts;
-use super::{mark_completed, no_file, owned_draft, too_large};
+use super::{mark_completed, no_file, owned_draft, too_large, unlocked_draft};
 
 /// The bytes a draft's files may still take (`Limits::max_record_bytes` less what its other
 /// completed files hold).
@@ -32,13 +32,7 @@ pub(super) async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body
     // bytes have arrived.
     let file_id = {
         let mut st = app.state();
-        let d = owned_draft(&st, ctx, id)?;
-        if d.locked {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Bucket is locked for modifications.",
-            ));
-        }
+        unlocked_draft(&st, ctx, id)?;
         let k = (bucket(id, true), key.to_string());
         let f = st.files.get(&k).ok_or_else(|| no_file(id, key))?;
         if f.multipart.is_some() {

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -94,12 +93,7 @@ impl RepoApi<'_> {
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let tmp = dir.join(format!(
-            ".{id}.zip.{}-{}.inveniordm-part",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
+        let tmp = crate::transfer::temp_beside(&dest, "inveniordm-part");
         let total = expected.values().map(|(size, _)| size).sum();
         let progress = opts
             .progress

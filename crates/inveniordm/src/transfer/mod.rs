@@ -28,14 +28,9 @@ pub use options::{
     Progress, RemoteFile, UploadOptions,
 };
 
-/// Writes a small file whole or not at all: a temporary file beside it, flushed to disk,
-/// renamed over it. Its folder is created when missing.
-pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    }
+/// A hidden name beside `path` for a file written before it takes `path`'s name: one of this
+/// process's own (never a file of the user's), `.{name}.{pid}-{n}.{ext}`.
+pub(crate) fn temp_beside(path: &Path, ext: &str) -> std::path::PathBuf {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let dir = path
         .parent()
@@ -45,12 +40,22 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // A name of its own (never a file of the user's beside it), created new.
-    let tmp = dir.join(format!(
-        ".{name}.{}-{}.inveniordm-tmp",
+    dir.join(format!(
+        ".{name}.{}-{}.{ext}",
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
+    ))
+}
+
+/// Writes a small file whole or not at all: a temporary file beside it, flushed to disk,
+/// renamed over it. Its folder is created when missing.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    let tmp = temp_beside(path, "inveniordm-tmp");
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -66,7 +71,7 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     // The rename is durable once the folder is: sync it (where folders can be opened).
     #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
+    if let Ok(d) = std::fs::File::open(tmp.parent().unwrap_or(Path::new("."))) {
         let _ = d.sync_all();
     }
     Ok(())

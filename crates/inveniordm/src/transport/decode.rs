@@ -163,14 +163,24 @@ impl Client {
     /// Sends and decodes a JSON response.
     pub(crate) async fn json<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
         let context = format!("{} {}", req.method, req.url.path());
+        self.read_once_more(req, &context, |resp| self.read_json(&context, resp))
+            .await
+    }
+
+    /// Sends `req` and reads its answer with `read`; when the answer broke off midway and
+    /// `req` is a plain read, it is asked once more.
+    async fn read_once_more<T, F, Fut>(&self, req: Request, context: &str, read: F) -> Result<T>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
         let again = self.read_again(&req);
         let resp = self.execute(req).await?;
-        match (self.read_json(&context, resp).await, again) {
-            // The answer broke off midway: a read is asked once more.
+        match (read(resp).await, again) {
             (Err(e), Some(again)) if broke_off(&e) => {
                 tracing::info!(context = %context, error = %e, "the answer broke off; reading again");
                 let resp = self.execute(again).await?;
-                self.read_json(&context, resp).await
+                read(resp).await
             }
             (r, _) => r,
         }
@@ -230,16 +240,8 @@ impl Client {
     pub(crate) async fn record(&self, mut req: Request) -> Result<Record> {
         req.accept = self.record_accept();
         let context = format!("{} {}", req.method, req.url.path());
-        let again = self.read_again(&req);
-        let resp = self.execute(req).await?;
-        match (self.read_record(&context, resp).await, again) {
-            (Err(e), Some(again)) if broke_off(&e) => {
-                tracing::info!(context = %context, error = %e, "the answer broke off; reading again");
-                let resp = self.execute(again).await?;
-                self.read_record(&context, resp).await
-            }
-            (r, _) => r,
-        }
+        self.read_once_more(req, &context, |resp| self.read_record(&context, resp))
+            .await
     }
 
     /// Decodes a record document that was already received.

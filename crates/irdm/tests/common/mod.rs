@@ -9,6 +9,11 @@ pub use assert_cmd::Command;
 pub use inveniordm_sandbox::{Sandbox, SandboxConfig};
 pub use serde_json::Value;
 
+/// What a run printed on stderr.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 pub struct Env {
     pub _rt: tokio::runtime::Runtime,
     pub sandbox: Sandbox,
