@@ -93,6 +93,10 @@ pub struct Counters {
     pub searches: AtomicU64,
     /// Single-stream uploads whose entry was checked and whose body is being read.
     pub uploads_begun: AtomicU64,
+    /// File contents being sent (whole or a range), of records and drafts.
+    pub downloads: AtomicU64,
+    /// Bytes of file content those answers carry.
+    pub bytes_sent: AtomicU64,
 }
 
 /// The name of the default user, the instance's administrator.

@@ -91,6 +91,12 @@ pub(super) async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bo
             })?;
     }
     let drop_at = app.faults.roll_drop(&app.dropped).then_some(len / 2);
+    app.counters
+        .downloads
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    app.counters
+        .bytes_sent
+        .fetch_add(len, std::sync::atomic::Ordering::SeqCst);
     let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 64 * 1024);
     let mut sent = 0u64;
     let stream = stream.map(move |chunk| {

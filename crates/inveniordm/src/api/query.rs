@@ -7,13 +7,17 @@ use crate::{Client, Result};
 const MAX_RESULTS: usize = 10_000;
 
 /// Which records a listing covers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Scope {
     /// Published records everyone can see (`/api/records`).
     #[default]
     Published,
     /// The caller's own drafts and records (`/api/user/records`; needs a token).
     Mine,
+    /// The published records of one community, by its id or slug
+    /// (`/api/communities/{id}/records`).
+    Community(String),
 }
 
 /// Searches: vocabularies and records. See [`Client::query`].
@@ -65,6 +69,7 @@ impl<'a> QueryApi<'a> {
         match scope {
             Scope::Mine => self.user_records(query).await,
             Scope::Published => self.records(query).await,
+            Scope::Community(id) => self.client.communities().records(&id, query).await,
         }
     }
 
@@ -143,15 +148,18 @@ impl<'a> QueryApi<'a> {
     ) -> impl futures_util::Stream<Item = Result<Record>> + Send + use<'a> {
         use futures_util::StreamExt;
         let api = *self;
+        let planning = scope.clone();
         let plan = async move {
-            api.split_plan(scope, &query, window as u64)
+            api.split_plan(&planning, &query, window as u64)
                 .await
                 .map(|p| (p, query))
         };
         futures_util::stream::once(plan)
             .map(move |planned| match planned {
                 Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
-                Ok((parts, query)) => futures_util::stream::iter(parts)
+                Ok((parts, query)) => {
+                    let scope = scope.clone();
+                    futures_util::stream::iter(parts)
                     .map(move |q| {
                         let mut page = query.clone();
                         page.q = Some(q);
@@ -160,10 +168,12 @@ impl<'a> QueryApi<'a> {
                         if page.size.is_none() {
                             page.size = Some(100);
                         }
+                        let scope = scope.clone();
                         follow(api, async move { api.records_of(scope, &page).await })
                     })
                     .flatten()
-                    .boxed(),
+                    .boxed()
+                }
             })
             .flatten()
             .scan(std::collections::HashSet::new(), |seen, r| {
@@ -177,7 +187,7 @@ impl<'a> QueryApi<'a> {
     /// The queries, each within the window, that together match what `query` matches.
     async fn split_plan(
         &self,
-        scope: Scope,
+        scope: &Scope,
         query: &SearchQuery,
         window: u64,
     ) -> Result<Vec<String>> {
@@ -201,6 +211,7 @@ impl<'a> QueryApi<'a> {
             c.q = Some(q);
             c.size = Some(1);
             c.page = None;
+            let scope = scope.clone();
             async move { self.records_of(scope, &c).await.map(|r| r.total()) }
         };
         let total = count(with("")).await?;

@@ -42,6 +42,7 @@ mod check;
 pub mod citation;
 mod deposit;
 mod handles;
+mod mirror;
 mod walk;
 
 pub use archive::{Archive, ArchiveOptions, ArchivedFile};
@@ -54,6 +55,10 @@ pub use deposit::{
     DepositStage, DepositTarget, FileStep, Finish, JournalFile, PlannedFile,
 };
 pub use handles::{DraftHandle, FileAction, FilePolicy, RecordHandle, SyncPlan, plan_sync};
+pub use mirror::{
+    MIRROR_MANIFEST, MirrorChange, MirrorEvent, MirrorOptions, MirrorReport, MirrorSource,
+    MirroredRecord, RECORD_FILE,
+};
 use std::path::PathBuf;
 pub use walk::{FolderRules, IGNORE_FILE, collect_blocking, collect_files};
 

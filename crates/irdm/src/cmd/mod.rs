@@ -17,6 +17,7 @@ mod download;
 mod draft;
 mod hints;
 mod links;
+mod mirror;
 mod record;
 mod record_communities;
 mod requests;
@@ -107,6 +108,9 @@ pub enum Command {
     /// From metadata (or CITATION.cff, codemeta.json) and files to a published record, in
     /// one journaled command: run again after an interruption, it carries on.
     Deposit(deposit::DepositArgs),
+    /// A verified local copy of a community's (or a query's) records, metadata and files;
+    /// run again, it fetches only what changed.
+    Mirror(mirror::MirrorArgs),
     /// Access links (secret share links) of a record.
     #[command(subcommand)]
     Links(links::LinksCmd),
@@ -168,6 +172,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Upload(a) => upload::upload(&client, a, json, progress_mode(&cli)).await,
         Command::Download(a) => download::download(&client, a, json, progress_mode(&cli)).await,
         Command::Sync(a) => sync::sync(&client, a, json).await,
+        Command::Mirror(a) => mirror::mirror(&client, a, json, progress_mode(&cli)).await,
         Command::Deposit(a) => deposit::deposit(&client, a, json, progress_mode(&cli)).await,
         Command::Links(c) => links::links(&client, c, json).await,
         Command::Doi(c) => draft::doi(&client, c, json).await,
