@@ -379,9 +379,15 @@ pub(crate) fn users(app: &App, ctx: &Ctx) -> ApiResult {
 /// `GET /api/users/{id}`.
 pub(crate) fn user(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let st = app.state();
-    let doc = id
-        .parse::<i64>()
-        .ok()
+    let uid = id.parse::<i64>().ok();
+    // No such user: 404 with no message, whoever asks; one the caller may not see: 403.
+    if !uid.is_some_and(|i| st.users.iter().any(|u| u.id == i)) {
+        return Ok(json_response(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"status": 404, "message": null}),
+        ));
+    }
+    let doc = uid
         .and_then(|i| user_doc(&st, i, ctx))
         .ok_or_else(ApiError::forbidden)?;
     Ok(json_response(StatusCode::OK, &doc))

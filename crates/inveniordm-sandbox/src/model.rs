@@ -85,6 +85,20 @@ impl Doc {
     }
 }
 
+/// A storage quota set by an administrator: of a record's files (all versions of its parent,
+/// `parent:{id}`), or of the drafts a user makes (`user:{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Quota {
+    /// `parent:{id}` or `user:{id}`.
+    pub id: String,
+    /// The most bytes the files may hold together.
+    pub quota_size: u64,
+    /// The largest file.
+    pub max_file_size: u64,
+    /// The administrator's notes.
+    pub notes: String,
+}
+
 /// One stored state of a published record (`/api/records/{id}/revisions`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Revision {
@@ -472,6 +486,8 @@ pub struct State {
     pub revisions: BTreeMap<String, Vec<Revision>>,
     /// The number of the last revision stored (revisions are numbered over the whole server).
     pub revision_seq: u64,
+    /// Storage quotas by id (`parent:{id}`, `user:{id}`).
+    pub quotas: BTreeMap<String, Quota>,
     /// Parent ids by secret-link token (derived; entries of deleted links are ignored).
     link_tokens: std::collections::HashMap<String, String>,
 }
@@ -506,6 +522,9 @@ impl State {
         }
         for e in store.all::<Event>("events")? {
             st.events.insert(e.id.clone(), e);
+        }
+        for q in store.all::<Quota>("quotas")? {
+            st.quotas.insert(q.id.clone(), q);
         }
         for r in store.all::<Revision>("revisions")? {
             st.revision_seq = st.revision_seq.max(r.transaction);

@@ -53,6 +53,18 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "records", id, "request-deletion"] if *m == Method::POST => {
             crate::deletion::request_deletion(app, ctx, id, body).await
         }
+        ["api", "records", id, "file-modification"] if *m == Method::POST => {
+            crate::file_modification::file_modification(app, ctx, id, body).await
+        }
+        ["api", "records", id, "quota"] if *m == Method::POST => {
+            crate::quota::set_record_quota(app, ctx, id, body).await
+        }
+        ["api", "records", id, "quota-increase"] if *m == Method::POST => {
+            crate::quota::quota_increase(app, id)
+        }
+        ["api", "users", id, "quota"] if *m == Method::POST => {
+            crate::quota::set_user_quota(app, ctx, id, body).await
+        }
         ["api", "records", id, "versions"] if get => s::versions(app, ctx, id),
         ["api", "records", id, "versions"] if *m == Method::POST => {
             drafts::new_version(app, ctx, id)

@@ -23,6 +23,7 @@ pub const TABLES: &[&str] = &[
     "requests",
     "events",
     "revisions",
+    "quotas",
 ];
 
 /// A change to apply to the store.

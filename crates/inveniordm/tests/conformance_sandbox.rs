@@ -92,6 +92,19 @@ async fn record_deletion_on_a_stock_v14() {
     conformance::record_deletion_and_tombstone(&env).await;
 }
 
+/// Quotas and the file modification of a published record on a sandbox imitating v14 (the
+/// default sandbox imitates v13, where file modification and quota increases have no route).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotas_and_file_modification_on_v14() {
+    let (_sandbox, env, _dir) = env_with(SandboxConfig {
+        rdm_version: 14,
+        ..SandboxConfig::default()
+    })
+    .await;
+    conformance::quota_limits_uploads(&env).await;
+    conformance::file_modification_of_a_published_record(&env).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn community_required_to_publish() {
     let (_sandbox, env, _dir) = env_with(SandboxConfig {

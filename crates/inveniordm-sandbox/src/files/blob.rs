@@ -87,12 +87,13 @@ pub(super) async fn receive_at(
 }
 
 /// Streams a body to a new blob, hashing it: the blob id, the size and the hex md5. The body
-/// must be `declared` bytes long when that is given. Nothing is left behind on failure.
+/// must be `declared` bytes long when that is given; past `limit` it is refused with
+/// `reason`. Nothing is left behind on failure.
 pub(super) async fn receive(
     app: &App,
     body: Body,
     declared: Option<u64>,
-    limit: u64,
+    (limit, reason): (u64, &'static str),
 ) -> ApiResult<(String, u64, String)> {
     let mut out = BlobOut::create(app).await.map_err(internal)?;
     let mut stream = body.into_data_stream();
@@ -102,10 +103,7 @@ pub(super) async fn receive(
         match chunk {
             Ok(c) => {
                 if out.size + c.len() as u64 > limit {
-                    broken = Some(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "File size limit exceeded.",
-                    ));
+                    broken = Some(ApiError::new(StatusCode::BAD_REQUEST, reason));
                     break;
                 }
                 if out.write(&c).await.is_err() {

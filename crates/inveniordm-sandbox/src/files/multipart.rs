@@ -149,9 +149,14 @@ pub(super) async fn upload_part(
     // An upload begun before parts were written in place: a blob per part, joined at the
     // commit.
     let limit = app.limits.max_file_size;
-    let (blob, size, _md5) = receive(app, body, Some(expected), limit)
-        .await
-        .map_err(wrong_size)?;
+    let (blob, size, _md5) = receive(
+        app,
+        body,
+        Some(expected),
+        (limit, "File size limit exceeded."),
+    )
+    .await
+    .map_err(wrong_size)?;
     let _ = size;
     let mut st = app.state();
     let k = (bucket(id, true), key.to_string());

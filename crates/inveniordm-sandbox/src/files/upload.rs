@@ -13,9 +13,10 @@ use super::blob::receive;
 use super::multipart::commit_parts;
 use super::{mark_completed, no_file, owned_draft, too_large, unlocked_draft};
 
-/// The bytes a draft's files may still take (`Limits::max_record_bytes` less what its other
-/// completed files hold).
-fn room_left(app: &App, id: &str, key: &str) -> u64 {
+/// The limits an upload to a draft meets: the quota an administrator set for the record (or
+/// its owner), else the instance's (`Limits::max_record_bytes`, `Limits::max_file_size`),
+/// less what the draft's other completed files hold.
+fn limits(app: &App, id: &str, key: &str) -> crate::quota::Limits {
     let st = app.state();
     let used: u64 = st
         .bucket(&bucket(id, true))
@@ -23,7 +24,18 @@ fn room_left(app: &App, id: &str, key: &str) -> u64 {
         .filter(|f| f.key != key && f.status == "completed")
         .filter_map(|f| f.size)
         .sum();
-    app.limits.max_record_bytes.saturating_sub(used)
+    let (quota, max_file_size) = match st
+        .drafts
+        .get(id)
+        .and_then(|d| crate::quota::quota_of(&st, &d.parent_id, d.owner))
+    {
+        Some(q) => (q.quota_size, q.max_file_size),
+        None => (app.limits.max_record_bytes, app.limits.max_file_size),
+    };
+    crate::quota::Limits {
+        quota_left: quota.saturating_sub(used),
+        max_file_size,
+    }
 }
 
 /// `PUT …/content`: streams the body to a temporary blob, hashing it; renamed when complete.
@@ -85,14 +97,12 @@ pub(super) async fn upload(app: &App, ctx: &Ctx, id: &str, key: &str, body: Body
     if declared.is_some_and(|l| l > app.limits.max_content_length) {
         return Err(too_large(body).await);
     }
-    let limit = app.limits.max_file_size.min(room_left(app, id, key));
+    // Refused on the declared length, before a byte is read, with the binding limit's reason.
+    let (limit, reason) = limits(app, id, key).binding();
     if declared.is_some_and(|l| l > limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "File size limit exceeded.",
-        ));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, reason));
     }
-    let (blob, size, md5) = match receive(app, body, declared, limit).await {
+    let (blob, size, md5) = match receive(app, body, declared, (limit, reason)).await {
         Ok(r) => r,
         Err(err) => {
             // A failed transfer removes the entry, as on the real server.

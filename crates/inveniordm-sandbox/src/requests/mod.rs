@@ -34,7 +34,7 @@ pub(crate) use self::inclusion::{
 };
 pub(crate) use self::listing::{community_requests, record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
-pub(crate) use self::state::accepted_deletion;
+pub(crate) use self::state::{accepted_deletion, accepted_request};
 
 /// The author id of what the server does by itself.
 pub(crate) const SYSTEM: i64 = -1;

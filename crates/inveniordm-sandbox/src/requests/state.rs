@@ -165,8 +165,23 @@ pub(crate) fn accepted_deletion(
         .metadata
         .get("title")
         .and_then(Value::as_str)
-        .unwrap_or("");
-    let mut r = new_request(st, "record-deletion", title, user, Map::new(), &record.id);
+        .unwrap_or("")
+        .to_string();
+    accepted_request(app, st, "record-deletion", &title, record, user, payload)
+}
+
+/// A request of `kind` about `record`, made by `user` and accepted at once by the system (a
+/// policy of the instance allowed it): record deletions and file modifications.
+pub(crate) fn accepted_request(
+    app: &App,
+    st: &mut State,
+    kind: &str,
+    title: &str,
+    record: &crate::model::Doc,
+    user: i64,
+    payload: Map<String, Value>,
+) -> ApiResult<Request> {
+    let mut r = new_request(st, kind, title, user, Map::new(), &record.id);
     r.payload = Some(payload);
     r.status = "accepted".into();
     r.revision_id = 3;

@@ -43,6 +43,7 @@ pub mod citation;
 mod deposit;
 mod handles;
 mod mirror;
+mod modify;
 mod walk;
 
 pub use archive::{Archive, ArchiveOptions, ArchivedFile};
@@ -59,6 +60,7 @@ pub use mirror::{
     MIRROR_MANIFEST, MirrorChange, MirrorEvent, MirrorOptions, MirrorReport, MirrorSource,
     MirroredRecord, RECORD_FILE,
 };
+pub use modify::{FileChanges, ModifiedFiles};
 use std::path::PathBuf;
 pub use walk::{FolderRules, IGNORE_FILE, collect_blocking, collect_files};
 

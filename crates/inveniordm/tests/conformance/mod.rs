@@ -151,6 +151,9 @@ macro_rules! for_each_scenario {
             record_revisions_for_administrators,
             community_requests_inbox,
             default_community_of_a_record,
+            mirror_a_community,
+            quota_limits_uploads,
+            file_modification_of_a_published_record,
         );
     };
 }
@@ -169,6 +172,10 @@ mod archive;
 pub use archive::*;
 mod revisions;
 pub use revisions::*;
+mod mirror;
+pub use mirror::*;
+mod quota;
+pub use quota::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {
@@ -213,7 +220,7 @@ pub(crate) fn id(r: &Record) -> String {
     r.id.clone().expect("the server returns an id")
 }
 
-async fn write(env: &Env, name: &str, data: &[u8]) -> std::path::PathBuf {
+pub(crate) async fn write(env: &Env, name: &str, data: &[u8]) -> std::path::PathBuf {
     let p = env.dir.join(name.replace('/', "_"));
     tokio::fs::write(&p, data)
         .await

@@ -8,7 +8,37 @@ use inveniordm::models::*;
 use super::{Env, api_status, id, new_draft};
 
 /// A community of this run, created by the curator.
-async fn community(env: &Env, name: &str, review_policy: Option<ReviewPolicy>) -> Community {
+/// Includes the caller's published record `rid` in `com`, which the caller curates: under
+/// the default (closed) review policy the inclusion waits, and the curator accepts it.
+pub(super) async fn include(env: &Env, rid: &str, com: &Community) {
+    let added = env
+        .client
+        .records()
+        .add_to_communities(rid, &[Inclusion::of(cid(com))])
+        .await
+        .expect("the curator asks to include its own record");
+    let processed = added.processed.clone().unwrap_or_default();
+    if let Some(req) = processed
+        .first()
+        .and_then(|p| p.get("request_id"))
+        .and_then(|r| r.as_str())
+    {
+        let r = env.client.requests().get(req).await.expect("the request");
+        if r.status.as_ref().map(|s| s.as_str()) != Some("accepted") {
+            env.client
+                .requests()
+                .accept(req, None)
+                .await
+                .expect("accept the inclusion");
+        }
+    }
+}
+
+pub(super) async fn community(
+    env: &Env,
+    name: &str,
+    review_policy: Option<ReviewPolicy>,
+) -> Community {
     let slug = format!("{}-{name}", env.tag.to_lowercase());
     let mut c = Community::new_with(&slug, format!("{name} {}", env.tag));
     if let Some(p) = review_policy {
@@ -25,7 +55,7 @@ async fn community(env: &Env, name: &str, review_policy: Option<ReviewPolicy>) -
     made
 }
 
-fn cid(c: &Community) -> String {
+pub(super) fn cid(c: &Community) -> String {
     c.id.clone().expect("community id")
 }
 
@@ -85,7 +115,7 @@ async fn draft_status(client: &inveniordm::Client, id: &str) -> RecordStatus {
 }
 
 /// Polls (bounded) until `f` holds: searches follow writes after an index refresh.
-async fn eventually<F, Fut>(what: &str, mut f: F)
+pub(super) async fn eventually<F, Fut>(what: &str, mut f: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -893,28 +923,7 @@ pub async fn default_community_of_a_record(env: &Env) {
         AccessPolicy::Public,
     )
     .await;
-    let added = env
-        .client
-        .records()
-        .add_to_communities(&rid, &[Inclusion::of(cid(&com))])
-        .await
-        .expect("the curator asks to include its own record");
-    // Under the default (closed) review policy the inclusion waits: the curator accepts it.
-    let processed = added.processed.clone().unwrap_or_default();
-    if let Some(req) = processed
-        .first()
-        .and_then(|p| p.get("request_id"))
-        .and_then(|r| r.as_str())
-    {
-        let r = env.client.requests().get(req).await.expect("the request");
-        if r.status.as_ref().map(|s| s.as_str()) != Some("accepted") {
-            env.client
-                .requests()
-                .accept(req, None)
-                .await
-                .expect("accept the inclusion");
-        }
-    }
+    include(env, &rid, &com).await;
     let parent = env
         .client
         .records()

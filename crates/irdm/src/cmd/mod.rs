@@ -18,6 +18,8 @@ mod draft;
 mod hints;
 mod links;
 mod mirror;
+mod modify;
+mod quota;
 mod record;
 mod record_communities;
 mod requests;
@@ -111,6 +113,9 @@ pub enum Command {
     /// A verified local copy of a community's (or a query's) records, metadata and files;
     /// run again, it fetches only what changed.
     Mirror(mirror::MirrorArgs),
+    /// Storage quotas of records and users (administrators), and asking for more (v14).
+    #[command(subcommand)]
+    Quota(quota::QuotaCmd),
     /// Access links (secret share links) of a record.
     #[command(subcommand)]
     Links(links::LinksCmd),
@@ -167,11 +172,12 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Ping => ping(&client, json).await,
         Command::Search(a) => search::search(&client, a, json).await,
         Command::Vocab(a) => search::vocab(&client, a, json).await,
-        Command::Record(c) => record::record(&client, c, json).await,
+        Command::Record(c) => record::record(&client, c, json, progress_mode(&cli)).await,
         Command::Draft(c) => draft::draft(&client, c, json).await,
         Command::Upload(a) => upload::upload(&client, a, json, progress_mode(&cli)).await,
         Command::Download(a) => download::download(&client, a, json, progress_mode(&cli)).await,
         Command::Sync(a) => sync::sync(&client, a, json).await,
+        Command::Quota(q) => quota::quota(&client, q, json).await,
         Command::Mirror(a) => mirror::mirror(&client, a, json, progress_mode(&cli)).await,
         Command::Deposit(a) => deposit::deposit(&client, a, json, progress_mode(&cli)).await,
         Command::Links(c) => links::links(&client, c, json).await,

@@ -48,6 +48,9 @@ Reading the record then answers 410 with the tombstone (404 with --hidden).")]
         #[arg(long)]
         hidden: bool,
     },
+    /// Change a published record's files without a new version (InvenioRDM v14; where the
+    /// instance allows it: administrators on a stock instance).
+    ModifyFiles(super::modify::ModifyArgs),
     /// Bring a deleted record back (administrators).
     Restore {
         /// Record id.
@@ -116,8 +119,14 @@ Reading the record then answers 410 with the tombstone (404 with --hidden).")]
     Communities(super::record_communities::RecordCommunitiesCmd),
 }
 
-pub(crate) async fn record(c: &Client, cmd: &RecordCmd, json: bool) -> Result<u8> {
+pub(crate) async fn record(
+    c: &Client,
+    cmd: &RecordCmd,
+    json: bool,
+    mode: crate::progress::ProgressMode,
+) -> Result<u8> {
     match cmd {
+        RecordCmd::ModifyFiles(a) => return super::modify::modify(c, a, json, mode).await,
         RecordCmd::Get {
             id,
             include_deleted: false,
