@@ -189,10 +189,7 @@ pub async fn file_modification_of_a_published_record(env: &Env) {
         .modify_files(&rid, &changes)
         .await
         .expect("modified");
-    assert_eq!(
-        done.request.kind.as_ref().map(|k| k.as_str()),
-        Some("file-modification")
-    );
+    assert_eq!(done.request.kind.as_deref(), Some("file-modification"));
     assert_eq!(
         done.request.status.as_ref().map(|s| s.as_str()),
         Some("accepted")
