@@ -220,6 +220,27 @@ const EXPECTED: &[(&str, u16)] = &[
     ("the restored record", 200),
     ("its owner asks for its deletion", 404),
     ("the record deleted by its owner", 200),
+    ("a draft for quotas", 201),
+    ("set its quota, not an administrator", 403),
+    ("set its quota without a file size", 400),
+    ("set its quota", 200),
+    ("register a file past the quota", 201),
+    ("its content, past the largest file", 400),
+    ("a user's quota, not an administrator", 403),
+    ("a user's quota", 200),
+    ("an unknown user", 404),
+    ("ask for a larger quota", 404),
+    ("a record to modify", 201),
+    ("its file", 201),
+    ("its file's content", 200),
+    ("commit its file", 200),
+    ("publish the record to modify", 202),
+    ("modify its files without an edit draft", 404),
+    ("open its edit draft", 201),
+    ("modify its files, not an administrator", 404),
+    ("modify its files", 404),
+    ("remove its file from the edit draft", 403),
+    ("a community's records, split by id", 200),
 ];
 
 /// Where v14 answers otherwise than v13.
@@ -227,6 +248,11 @@ const EXPECTED_V14: &[(&str, u16)] = &[
     // v14 has the route; the CI's v14 lets owners delete within the grace period.
     ("its owner asks for its deletion", 200),
     ("the record deleted by its owner", 410),
+    // Quota increases and file modification are v14's; a stock v14 grants no increase.
+    ("ask for a larger quota", 403),
+    ("modify its files, not an administrator", 403),
+    ("modify its files", 200),
+    ("remove its file from the edit draft", 204),
 ];
 
 fn expected_status(name: &str, version: u8) -> Option<u16> {
@@ -747,7 +773,112 @@ fn sequence() -> Vec<Step> {
     .chain(dois_and_custom_fields(&meta))
     .chain(communities_and_sharing(&meta))
     .chain(deletion(&meta))
+    .chain(quotas_and_file_modification(&meta))
     .collect()
+}
+
+/// Storage quotas (administrators), the v14 quota increase and file modification of a
+/// published record, and the split listing of a community that mirroring pages through.
+fn quotas_and_file_modification(meta: &Value) -> Vec<Step> {
+    let octets = "application/octet-stream";
+    vec![
+        step("a draft for quotas", "POST", "/records")
+            .json(meta.clone())
+            .capture("qd", "/id"),
+        step(
+            "set its quota, not an administrator",
+            "POST",
+            "/records/{qd}/quota",
+        )
+        .json(json!({"quota_size": 2000, "max_file_size": 1000}))
+        .second(),
+        step(
+            "set its quota without a file size",
+            "POST",
+            "/records/{qd}/quota",
+        )
+        .json(json!({"quota_size": 2000})),
+        step("set its quota", "POST", "/records/{qd}/quota")
+            .json(json!({"quota_size": 2000, "max_file_size": 1000, "notes": "differential"})),
+        step(
+            "register a file past the quota",
+            "POST",
+            "/records/{qd}/draft/files",
+        )
+        .json(json!([{"key": "big.bin"}])),
+        step(
+            "its content, past the largest file",
+            "PUT",
+            "/records/{qd}/draft/files/big.bin/content",
+        )
+        .raw(&[7u8; 1500], octets),
+        step(
+            "a user's quota, not an administrator",
+            "POST",
+            "/users/{uid2}/quota",
+        )
+        .json(json!({"quota_size": 10_000_000_000u64, "max_file_size": 10_000_000_000u64}))
+        .second(),
+        step("a user's quota", "POST", "/users/{uid2}/quota")
+            .json(json!({"quota_size": 10_000_000_000u64, "max_file_size": 10_000_000_000u64})),
+        step("an unknown user", "GET", "/users/987654321"),
+        step(
+            "ask for a larger quota",
+            "POST",
+            "/records/{qd}/quota-increase",
+        )
+        .json(json!({"quota_size": 60})),
+        step("a record to modify", "POST", "/records")
+            .json(meta.clone())
+            .capture("fm", "/id"),
+        step("its file", "POST", "/records/{fm}/draft/files").json(json!([{"key": "a.txt"}])),
+        step(
+            "its file's content",
+            "PUT",
+            "/records/{fm}/draft/files/a.txt/content",
+        )
+        .raw(b"hello\n", octets),
+        step(
+            "commit its file",
+            "POST",
+            "/records/{fm}/draft/files/a.txt/commit",
+        ),
+        step(
+            "publish the record to modify",
+            "POST",
+            "/records/{fm}/draft/actions/publish",
+        ),
+        step(
+            "modify its files without an edit draft",
+            "POST",
+            "/records/{fm}/file-modification",
+        )
+        .json(json!({})),
+        step("open its edit draft", "POST", "/records/{fm}/draft"),
+        step(
+            "modify its files, not an administrator",
+            "POST",
+            "/records/{fm}/file-modification",
+        )
+        .json(json!({}))
+        .second(),
+        step(
+            "modify its files",
+            "POST",
+            "/records/{fm}/file-modification",
+        )
+        .json(json!({"comment": "A typo in the data file, fixed in place."})),
+        step(
+            "remove its file from the edit draft",
+            "DELETE",
+            "/records/{fm}/draft/files/a.txt",
+        ),
+        step(
+            "a community's records, split by id",
+            "GET",
+            "/communities/{c2}/records?q=id:{sd}*&sort=oldest&size=100",
+        ),
+    ]
 }
 
 /// Deleting a published record, its tombstone, restoring it, and its owner's deletion request.
