@@ -203,6 +203,13 @@ json_object! {
         "links" => links: BTreeMap<String, serde_json::Value>,
         /// What the caller may do with it (kept as JSON).
         "permissions" => permissions: JsonMap,
+        /// The comment this one replies to (InvenioRDM v14; `null` for a comment of the
+        /// timeline itself).
+        "parent_id" => parent_id: String,
+        /// In a v14 timeline: the newest replies of this comment (a preview, at most five).
+        "children" => children: Vec<RequestEvent>,
+        /// In a v14 timeline: how many replies this comment has.
+        "children_count" => children_count: u64,
     }
 }
 

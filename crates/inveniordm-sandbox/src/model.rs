@@ -390,6 +390,9 @@ pub struct Event {
     pub revision_id: u64,
     /// Order of creation (ties of equal timestamps).
     pub seq: u64,
+    /// The comment this one replies to (v14's threads: one level deep).
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 /// One file of a draft or record bucket.

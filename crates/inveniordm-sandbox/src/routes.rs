@@ -174,8 +174,16 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "requests", id] => match *m {
             Method::GET | Method::HEAD => rq::get(app, ctx, id),
             Method::PUT => rq::update(app, ctx, id, body).await,
+            Method::DELETE => rq::delete(app, ctx, id),
             _ => not_allowed(),
         },
+        ["api", "requests", id, "comments", event, "reply"] if *m == Method::POST => {
+            rq::reply(app, ctx, id, event, body).await
+        }
+        ["api", "requests", id, "comments", event, "replies"] if get => {
+            rq::replies(app, ctx, id, event)
+        }
+        ["api", "requests", id, "timeline_focused"] if get => rq::timeline_focused(app, ctx, id),
         ["api", "requests", id, "actions", action] if *m == Method::POST => {
             rq::action(app, ctx, id, action, body).await
         }

@@ -124,15 +124,18 @@ pub fn event(e: &crate::model::Event, ctx: &Ctx) -> Value {
     }
     if ctx.rdm_version >= 14 {
         let comment = format!("{}/requests/{}/comments/{}", ctx.api, e.request, e.id);
-        out["parent_id"] = Value::Null;
+        out["parent_id"] = json!(e.parent);
         if e.kind == "C" {
             out["links"]["self_html"] = json!(format!(
                 "{}/me/requests/{}#commentevent-{}",
                 ctx.ui, e.request, e.id
             ));
-            out["links"]["reply"] = json!(format!("{comment}/reply"));
-            out["links"]["replies"] = json!(format!("{comment}/replies"));
-            out["links"]["replies_focused"] = json!(format!("{comment}/replies_focused"));
+            // A reply has no replies of its own: threads are one level deep.
+            if e.parent.is_none() {
+                out["links"]["reply"] = json!(format!("{comment}/reply"));
+                out["links"]["replies"] = json!(format!("{comment}/replies"));
+                out["links"]["replies_focused"] = json!(format!("{comment}/replies_focused"));
+            }
             out["permissions"]["can_reply_comment"] = json!(ctx.user.is_some());
         }
     }

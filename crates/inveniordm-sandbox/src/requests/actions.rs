@@ -99,3 +99,55 @@ pub(crate) async fn action(app: &App, ctx: &Ctx, id: &str, action: &str, body: B
         &render::request(&st, &r, ctx),
     ))
 }
+
+/// `DELETE /api/requests/{id}`: a request still in `created` (never submitted) is deleted by
+/// its creator, with its timeline; any other state cannot be deleted (400 for an
+/// administrator, who passes the permission check, 403 for anyone else). A draft whose review
+/// it was is left without one.
+pub(crate) fn delete(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    let user = ctx.require_user()?;
+    let mut st = app.state();
+    let r = st
+        .requests
+        .get(id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found."))?
+        .clone();
+    let allowed = r.status == "created" && (r.created_by == user || ctx.admin);
+    if !allowed {
+        // v14's administrators pass the permission check and the action then fails; v13
+        // refuses them as anyone else.
+        if ctx.admin && ctx.rdm_version >= 14 {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Error for action 'delete': Could not execute the action",
+            ));
+        }
+        return Err(ApiError::forbidden());
+    }
+    app.unpersist("requests", id)?;
+    st.requests.remove(id);
+    let events: Vec<String> = st
+        .events
+        .values()
+        .filter(|e| e.request == id)
+        .map(|e| e.id.clone())
+        .collect();
+    for e in events {
+        app.unpersist("events", &e)?;
+        st.events.remove(&e);
+    }
+    let parents: Vec<String> = st
+        .parents
+        .values()
+        .filter(|p| p.review.as_deref() == Some(id))
+        .map(|p| p.id.clone())
+        .collect();
+    for pid in parents {
+        if let Some(p) = st.parents.get_mut(&pid) {
+            p.review = None;
+            let p = p.clone();
+            app.persist("parents", &pid, &p)?;
+        }
+    }
+    Ok(util::no_content())
+}

@@ -80,6 +80,7 @@ pub(super) fn add_event(
         updated: now,
         revision_id: 1,
         seq,
+        parent: None,
     };
     app.persist("events", &e.id, &e)?;
     st.events.insert(e.id.clone(), e.clone());
@@ -114,7 +115,12 @@ pub(crate) async fn comment(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRe
     Ok(json_response(StatusCode::CREATED, &render::event(&e, ctx)))
 }
 
-fn comment_of<'a>(st: &'a State, ctx: &Ctx, id: &str, event: &str) -> ApiResult<&'a Event> {
+pub(super) fn comment_of<'a>(
+    st: &'a State,
+    ctx: &Ctx,
+    id: &str,
+    event: &str,
+) -> ApiResult<&'a Event> {
     readable(st, ctx, id)?;
     st.events
         .get(event)
@@ -188,15 +194,8 @@ pub(crate) fn timeline(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let docs: Vec<Value> = st
         .timeline(id)
         .into_iter()
-        .map(|e| {
-            let mut v = render::event(e, ctx);
-            if ctx.rdm_version >= 14 {
-                // Replies are threaded under their comment (the sandbox has none).
-                v["children"] = json!([]);
-                v["children_count"] = json!(0);
-            }
-            v
-        })
+        .filter(|e| e.parent.is_none())
+        .map(|e| super::threads::with_children(&st, e, ctx))
         .collect();
     drop(st);
     let base = format!("{}/requests/{id}/timeline", ctx.api);

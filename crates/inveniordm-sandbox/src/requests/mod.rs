@@ -18,6 +18,7 @@ mod inclusion;
 mod listing;
 mod review;
 mod state;
+mod threads;
 
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -27,7 +28,7 @@ use crate::model::{Request, State};
 use crate::util::{ApiError, ApiResult};
 
 pub(crate) use self::access_request::new_access_request;
-pub(crate) use self::actions::{action, get, update};
+pub(crate) use self::actions::{action, delete, get, update};
 pub(crate) use self::comments::{comment, delete_comment, get_comment, timeline, update_comment};
 pub(crate) use self::inclusion::{
     add_communities, record_communities, remove_communities, set_default_community,
@@ -35,6 +36,7 @@ pub(crate) use self::inclusion::{
 pub(crate) use self::listing::{community_requests, record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
 pub(crate) use self::state::{accepted_deletion, accepted_request};
+pub(crate) use self::threads::{replies, reply, timeline_focused};
 
 /// The author id of what the server does by itself.
 pub(crate) const SYSTEM: i64 = -1;

@@ -145,6 +145,73 @@ impl RequestsApi<'_> {
             .await
     }
 
+    /// `POST /api/requests/{id}/comments/{comment_id}/reply` (InvenioRDM v14): a reply to a
+    /// comment of the timeline. Threads are one level deep: a reply to a reply is refused
+    /// (400). v13 has no such route (404).
+    pub async fn reply(
+        &self,
+        id: &str,
+        comment_id: &str,
+        reply: &EventPayload,
+    ) -> Result<RequestEvent> {
+        let url = self
+            .client
+            .url(&["requests", id, "comments", comment_id, "reply"])?;
+        let req = self
+            .client
+            .request(Method::POST, url)
+            .json_body(&json!({ "payload": reply }))?;
+        self.client.json(req).await
+    }
+
+    /// `GET /api/requests/{id}/comments/{comment_id}/replies` (InvenioRDM v14): a comment's
+    /// replies, oldest first.
+    pub async fn replies(
+        &self,
+        id: &str,
+        comment_id: &str,
+        query: &SearchQuery,
+    ) -> Result<Results<RequestEvent>> {
+        self.client
+            .search_page(&["requests", id, "comments", comment_id, "replies"], query)
+            .await
+    }
+
+    /// `GET /api/requests/{id}/timeline_focused` (InvenioRDM v14): the page of the timeline,
+    /// `size` events a page, that holds the event `event_id` (for a reply, its comment); the
+    /// first page when the server does not know the event. Its `page` says which page it is.
+    pub async fn timeline_focused(
+        &self,
+        id: &str,
+        event_id: &str,
+        size: u64,
+    ) -> Result<Results<RequestEvent>> {
+        if size == 0 {
+            return Err(Error::InvalidArgument(
+                "a timeline page holds at least one event".into(),
+            ));
+        }
+        let url = self.client.url(&["requests", id, "timeline_focused"])?;
+        // The server needs `size` (it fails without it).
+        let req = self.client.request(Method::GET, url).query(&[
+            ("focus_event_id".to_string(), event_id.to_string()),
+            ("size".to_string(), size.to_string()),
+        ]);
+        self.client.json(req).await
+    }
+
+    /// `DELETE /api/requests/{id}`: deletes a request that was never submitted (status
+    /// `created`), by its creator. Any other state is refused (403, or 400 for an
+    /// administrator). To withdraw a draft's review, use
+    /// [`DraftsApi::delete_review`](super::DraftsApi::delete_review): deleting its request
+    /// here leaves the draft pointing at a request that no longer exists on real servers.
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let url = self.client.url(&["requests", id])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
+    }
+
     /// `GET /api/requests/{id}/timeline`: comments and events, oldest first.
     pub async fn timeline(&self, id: &str, query: &SearchQuery) -> Result<Results<RequestEvent>> {
         self.client

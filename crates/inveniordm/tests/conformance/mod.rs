@@ -154,6 +154,7 @@ macro_rules! for_each_scenario {
             mirror_a_community,
             quota_limits_uploads,
             file_modification_of_a_published_record,
+            request_threads_and_deletion,
         );
     };
 }
@@ -176,6 +177,8 @@ mod mirror;
 pub use mirror::*;
 mod quota;
 pub use quota::*;
+mod threads;
+pub use threads::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

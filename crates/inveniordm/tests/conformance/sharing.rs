@@ -64,7 +64,11 @@ fn req_id(r: &Request) -> String {
 }
 
 /// Sets a draft's review to `community` and submits it, without a message.
-async fn submit(client: &inveniordm::Client, draft: &str, community: &Community) -> Request {
+pub(super) async fn submit(
+    client: &inveniordm::Client,
+    draft: &str,
+    community: &Community,
+) -> Request {
     client
         .drafts()
         .set_review(draft, &cid(community))
@@ -98,7 +102,7 @@ async fn published_with(
 }
 
 /// A metadata-only draft of `client`'s.
-async fn draft_of(client: &inveniordm::Client, title: &str) -> Record {
+pub(super) async fn draft_of(client: &inveniordm::Client, title: &str) -> Record {
     let mut d = new_draft(title);
     d.files = Some(Files::disabled());
     client.drafts().create(&d).await.expect("create draft")

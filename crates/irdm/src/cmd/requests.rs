@@ -59,7 +59,22 @@ pub enum RequestsCmd {
         /// The comment.
         text: String,
     },
-    /// A request's comments and events, oldest first.
+    /// Reply to a comment (InvenioRDM v14; threads are one level deep).
+    Reply {
+        /// Request id.
+        id: String,
+        /// The comment's id (the ID column of `irdm requests timeline`).
+        comment: String,
+        /// The reply.
+        text: String,
+    },
+    /// Delete a request that was never submitted (its creator). A draft's review is
+    /// withdrawn with `irdm review delete` instead.
+    Delete {
+        /// Request id.
+        id: String,
+    },
+    /// A request's comments and events, oldest first, each comment's replies under it (v14).
     Timeline {
         /// Request id.
         id: String,
@@ -131,9 +146,41 @@ pub async fn requests(c: &Client, cmd: &RequestsCmd, json: bool) -> Result<u8> {
                 println!("comment {} added", e.id.as_deref().unwrap_or("?"));
             }
         }
+        RequestsCmd::Reply { id, comment, text } => {
+            let e = api.reply(id, comment, &EventPayload::text(text)).await?;
+            if json {
+                output::json_line(&e)?;
+            } else {
+                println!("reply {} added", e.id.as_deref().unwrap_or("?"));
+            }
+        }
+        RequestsCmd::Delete { id } => {
+            api.delete(id).await?;
+            if json {
+                println!("{}", serde_json::json!({"id": id, "deleted": true}));
+            } else {
+                println!("request {id} deleted");
+            }
+        }
         RequestsCmd::Timeline { id } => {
             let t = api.timeline(id, &SearchQuery::all().size(100)).await?;
-            output::print_list(t.items(), json, output::timeline_table)?;
+            // Each comment's replies under it: v14 answers a timeline with a preview of the
+            // newest five; all of them are read where the comment has a replies link.
+            let mut events = Vec::new();
+            for e in t.items() {
+                let mut top = e.clone();
+                let children = top.children.take().unwrap_or_default();
+                events.push(top);
+                let has_replies = e.links.as_ref().is_some_and(|l| l.contains_key("replies"));
+                match (&e.id, has_replies) {
+                    (Some(cid), true) => {
+                        let replies = api.replies(id, cid, &SearchQuery::all().size(100)).await?;
+                        events.extend(replies.items().iter().cloned());
+                    }
+                    _ => events.extend(children),
+                }
+            }
+            output::print_list(&events, json, output::timeline_table)?;
         }
     }
     Ok(exit::OK)

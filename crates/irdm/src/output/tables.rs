@@ -260,7 +260,14 @@ pub(crate) fn timeline_table(es: &[RequestEvent]) {
                     .map(|ev| format!("[{ev}]"))
                     .unwrap_or_default(),
             };
+            // A reply is shown under its comment, marked.
+            let what = if e.parent_id.is_some() {
+                format!("  ↳ {what}")
+            } else {
+                what
+            };
             vec![
+                e.id.clone().unwrap_or_default(),
                 e.created.clone().unwrap_or_default(),
                 e.created_by
                     .as_ref()
@@ -271,7 +278,7 @@ pub(crate) fn timeline_table(es: &[RequestEvent]) {
             ]
         })
         .collect();
-    table(&["WHEN", "WHO", "WHAT"], &rows);
+    table(&["ID", "WHEN", "WHO", "WHAT"], &rows);
 }
 
 pub(crate) fn members_table(ms: &[Member]) {
