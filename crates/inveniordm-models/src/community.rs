@@ -189,3 +189,38 @@ json_object! {
         "updated" => updated: String,
     }
 }
+
+json_object! {
+    /// An entry that features a community from a date (`/api/communities/{id}/featured`,
+    /// administrators).
+    ///
+    /// ```
+    /// use inveniordm_models::Featured;
+    /// let f: Featured = serde_json::from_str(r#"{"id": 3, "start_date": "2026-12-01T00:00:00+00:00"}"#).unwrap();
+    /// assert_eq!(f.id, Some(3));
+    /// ```
+    pub struct Featured {
+        /// The entry's number.
+        "id" => id: u64,
+        /// From when the community is featured (UTC).
+        "start_date" => start_date: String,
+    }
+}
+
+json_object! {
+    /// A list of featured entries, as `GET /api/communities/{id}/featured` answers it.
+    pub struct FeaturedList {
+        /// The entries.
+        "hits" => hits: FeaturedHits,
+    }
+}
+
+json_object! {
+    /// The entries of a [`FeaturedList`].
+    pub struct FeaturedHits {
+        /// The entries.
+        "hits" => hits: Vec<Featured>,
+        /// How many.
+        "total" => total: u64,
+    }
+}

@@ -41,8 +41,8 @@ pub use access::{
     AccessGrant, AccessLink, AccessSettings, GrantPermission, GrantSubject, LinkPermission,
 };
 pub use community::{
-    Community, CommunityAccess, CommunityMetadata, CommunityPolicy, CommunityVisibility, Member,
-    MemberEntity, MemberRole, ReviewPolicy,
+    Community, CommunityAccess, CommunityMetadata, CommunityPolicy, CommunityVisibility, Featured,
+    FeaturedHits, FeaturedList, Member, MemberEntity, MemberRole, ReviewPolicy,
 };
 pub use deletion::{DeletionStatus, Tombstone};
 pub use error::{ErrorBody, FieldError};

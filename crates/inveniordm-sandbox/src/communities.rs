@@ -23,7 +23,7 @@ const ACCESS_DEFAULTS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// A community the caller may see (404 for an unknown one, 410 for a deleted one).
-fn visible<'a>(st: &'a State, ctx: &Ctx, id_or_slug: &str) -> ApiResult<&'a Community> {
+pub(crate) fn visible<'a>(st: &'a State, ctx: &Ctx, id_or_slug: &str) -> ApiResult<&'a Community> {
     let c = st
         .community(id_or_slug)
         .ok_or_else(ApiError::pid_not_found)?;
@@ -177,6 +177,7 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
         updated: now,
         revision_id: 2,
         deleted: false,
+        featured: Vec::new(),
     };
     app.persist("communities", &c.id, &c)?;
     let out = render::community(&st, &c, ctx);

@@ -22,6 +22,7 @@ mod app;
 pub mod check;
 pub mod cli;
 mod communities;
+mod community_admin;
 mod deletion;
 mod drafts;
 mod export;

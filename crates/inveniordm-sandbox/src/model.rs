@@ -280,6 +280,18 @@ pub struct Community {
     /// Deleted (a tombstone: reading it answers 410).
     #[serde(default)]
     pub deleted: bool,
+    /// The dates from which an administrator features it.
+    #[serde(default)]
+    pub featured: Vec<Featured>,
+}
+
+/// An entry of a featured community: from when it is shown (`start_date`, UTC).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Featured {
+    /// The entry's number (increasing over the whole server).
+    pub id: u64,
+    /// From when, `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`.
+    pub start_date: String,
 }
 
 impl Community {

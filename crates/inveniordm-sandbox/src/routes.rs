@@ -151,6 +151,25 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             _ => not_allowed(),
         },
         ["api", "user", "communities"] if get => c::search(app, ctx, true),
+        ["api", "communities", "featured"] if get => {
+            crate::community_admin::featured_search(app, ctx)
+        }
+        ["api", "communities", id, "rename"] if *m == Method::POST => {
+            crate::community_admin::rename(app, ctx, id, body).await
+        }
+        ["api", "communities", id, "restore"] if *m == Method::POST => {
+            crate::community_admin::restore(app, ctx, id)
+        }
+        ["api", "communities", id, "featured"] => match *m {
+            Method::GET | Method::HEAD => crate::community_admin::featured_list(app, ctx, id),
+            Method::POST => crate::community_admin::feature(app, ctx, id, body).await,
+            _ => not_allowed(),
+        },
+        ["api", "communities", id, "featured", fid] => match *m {
+            Method::PUT => crate::community_admin::update_featured(app, ctx, id, fid, body).await,
+            Method::DELETE => crate::community_admin::unfeature(app, ctx, id, fid),
+            _ => not_allowed(),
+        },
         ["api", "communities", id] => match *m {
             Method::GET | Method::HEAD => c::get(app, ctx, id),
             Method::PUT => c::update(app, ctx, id, body).await,

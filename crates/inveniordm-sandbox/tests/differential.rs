@@ -252,6 +252,25 @@ const EXPECTED: &[(&str, u16)] = &[
     ("delete the unsent request", 204),
     ("the deleted request", 404),
     ("delete a closed request", 403),
+    ("a community to rename", 201),
+    ("rename it, not its owner", 403),
+    ("rename it to its own slug", 400),
+    ("rename it to a slug that is taken", 400),
+    ("rename it", 200),
+    ("its old slug", 404),
+    ("its new slug", 200),
+    ("restore a community not deleted", 500),
+    ("delete the renamed community", 204),
+    ("restore it, not its owner", 403),
+    ("restore it", 200),
+    ("feature it, not an administrator", 403),
+    ("feature it from a date alone", 400),
+    ("feature it", 201),
+    ("its featured entries", 200),
+    ("its featured entries, not an administrator", 403),
+    ("featured communities", 200),
+    ("an entry it does not have", 404),
+    ("remove an entry it does not have", 404),
 ];
 
 /// Where v14 answers otherwise than v13.
@@ -899,7 +918,46 @@ fn quotas_and_file_modification(meta: &Value) -> Vec<Step> {
     ]
     .into_iter()
     .chain(threads_and_request_deletion(meta))
+    .chain(community_admin())
     .collect()
+}
+
+/// A community's new slug, its restoration, and featured communities. (An entry's number is
+/// not captured: small numbers would be blanked out of every later message.)
+fn community_admin() -> Vec<Step> {
+    let start = json!({"start_date": "2026-01-01T00:00:00"});
+    vec![
+        step("a community to rename", "POST", "/communities")
+            .json(json!({"slug": "diff-rn-{run}", "metadata": {"title": "Rename {run}"}, "access": {"visibility": "public"}}))
+            .capture("crn", "/id"),
+        step("rename it, not its owner", "POST", "/communities/{crn}/rename")
+            .json(json!({"slug": "diff-rn2-{run}"}))
+            .second(),
+        step("rename it to its own slug", "POST", "/communities/{crn}/rename")
+            .json(json!({"slug": "diff-rn-{run}"})),
+        step("rename it to a slug that is taken", "POST", "/communities/{crn}/rename")
+            .json(json!({"slug": "diff-{run}"})),
+        step("rename it", "POST", "/communities/{crn}/rename").json(json!({"slug": "diff-rn2-{run}"})),
+        step("its old slug", "GET", "/communities/diff-rn-{run}"),
+        step("its new slug", "GET", "/communities/diff-rn2-{run}"),
+        step("restore a community not deleted", "POST", "/communities/{crn}/restore"),
+        step("delete the renamed community", "DELETE", "/communities/{crn}"),
+        step("restore it, not its owner", "POST", "/communities/{crn}/restore").second(),
+        step("restore it", "POST", "/communities/{crn}/restore"),
+        step("feature it, not an administrator", "POST", "/communities/{crn}/featured")
+            .json(start.clone())
+            .second(),
+        step("feature it from a date alone", "POST", "/communities/{crn}/featured")
+            .json(json!({"start_date": "2026-01-02"})),
+        step("feature it", "POST", "/communities/{crn}/featured").json(start),
+        step("its featured entries", "GET", "/communities/{crn}/featured"),
+        step("its featured entries, not an administrator", "GET", "/communities/{crn}/featured")
+            .second(),
+        step("featured communities", "GET", "/communities/featured").anon(),
+        step("an entry it does not have", "PUT", "/communities/{crn}/featured/999999")
+            .json(json!({"start_date": "2099-01-01T00:00:00"})),
+        step("remove an entry it does not have", "DELETE", "/communities/{crn}/featured/999999"),
+    ]
 }
 
 /// v14's threaded comments, and deleting a request never submitted.

@@ -13,6 +13,15 @@ pub fn community(_st: &State, c: &crate::model::Community, ctx: &Ctx) -> Value {
     if ctx.rdm_version >= 14 {
         out["links"]["collection_trees"] = json!(format!("{api}/collection-trees"));
     }
+    // Whether it is verified, and where it is featured, is for administrators' eyes.
+    if !ctx.admin {
+        if let Some(o) = out.as_object_mut() {
+            o.remove("is_verified");
+        }
+        if let Some(l) = out["links"].as_object_mut() {
+            l.remove("featured");
+        }
+    }
     out
 }
 

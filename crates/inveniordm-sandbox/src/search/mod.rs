@@ -340,6 +340,8 @@ pub(crate) fn list(
         "oldest" => hits.sort_by(|a, b| created(a).cmp(created(b))),
         "name" | "title" => hits.sort_by_key(|d| sort_key(d).to_lowercase()),
         "updated-desc" => hits.sort_by(|a, b| updated(b).cmp(updated(a))),
+        // Featured communities come in the order the caller put them (by featured date).
+        "featured" => {}
         _ => hits.sort_by(|a, b| created(b).cmp(created(a))),
     }
     let total = hits.len() as u64;

@@ -1,5 +1,8 @@
-use inveniordm_models::{Community, Member, Record, Request, Results, SearchQuery};
+use inveniordm_models::{
+    Community, Featured, FeaturedList, Member, Record, Request, Results, SearchQuery,
+};
 use reqwest::Method;
+use serde_json::json;
 
 use crate::{Client, Result};
 
@@ -93,6 +96,108 @@ impl CommunitiesApi<'_> {
             .await
     }
 
+    /// `POST /api/communities/{id}/rename`: gives the community a new slug (owners); nothing
+    /// else changes. With `revision`, the server refuses it if the community changed since
+    /// (412).
+    pub async fn rename(
+        &self,
+        id_or_slug: &str,
+        new_slug: &str,
+        revision: Option<u64>,
+    ) -> Result<Community> {
+        let url = self.client.url(&["communities", id_or_slug, "rename"])?;
+        let mut req = self
+            .client
+            .request(Method::POST, url)
+            .json_body(&json!({ "slug": new_slug }))?;
+        if let Some(rev) = revision {
+            // A bare number: the server refuses a quoted one here.
+            req = req.header(
+                reqwest::header::HeaderName::from_static("if-match"),
+                reqwest::header::HeaderValue::from(rev),
+            );
+        }
+        self.client.json(req).await
+    }
+
+    /// `POST /api/communities/{id}/restore`: brings a deleted community back (owners). Real
+    /// servers answer 500 for a community that is not deleted, so it is read first and
+    /// refused here with [`Error::Usage`](crate::Error::Usage) when it is not.
+    pub async fn restore(&self, id_or_slug: &str) -> Result<Community> {
+        match self.get(id_or_slug).await {
+            Ok(_) => {
+                return Err(crate::Error::Usage(format!(
+                    "the community {id_or_slug} is not deleted: there is nothing to restore"
+                )));
+            }
+            Err(e) if e.status() == Some(410) => {}
+            Err(e) => return Err(e),
+        }
+        let url = self.client.url(&["communities", id_or_slug, "restore"])?;
+        let req = self.client.request(Method::POST, url);
+        self.client.json(req).await
+    }
+
+    /// `GET /api/communities/featured`: public communities featured from a date already past.
+    pub async fn featured(&self, query: &SearchQuery) -> Result<Results<Community>> {
+        self.client
+            .search_page(&["communities", "featured"], query)
+            .await
+    }
+
+    /// `GET /api/communities/{id}/featured` (administrators): the entries that feature it.
+    pub async fn featured_entries(&self, id_or_slug: &str) -> Result<Vec<Featured>> {
+        let url = self.client.url(&["communities", id_or_slug, "featured"])?;
+        let list: FeaturedList = self
+            .client
+            .json(self.client.request(Method::GET, url))
+            .await?;
+        Ok(list.hits.and_then(|h| h.hits).unwrap_or_default())
+    }
+
+    /// `POST /api/communities/{id}/featured` (administrators): features the community from
+    /// `start_date`, an ISO time in UTC (`2026-12-24T00:00:00`, with `Z` or `+00:00` or
+    /// without an offset). Other offsets are refused here: real servers fail on them (500).
+    pub async fn feature(&self, id_or_slug: &str, start_date: &str) -> Result<Featured> {
+        check_utc(start_date)?;
+        let url = self.client.url(&["communities", id_or_slug, "featured"])?;
+        let req = self
+            .client
+            .request(Method::POST, url)
+            .json_body(&json!({ "start_date": start_date }))?;
+        self.client.json(req).await
+    }
+
+    /// `PUT /api/communities/{id}/featured/{entry}` (administrators): a new start date.
+    pub async fn update_featured(
+        &self,
+        id_or_slug: &str,
+        entry: u64,
+        start_date: &str,
+    ) -> Result<Featured> {
+        check_utc(start_date)?;
+        let entry = entry.to_string();
+        let url = self
+            .client
+            .url(&["communities", id_or_slug, "featured", &entry])?;
+        let req = self
+            .client
+            .request(Method::PUT, url)
+            .json_body(&json!({ "start_date": start_date }))?;
+        self.client.json(req).await
+    }
+
+    /// `DELETE /api/communities/{id}/featured/{entry}` (administrators).
+    pub async fn unfeature(&self, id_or_slug: &str, entry: u64) -> Result<()> {
+        let entry = entry.to_string();
+        let url = self
+            .client
+            .url(&["communities", id_or_slug, "featured", &entry])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
+    }
+
     /// `GET /api/communities/{id}/logo`: the logo's bytes.
     pub async fn logo(&self, id_or_slug: &str) -> Result<Vec<u8>> {
         let url = self.client.url(&["communities", id_or_slug, "logo"])?;
@@ -159,4 +264,19 @@ impl CommunitiesApi<'_> {
             .search_page(&["communities", id_or_slug, "members", "public"], query)
             .await
     }
+}
+
+/// Refuses a time with an offset other than UTC's (the real servers' database fails on it).
+fn check_utc(start_date: &str) -> Result<()> {
+    let t = start_date.trim();
+    let offset = t.len() > 19
+        && matches!(t.as_bytes()[t.len() - 6], b'+' | b'-')
+        && !t.ends_with("+00:00")
+        && !t.ends_with("-00:00");
+    if offset {
+        return Err(crate::Error::InvalidArgument(format!(
+            "{start_date:?}: give the start date in UTC (ending in Z or +00:00, or with no offset)"
+        )));
+    }
+    Ok(())
 }

@@ -155,6 +155,7 @@ macro_rules! for_each_scenario {
             quota_limits_uploads,
             file_modification_of_a_published_record,
             request_threads_and_deletion,
+            community_rename_restore_and_featured,
         );
     };
 }
@@ -179,6 +180,8 @@ mod quota;
 pub use quota::*;
 mod threads;
 pub use threads::*;
+mod community_admin;
+pub use community_admin::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

@@ -98,6 +98,8 @@ pub enum CommunitiesCmd {
         /// Community id or slug.
         community: String,
     },
+    #[command(flatten)]
+    Admin(super::community_admin::CommunityAdminCmd),
 }
 
 pub(crate) fn visibility(s: &str) -> Result<CommunityVisibility> {
@@ -136,6 +138,7 @@ pub(crate) async fn community_id(c: &Client, id_or_slug: &str) -> Result<String>
 pub async fn communities(c: &Client, cmd: &CommunitiesCmd, json: bool) -> Result<u8> {
     let api = c.communities();
     match cmd {
+        CommunitiesCmd::Admin(a) => return super::community_admin::run(c, a, json).await,
         CommunitiesCmd::List {
             query,
             mine,

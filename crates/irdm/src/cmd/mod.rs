@@ -11,6 +11,7 @@ use inveniordm::{Client, RecordFormat};
 mod access;
 mod api;
 mod communities;
+mod community_admin;
 mod demo;
 mod deposit;
 mod download;
