@@ -31,6 +31,7 @@ mod file_modification;
 mod files;
 mod grants;
 mod links;
+mod members;
 mod model;
 mod pages;
 mod prefix_hash;

@@ -319,6 +319,17 @@ impl Community {
     }
 }
 
+/// What a `community-invitation` request carries besides the common fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Invitation {
+    /// The inviting community (creator and topic of the request).
+    pub community: String,
+    /// The role offered (changed while the invitation is open by a manager).
+    pub role: String,
+    /// When it expires (30 days after it was sent).
+    pub expires_at: String,
+}
+
 /// A request: a community submission or inclusion, or an access request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Request {
@@ -341,6 +352,10 @@ pub struct Request {
     /// Type-specific payload (access requests: message and permission).
     #[serde(default)]
     pub payload: Option<Map<String, Value>>,
+    /// An invitation's: the community that invites (the creator and the topic), the role
+    /// offered, and when the invitation lapses.
+    #[serde(default)]
+    pub invitation: Option<Invitation>,
     /// Creation time.
     pub created: String,
     /// Update time.
@@ -646,11 +661,26 @@ impl State {
     /// the creator submits and cancels, the receiver accepts and declines, the administrator
     /// does all of these; nobody expires a request by hand.
     pub fn may_act(&self, r: &Request, user: Option<i64>, admin: bool, action: &str) -> bool {
+        if let Some(inv) = &r.invitation {
+            // The inviting community's owners and managers cancel; the invitee decides.
+            return match action {
+                "cancel" => admin || self.manages(&inv.community, user),
+                "accept" | "decline" => admin || (user.is_some() && r.receiving_user() == user),
+                _ => false,
+            };
+        }
         match action {
             "submit" | "cancel" => admin || (user.is_some() && user == Some(r.created_by)),
             "accept" | "decline" => admin || self.receives(r, user),
             _ => false,
         }
+    }
+
+    /// Whether a user owns or manages a community.
+    pub fn manages(&self, community: &str, user: Option<i64>) -> bool {
+        self.communities
+            .get(community)
+            .is_some_and(|c| matches!(c.role_of(user), Some("owner" | "manager")))
     }
 
     /// The next request number.

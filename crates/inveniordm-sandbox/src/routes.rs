@@ -185,7 +185,27 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "communities", id, "records"] if get => {
             crate::search::community_records(app, ctx, id)
         }
-        ["api", "communities", id, "members"] if get => c::members(app, ctx, id, false),
+        ["api", "communities", id, "members"] => match *m {
+            Method::GET | Method::HEAD => c::members(app, ctx, id, false),
+            Method::PUT => crate::members::update(app, ctx, id, body).await,
+            Method::DELETE => crate::members::remove(app, ctx, id, body).await,
+            Method::POST => crate::members::add(app, ctx, id, body).await,
+            _ => not_allowed(),
+        },
+        ["api", "communities", id, "invitations"] => match *m {
+            Method::GET | Method::HEAD => crate::members::invitations(app, ctx, id),
+            Method::POST => crate::members::invite(app, ctx, id, body).await,
+            Method::PUT => crate::members::update(app, ctx, id, body).await,
+            _ => not_allowed(),
+        },
+        ["api", "communities", id, "membership-requests"] => match *m {
+            Method::POST => crate::members::request_membership(app, id),
+            Method::GET | Method::HEAD => crate::members::membership_requests(app, ctx, id),
+            Method::PUT if ctx.rdm_version >= 14 => {
+                crate::members::update(app, ctx, id, body).await
+            }
+            _ => not_allowed(),
+        },
         ["api", "communities", id, "requests"] if get => rq::community_requests(app, ctx, id),
         ["api", "communities", id, "members", "public"] if get => c::members(app, ctx, id, true),
         ["api", "requests"] | ["api", "requests", ""] if get => rq::search(app, ctx, false),

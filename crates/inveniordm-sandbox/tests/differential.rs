@@ -271,6 +271,27 @@ const EXPECTED: &[(&str, u16)] = &[
     ("featured communities", 200),
     ("an entry it does not have", 404),
     ("remove an entry it does not have", 404),
+    ("invite the second user", 204),
+    ("invite them again", 400),
+    ("invite a group", 403),
+    ("invite through the slug", 400),
+    ("the invitations", 200),
+    ("the invitations, not a manager", 403),
+    ("the invitee reads the invitation", 200),
+    ("another role for the invitation", 204),
+    ("the invitee accepts", 200),
+    ("the members with the invitee", 200),
+    ("a member changes their own role", 400),
+    ("make someone else's membership public", 400),
+    ("make one's own membership public", 204),
+    ("change a member's role", 204),
+    ("change nothing", 400),
+    ("change a non-member's role", 400),
+    ("add a user directly", 403),
+    ("the invitee leaves", 204),
+    ("remove a non-member", 400),
+    ("ask to join", 403),
+    ("the membership requests", 405),
 ];
 
 /// Where v14 answers otherwise than v13.
@@ -290,6 +311,8 @@ const EXPECTED_V14: &[(&str, u16)] = &[
     ("the timeline page of a comment", 200),
     ("a focused timeline without a size", 500),
     ("delete a closed request", 400),
+    // v14 lists membership requests (refused on a stock instance); v13 has only the POST.
+    ("the membership requests", 403),
 ];
 
 fn expected_status(name: &str, version: u8) -> Option<u16> {
@@ -919,7 +942,106 @@ fn quotas_and_file_modification(meta: &Value) -> Vec<Step> {
     .into_iter()
     .chain(threads_and_request_deletion(meta))
     .chain(community_admin())
+    .chain(members_and_invitations())
     .collect()
+}
+
+/// A community's members: an invitation accepted, roles and visibility, leaving, and
+/// membership requests (off on a stock instance).
+fn members_and_invitations() -> Vec<Step> {
+    let second = json!([{"type": "user", "id": "{uid2}"}]);
+    vec![
+        step(
+            "invite the second user",
+            "POST",
+            "/communities/{c1}/invitations",
+        )
+        .json(json!({"members": second, "role": "reader", "message": "Join us"})),
+        step("invite them again", "POST", "/communities/{c1}/invitations")
+            .json(json!({"members": second, "role": "reader"})),
+        step("invite a group", "POST", "/communities/{c1}/invitations")
+            .json(json!({"members": [{"type": "group", "id": "admin"}], "role": "reader"})),
+        step(
+            "invite through the slug",
+            "POST",
+            "/communities/diff-{run}/invitations",
+        )
+        .json(json!({"members": second, "role": "reader"})),
+        step("the invitations", "GET", "/communities/{c1}/invitations")
+            .capture("inv", "/hits/hits/0/request/id"),
+        step(
+            "the invitations, not a manager",
+            "GET",
+            "/communities/{c1}/invitations",
+        )
+        .second(),
+        step("the invitee reads the invitation", "GET", "/requests/{inv}").second(),
+        step(
+            "another role for the invitation",
+            "PUT",
+            "/communities/{c1}/invitations",
+        )
+        .json(json!({"members": second, "role": "curator"})),
+        step(
+            "the invitee accepts",
+            "POST",
+            "/requests/{inv}/actions/accept",
+        )
+        .second(),
+        step(
+            "the members with the invitee",
+            "GET",
+            "/communities/{c1}/members",
+        ),
+        step(
+            "a member changes their own role",
+            "PUT",
+            "/communities/{c1}/members",
+        )
+        .json(json!({"members": second, "role": "owner"}))
+        .second(),
+        step(
+            "make someone else's membership public",
+            "PUT",
+            "/communities/{c1}/members",
+        )
+        .json(json!({"members": second, "visible": true})),
+        step(
+            "make one's own membership public",
+            "PUT",
+            "/communities/{c1}/members",
+        )
+        .json(json!({"members": second, "visible": true}))
+        .second(),
+        step("change a member's role", "PUT", "/communities/{c1}/members")
+            .json(json!({"members": second, "role": "manager"})),
+        step("change nothing", "PUT", "/communities/{c1}/members").json(json!({"members": second})),
+        step(
+            "change a non-member's role",
+            "PUT",
+            "/communities/{c1}/members",
+        )
+        .json(json!({"members": [{"type": "user", "id": "987654321"}], "role": "reader"})),
+        step("add a user directly", "POST", "/communities/{c1}/members")
+            .json(json!({"members": second, "role": "reader"})),
+        step("the invitee leaves", "DELETE", "/communities/{c1}/members")
+            .json(json!({"members": second}))
+            .second(),
+        step("remove a non-member", "DELETE", "/communities/{c1}/members")
+            .json(json!({"members": [{"type": "user", "id": "987654321"}]})),
+        step(
+            "ask to join",
+            "POST",
+            "/communities/{c1}/membership-requests",
+        )
+        .json(json!({"message": "May I join again?"}))
+        .second(),
+        step(
+            "the membership requests",
+            "GET",
+            "/communities/{c1}/membership-requests",
+        ),
+    ]
 }
 
 /// A community's new slug, its restoration, and featured communities. (An entry's number is

@@ -56,18 +56,23 @@ fn community_v13(c: &crate::model::Community, api: &str, html: &str) -> Value {
 }
 
 /// A community member as the API serves it.
+/// A user as a member entity: `{"type": "user", "id", "name", "description", "avatar"}`.
+pub fn member_entity(st: &State, user: i64, ctx: &Ctx) -> Value {
+    let name = st.user(user).map(|u| u.name.clone()).unwrap_or_default();
+    json!({
+        "type": "user",
+        "id": user.to_string(),
+        "name": name,
+        "description": "",
+        "avatar": format!("{}/users/{}/avatar.svg", ctx.api, user),
+    })
+}
+
 pub fn member(st: &State, m: &crate::model::Membership, ctx: &Ctx) -> Value {
-    let name = st.user(m.user).map(|u| u.name.clone()).unwrap_or_default();
     let me = ctx.user == Some(m.user);
     let mut out = json!({
         "id": m.id,
-        "member": {
-            "type": "user",
-            "id": m.user.to_string(),
-            "name": name,
-            "description": "",
-            "avatar": format!("{}/users/{}/avatar.svg", ctx.api, m.user),
-        },
+        "member": member_entity(st, m.user, ctx),
         "role": m.role,
         "visible": m.visible,
         "is_current_user": me,

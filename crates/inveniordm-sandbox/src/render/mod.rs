@@ -20,7 +20,7 @@ mod response;
 mod ui;
 
 pub use self::access::{grant_body, link};
-pub use self::community::{community, member};
+pub use self::community::{community, member, member_entity};
 pub use self::file::{bucket, file_entry, file_listing};
 pub use self::record::{entries_summary, record, record_with};
 pub use self::request::{event, request};

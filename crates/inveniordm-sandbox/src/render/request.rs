@@ -63,6 +63,17 @@ pub fn request(st: &State, r: &crate::model::Request, ctx: &Ctx) -> Value {
     if let Some(p) = &r.payload {
         out["payload"] = json!(p);
     }
+    if let Some(inv) = &r.invitation {
+        out["created_by"] = json!({"community": inv.community});
+        out["topic"] = json!({"community": inv.community});
+        out["expires_at"] = json!(inv.expires_at);
+        out["is_expired"] = json!(false);
+        let mut role = inv.role.clone();
+        if let Some(first) = role.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        out["description"] = json!(format!("You will join as \"{role}\"."));
+    }
     if ctx.rdm_version >= 14 {
         // v14: attachments, lockable conversations, threaded replies.
         if let Some(o) = out.as_object_mut() {

@@ -35,7 +35,7 @@ pub(crate) use self::inclusion::{
 };
 pub(crate) use self::listing::{community_requests, record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
-pub(crate) use self::state::{accepted_deletion, accepted_request};
+pub(crate) use self::state::{accepted_deletion, accepted_request, new_invitation};
 pub(crate) use self::threads::{replies, reply, timeline_focused};
 
 /// The author id of what the server does by itself.
@@ -46,6 +46,11 @@ pub(crate) const SYSTEM: i64 = -1;
 fn may_read(st: &State, r: &Request, user: Option<i64>, admin: bool) -> bool {
     let Some(u) = user else { return false };
     if r.created_by == u || admin {
+        return true;
+    }
+    if let Some(inv) = &r.invitation
+        && st.manages(&inv.community, user)
+    {
         return true;
     }
     if r.status == "created" {

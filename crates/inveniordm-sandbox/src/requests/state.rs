@@ -36,6 +36,7 @@ pub(super) fn new_request(
         receiver,
         topic: topic.into(),
         payload: None,
+        invitation: None,
         created: now.clone(),
         updated: now,
         revision_id: 2,
@@ -50,6 +51,28 @@ pub(super) fn community_receiver(id: &str) -> Map<String, Value> {
 
 /// Carries out what accepting a request means, then marks it accepted.
 pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> ApiResult<Request> {
+    if let Some(inv) = r.invitation.clone() {
+        // The invitee joins with the role offered now, hidden.
+        let invitee = r.receiving_user().ok_or_else(ApiError::invalid_input)?;
+        if let Some(c) = st.communities.get_mut(&inv.community) {
+            c.members.retain(|m| m.user != invitee);
+            c.members.push(crate::model::Membership {
+                id: r.id.clone(),
+                user: invitee,
+                role: inv.role.clone(),
+                visible: false,
+                created: util::now(),
+            });
+            let c = c.clone();
+            app.persist("communities", &c.id, &c)?;
+        }
+        r.status = "accepted".into();
+        r.updated = util::now();
+        r.revision_id += 1;
+        save(app, st, r.clone())?;
+        log_event(app, st, &r.id, "accepted", user)?;
+        return Ok(r);
+    }
     let parent_of = |st: &State, id: &str| {
         st.drafts
             .get(id)
@@ -187,5 +210,37 @@ pub(crate) fn accepted_request(
     r.revision_id = 3;
     save(app, st, r.clone())?;
     log_event(app, st, &r.id, "accepted", SYSTEM)?;
+    Ok(r)
+}
+
+/// Sends an invitation: a `community-invitation` request, submitted at once, to the user in
+/// `receiver`, from the community in `invitation` (sent by `user`, whose message is its first
+/// comment).
+pub(crate) fn new_invitation(
+    app: &App,
+    st: &mut State,
+    title: &str,
+    user: i64,
+    receiver: Map<String, Value>,
+    invitation: crate::model::Invitation,
+    message: Option<&str>,
+) -> ApiResult<Request> {
+    let mut r = new_request(
+        st,
+        "community-invitation",
+        title,
+        user,
+        receiver,
+        &invitation.community,
+    );
+    r.status = "submitted".into();
+    r.invitation = Some(invitation);
+    save(app, st, r.clone())?;
+    if let Some(m) = message.filter(|m| !m.trim().is_empty()) {
+        let mut p = Map::new();
+        p.insert("content".into(), json!(m));
+        p.insert("format".into(), json!("html"));
+        add_event(app, st, &r.id, "C", p, user)?;
+    }
     Ok(r)
 }

@@ -156,6 +156,7 @@ macro_rules! for_each_scenario {
             file_modification_of_a_published_record,
             request_threads_and_deletion,
             community_rename_restore_and_featured,
+            community_members_and_invitations,
         );
     };
 }
@@ -182,6 +183,8 @@ mod threads;
 pub use threads::*;
 mod community_admin;
 pub use community_admin::*;
+mod members;
+pub use members::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

@@ -100,6 +100,8 @@ pub enum CommunitiesCmd {
     },
     #[command(flatten)]
     Admin(super::community_admin::CommunityAdminCmd),
+    #[command(flatten)]
+    Membership(super::community_members::CommunityMembersCmd),
 }
 
 pub(crate) fn visibility(s: &str) -> Result<CommunityVisibility> {
@@ -139,6 +141,7 @@ pub async fn communities(c: &Client, cmd: &CommunitiesCmd, json: bool) -> Result
     let api = c.communities();
     match cmd {
         CommunitiesCmd::Admin(a) => return super::community_admin::run(c, a, json).await,
+        CommunitiesCmd::Membership(m) => return super::community_members::run(c, m, json).await,
         CommunitiesCmd::List {
             query,
             mine,

@@ -12,6 +12,7 @@ mod access;
 mod api;
 mod communities;
 mod community_admin;
+mod community_members;
 mod demo;
 mod deposit;
 mod download;

@@ -1,0 +1,228 @@
+//! A community's members: invitations accepted, declined and cancelled, roles and visibility
+//! changed, leaving, and membership requests (off on a stock instance).
+
+use inveniordm::api::Invitation;
+use inveniordm::models::{MemberRole, SearchQuery};
+
+use super::sharing::{cid, community};
+use super::{Env, api_status};
+
+/// The open invitation of `user` in the community, as its managers list it: the request id.
+async fn pending_invitation(env: &Env, com: &str, user: &str) -> Option<String> {
+    let page = env
+        .client
+        .communities()
+        .invitations(com, &SearchQuery::all().size(100))
+        .await
+        .expect("invitations");
+    page.items().iter().find_map(|m| {
+        let request = m.extra.get("request")?;
+        let open = request.get("is_open")?.as_bool()?;
+        let who = m.member.as_ref()?.id.as_deref()?;
+        (open && who == user)
+            .then(|| request.get("id")?.as_str().map(str::to_string))
+            .flatten()
+    })
+}
+
+async fn role_of(env: &Env, com: &str, user: &str) -> Option<String> {
+    let page = env
+        .client
+        .communities()
+        .members(com, &SearchQuery::all().size(100))
+        .await
+        .expect("members");
+    page.items().iter().find_map(|m| {
+        (m.member.as_ref()?.id.as_deref()? == user)
+            .then(|| m.role.as_ref().map(|r| r.as_str().to_string()))
+            .flatten()
+    })
+}
+
+pub async fn community_members_and_invitations(env: &Env) {
+    let c = &env.client;
+    let com = community(env, "members", None).await;
+    let id = cid(&com);
+    let slug = com.slug.clone().expect("slug");
+    let second = env
+        .second
+        .users()
+        .resolve(&env.second_username)
+        .await
+        .expect("the second user")
+        .id
+        .clone()
+        .expect("id");
+
+    // Invited (by slug: the library looks the id up), not twice, not by a non-member.
+    let invitation = Invitation::new([second.as_str()], MemberRole::from("curator"))
+        .message("Would you curate with us?");
+    c.communities()
+        .invite(&slug, &invitation)
+        .await
+        .expect("invite");
+    let e = c
+        .communities()
+        .invite(&id, &invitation)
+        .await
+        .expect_err("invited already");
+    assert_eq!(api_status(&e), 400, "{e}");
+    let e = env
+        .second
+        .communities()
+        .invite(&id, &invitation)
+        .await
+        .expect_err("not a manager");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let e = c
+        .communities()
+        .invite(
+            &id,
+            &Invitation::new(["987654321"], MemberRole::from("reader")),
+        )
+        .await
+        .expect_err("no such user");
+    assert_eq!(api_status(&e), 400, "{e}");
+    let e = env
+        .second
+        .communities()
+        .invitations(&id, &SearchQuery::all())
+        .await
+        .expect_err("not a manager");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let rid = pending_invitation(env, &id, &second)
+        .await
+        .expect("the invitation is listed, open");
+    let request = env
+        .second
+        .requests()
+        .get(&rid)
+        .await
+        .expect("the invitee reads it");
+    assert_eq!(request.kind.as_deref(), Some("community-invitation"));
+    // The role offered changes while it is pending.
+    c.communities()
+        .update_members(
+            &id,
+            &[second.as_str()],
+            Some(&MemberRole::from("reader")),
+            None,
+        )
+        .await
+        .expect("another role for the invitation");
+    env.second
+        .requests()
+        .accept(&rid, None)
+        .await
+        .expect("accepted");
+    assert_eq!(role_of(env, &id, &second).await.as_deref(), Some("reader"));
+
+    // Roles and visibility.
+    let e = env
+        .second
+        .communities()
+        .update_members(
+            &id,
+            &[second.as_str()],
+            Some(&MemberRole::from("owner")),
+            None,
+        )
+        .await
+        .expect_err("their own role");
+    assert_eq!(api_status(&e), 400, "{e}");
+    assert!(
+        e.to_string().contains("You cannot change your own role."),
+        "{e}"
+    );
+    let e = c
+        .communities()
+        .update_members(&id, &[second.as_str()], None, Some(true))
+        .await
+        .expect_err("someone else's visibility");
+    assert_eq!(api_status(&e), 400, "{e}");
+    env.second
+        .communities()
+        .update_members(&id, &[second.as_str()], None, Some(true))
+        .await
+        .expect("their own visibility");
+    c.communities()
+        .update_members(
+            &id,
+            &[second.as_str()],
+            Some(&MemberRole::from("manager")),
+            None,
+        )
+        .await
+        .expect("a manager now");
+    assert_eq!(role_of(env, &id, &second).await.as_deref(), Some("manager"));
+    let e = c
+        .communities()
+        .update_members(&id, &["987654321"], Some(&MemberRole::from("reader")), None)
+        .await
+        .expect_err("not a member");
+    assert_eq!(api_status(&e), 400, "{e}");
+
+    // Leaving; asking to join again is off on a stock instance.
+    env.second.communities().leave(&id).await.expect("left");
+    assert_eq!(role_of(env, &id, &second).await, None);
+    let e = env
+        .second
+        .communities()
+        .members(&id, &SearchQuery::all())
+        .await
+        .expect_err("no longer a member");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let e = env
+        .second
+        .communities()
+        .request_membership(&id, Some("May I join again?"))
+        .await
+        .expect_err("membership requests are off");
+    assert_eq!(api_status(&e), 403, "{e}");
+
+    // An invitation cancelled by the community, another declined by the invitee.
+    c.communities()
+        .invite(&id, &invitation)
+        .await
+        .expect("invite again");
+    let rid = pending_invitation(env, &id, &second)
+        .await
+        .expect("pending");
+    let cancelled = c.requests().cancel(&rid, None).await.expect("cancelled");
+    assert_eq!(
+        cancelled.status.as_ref().map(|s| s.as_str()),
+        Some("cancelled")
+    );
+    c.communities()
+        .invite(&id, &invitation)
+        .await
+        .expect("and again");
+    let rid = pending_invitation(env, &id, &second)
+        .await
+        .expect("pending");
+    env.second
+        .requests()
+        .decline(&rid, None)
+        .await
+        .expect("declined");
+    assert_eq!(role_of(env, &id, &second).await, None);
+
+    // A member removed by a manager of their role.
+    c.communities()
+        .invite(&id, &invitation)
+        .await
+        .expect("once more");
+    let rid = pending_invitation(env, &id, &second)
+        .await
+        .expect("pending");
+    env.second
+        .requests()
+        .accept(&rid, None)
+        .await
+        .expect("accepted");
+    c.communities()
+        .remove_members(&id, &[second.as_str()])
+        .await
+        .expect("removed");
+    assert_eq!(role_of(env, &id, &second).await, None);
+}

@@ -1,0 +1,135 @@
+//! `irdm communities` beyond the basics: invitations, members' roles, leaving, renaming,
+//! restoring and featuring, on a sandbox.
+
+mod common;
+use common::*;
+
+fn as_other(e: &Env, args: &[&str]) -> Output {
+    e.irdm()
+        .env("INVENIORDM_TOKEN", "other-token")
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn members_are_invited_changed_and_removed() {
+    let e = env();
+    e.ok(&[
+        "communities",
+        "create",
+        "--slug",
+        "lab",
+        "--title",
+        "The lab",
+    ]);
+    // `other` is invited by username; the invitation is theirs to accept.
+    e.ok(&[
+        "communities",
+        "invite",
+        "lab",
+        "other",
+        "--role",
+        "curator",
+        "--message",
+        "Join us",
+    ]);
+    let out = e.fails(
+        &["communities", "invite", "lab", "other", "--role", "curator"],
+        3,
+    );
+    assert!(stderr(&out).contains("already"), "{}", stderr(&out));
+    let invitations = e.lines(&["communities", "invitations", "lab"]);
+    assert_eq!(invitations.len(), 1, "{invitations:?}");
+    let rid = invitations[0]["request"]["id"]
+        .as_str()
+        .expect("request id")
+        .to_string();
+    let out = as_other(&e, &["requests", "accept", &rid]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let members = e.lines(&["communities", "members", "lab"]);
+    let role = |members: &[Value]| {
+        members
+            .iter()
+            .find(|m| m["member"]["name"] == "other")
+            .and_then(|m| m["role"].as_str().map(str::to_string))
+    };
+    assert_eq!(role(&members).as_deref(), Some("curator"));
+    e.ok(&[
+        "communities",
+        "set-member",
+        "lab",
+        "other",
+        "--role",
+        "manager",
+    ]);
+    assert_eq!(
+        role(&e.lines(&["communities", "members", "lab"])).as_deref(),
+        Some("manager")
+    );
+    // Nobody changes their own role (exit 3, the server's reason); a member leaves.
+    let out = as_other(
+        &e,
+        &[
+            "communities",
+            "set-member",
+            "lab",
+            "other",
+            "--role",
+            "owner",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("You cannot change your own role."),
+        "{}",
+        stderr(&out)
+    );
+    let out = as_other(&e, &["communities", "leave", "lab"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(role(&e.lines(&["communities", "members", "lab"])), None);
+    // Asking to join is off, as on a stock instance.
+    let out = as_other(&e, &["communities", "request-membership", "lab"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // The last owner cannot go.
+    e.fails(&["communities", "leave", "lab"], 3);
+}
+
+#[test]
+fn a_community_is_renamed_restored_and_featured() {
+    let e = env();
+    e.ok(&[
+        "communities",
+        "create",
+        "--slug",
+        "old-name",
+        "--title",
+        "Renamed",
+    ]);
+    let v = e.json(&["communities", "rename", "old-name", "new-name"]);
+    assert_eq!(v["slug"], "new-name");
+    e.fails(&["communities", "get", "old-name"], 4);
+    // Not deleted: nothing to restore (a usage error, nothing sent).
+    e.fails(&["communities", "restore", "new-name"], 2);
+    e.ok(&["communities", "delete", "new-name"]);
+    e.fails(&["communities", "get", "new-name"], 4);
+    let v = e.json(&["communities", "restore", "new-name"]);
+    assert_eq!(v["slug"], "new-name");
+    let f = e.json(&[
+        "communities",
+        "feature",
+        "new-name",
+        "--from",
+        "2026-01-01T00:00:00",
+    ]);
+    let entry = f["id"].as_u64().expect("entry").to_string();
+    let featured = e.lines(&["communities", "featured"]);
+    assert!(
+        featured.iter().any(|c| c["slug"] == "new-name"),
+        "{featured:?}"
+    );
+    e.ok(&["communities", "unfeature", "new-name", &entry]);
+    assert!(e.lines(&["communities", "featured"]).is_empty());
+    let out = as_other(&e, &["communities", "feature", "new-name"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
