@@ -96,6 +96,30 @@ json_object! {
 }
 
 impl AccessGrant {
+    /// A grant to a group, by the group's id (InvenioRDM names groups `role` subjects; a
+    /// group's id is its name where it was made through the API, `admin` for the
+    /// administrators of a fresh instance).
+    ///
+    /// ```
+    /// use inveniordm_models::{AccessGrant, GrantPermission};
+    /// let g = AccessGrant::to_group("admin", GrantPermission::View);
+    /// assert_eq!(
+    ///     serde_json::to_value(&g).unwrap(),
+    ///     serde_json::json!({"permission": "view", "subject": {"type": "role", "id": "admin"}}),
+    /// );
+    /// ```
+    pub fn to_group(group_id: impl Into<String>, permission: GrantPermission) -> Self {
+        Self {
+            subject: Some(GrantSubject {
+                kind: Some("role".into()),
+                id: Some(group_id.into()),
+                ..GrantSubject::default()
+            }),
+            permission: Some(permission),
+            ..Self::default()
+        }
+    }
+
     /// A grant to a user by id.
     pub fn to_user(user_id: impl Into<String>, permission: GrantPermission) -> Self {
         Self {

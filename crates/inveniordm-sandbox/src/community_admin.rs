@@ -145,8 +145,14 @@ fn start_date(input: &Value) -> ApiResult<String> {
     })
 }
 
-fn featured_doc(f: &Featured) -> Value {
-    json!({"id": f.id, "start_date": f.start_date})
+/// An entry as the server shows it: v13 writes the time without its offset (UTC).
+fn featured_doc(f: &Featured, ctx: &Ctx) -> Value {
+    let start = if ctx.rdm_version >= 14 {
+        f.start_date.clone()
+    } else {
+        f.start_date.trim_end_matches("+00:00").to_string()
+    };
+    json!({"id": f.id, "start_date": start})
 }
 
 fn entry_id(fid: &str) -> ApiResult<u64> {
@@ -170,7 +176,7 @@ pub(crate) fn featured_list(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let st = app.state();
     let c = st.community(id).ok_or_else(ApiError::pid_not_found)?;
     admin(app, ctx)?;
-    let hits: Vec<Value> = c.featured.iter().map(featured_doc).collect();
+    let hits: Vec<Value> = c.featured.iter().map(|f| featured_doc(f, ctx)).collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({"hits": {"hits": hits, "total": c.featured.len()}}),
@@ -202,7 +208,7 @@ pub(crate) async fn feature(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRe
     c.featured.push(f.clone());
     app.persist("communities", &c.id, &c)?;
     st.communities.insert(c.id.clone(), c);
-    Ok(json_response(StatusCode::CREATED, &featured_doc(&f)))
+    Ok(json_response(StatusCode::CREATED, &featured_doc(&f, ctx)))
 }
 
 /// `PUT /api/communities/{id}/featured/{fid}` `{"start_date"}` (administrators).
@@ -229,7 +235,7 @@ pub(crate) async fn update_featured(
     let f = f.clone();
     app.persist("communities", &c.id, &c)?;
     st.communities.insert(c.id.clone(), c);
-    Ok(json_response(StatusCode::OK, &featured_doc(&f)))
+    Ok(json_response(StatusCode::OK, &featured_doc(&f, ctx)))
 }
 
 /// `DELETE /api/communities/{id}/featured/{fid}` (administrators; a missing entry is a 404

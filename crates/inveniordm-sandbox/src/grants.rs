@@ -28,6 +28,9 @@ fn with_id(g: &Grant, i: usize) -> Value {
     v
 }
 
+/// The groups (roles) the sandbox knows.
+const GROUPS: &[&str] = &["admin"];
+
 /// One grant of a create body, checked.
 fn grant_input(st: &State, v: &Value, user: i64, i: usize) -> Result<Grant, Vec<(String, String)>> {
     let mut errors = Vec::new();
@@ -51,7 +54,16 @@ fn grant_input(st: &State, v: &Value, user: i64, i: usize) -> Result<Grant, Vec<
                 ));
             }
         }
-        "role" | "system_role" if !id.is_empty() => {}
+        // The sandbox's one group is its administrators' (`admin`), as on a fresh instance.
+        "role" if !id.is_empty() => {
+            if !GROUPS.contains(&id.as_str()) {
+                errors.push((
+                    at("subject.id"),
+                    "Could not find the specified subject.".into(),
+                ));
+            }
+        }
+        "system_role" if !id.is_empty() => {}
         "role" | "system_role" => {
             errors.push((at("subject.id"), "Missing data for required field.".into()))
         }
@@ -78,15 +90,16 @@ fn grant_input(st: &State, v: &Value, user: i64, i: usize) -> Result<Grant, Vec<
     })
 }
 
-/// `GET /api/records/{id}/access/grants` (or `…/access/users`: the user grants only).
-pub(crate) fn list(app: &App, ctx: &Ctx, id: &str, users_only: bool) -> ApiResult {
+/// `GET /api/records/{id}/access/grants` (or `…/access/users`, `…/access/groups`: the user
+/// or group grants only).
+pub(crate) fn list(app: &App, ctx: &Ctx, id: &str, by: By) -> ApiResult {
     let st = app.state();
     let p = owned_parent(&st, ctx, id)?;
     let out: Vec<Value> = st.parents[&p]
         .grants
         .iter()
         .enumerate()
-        .filter(|(_, g)| !users_only || g.subject_type == "user")
+        .filter(|(_, g)| by.subject().is_none_or(|k| g.subject_type == k))
         .map(|(i, g)| with_id(g, i))
         .collect();
     Ok(json_response(StatusCode::OK, &hits(out)))
@@ -144,15 +157,42 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     Ok(json_response(StatusCode::CREATED, &hits(out)))
 }
 
-/// The grant `index` (a number) of a record, or by user id with `by_user`.
-fn position(st: &State, parent: &str, key: &str, by_user: bool) -> ApiResult<usize> {
+/// How a grant is named in a path: by its index (`…/access/grants/{index}`), or by the
+/// user's (`…/access/users/{id}`) or the group's (`…/access/groups/{id}`) id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    /// Its index in the record's list.
+    Index,
+    /// A user's id.
+    User,
+    /// A group's (role's) id.
+    Group,
+}
+
+impl By {
+    /// The subject type a listing by this kind keeps (`None`: all).
+    fn subject(self) -> Option<&'static str> {
+        match self {
+            By::Index => None,
+            By::User => Some("user"),
+            By::Group => Some("role"),
+        }
+    }
+}
+
+/// The grant a path names.
+fn position(st: &State, parent: &str, key: &str, by: By) -> ApiResult<usize> {
     let grants = &st.parents[parent].grants;
-    if by_user {
+    if let Some(kind) = by.subject() {
+        let what = if by == By::User { "user" } else { "group" };
         return grants
             .iter()
-            .position(|g| g.subject_type == "user" && g.subject_id == key)
+            .position(|g| g.subject_type == kind && g.subject_id == key)
             .ok_or_else(|| {
-                ApiError::new(StatusCode::NOT_FOUND, "No grant found by given user id.")
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("No grant found by given {what} id."),
+                )
             });
     }
     key.parse::<usize>()
@@ -162,10 +202,10 @@ fn position(st: &State, parent: &str, key: &str, by_user: bool) -> ApiResult<usi
 }
 
 /// `GET /api/records/{id}/access/grants/{index}` (or `…/access/users/{user}`).
-pub(crate) fn get(app: &App, ctx: &Ctx, id: &str, key: &str, by_user: bool) -> ApiResult {
+pub(crate) fn get(app: &App, ctx: &Ctx, id: &str, key: &str, by: By) -> ApiResult {
     let st = app.state();
     let p = owned_parent(&st, ctx, id)?;
-    let i = position(&st, &p, key, by_user)?;
+    let i = position(&st, &p, key, by)?;
     Ok(json_response(
         StatusCode::OK,
         &render::grant_body(&st.parents[&p].grants[i]),
@@ -178,13 +218,13 @@ pub(crate) async fn update(
     ctx: &Ctx,
     id: &str,
     key: &str,
-    by_user: bool,
+    by: By,
     body: Body,
 ) -> ApiResult {
     {
         let st = app.state();
         let p = owned_parent(&st, ctx, id)?;
-        position(&st, &p, key, by_user)?;
+        position(&st, &p, key, by)?;
     }
     let input = json_body(app, ctx, body).await?;
     let permission = input.get("permission").and_then(Value::as_str);
@@ -196,7 +236,7 @@ pub(crate) async fn update(
     }
     let mut st = app.state();
     let p = owned_parent(&st, ctx, id)?;
-    let i = position(&st, &p, key, by_user)?;
+    let i = position(&st, &p, key, by)?;
     let parent = st.parents.get_mut(&p).ok_or_else(ApiError::pid_not_found)?;
     if let Some(perm) = permission {
         parent.grants[i].permission = perm.to_string();
@@ -208,10 +248,10 @@ pub(crate) async fn update(
 }
 
 /// `DELETE /api/records/{id}/access/grants/{index}` (or `…/access/users/{user}`).
-pub(crate) fn delete(app: &App, ctx: &Ctx, id: &str, key: &str, by_user: bool) -> ApiResult {
+pub(crate) fn delete(app: &App, ctx: &Ctx, id: &str, key: &str, by: By) -> ApiResult {
     let mut st = app.state();
     let p = owned_parent(&st, ctx, id)?;
-    let i = position(&st, &p, key, by_user)?;
+    let i = position(&st, &p, key, by)?;
     let parent = st.parents.get_mut(&p).ok_or_else(ApiError::pid_not_found)?;
     parent.grants.remove(i);
     let parent = parent.clone();

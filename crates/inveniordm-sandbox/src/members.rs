@@ -395,8 +395,6 @@ pub(crate) fn invitations(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
                 } else {
                     json!({"self_html": html})
                 };
-            } else {
-                hit["links"] = json!({});
             }
             hit
         })

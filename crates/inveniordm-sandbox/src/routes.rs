@@ -123,8 +123,14 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "records", id, "access", "request"] if *m == Method::POST => {
             g::request_access(app, ctx, id, body).await
         }
-        ["api", "records", id, "access", kind @ ("grants" | "users")] => match *m {
-            Method::GET => g::list(app, ctx, id, *kind == "users"),
+        [
+            "api",
+            "records",
+            id,
+            "access",
+            kind @ ("grants" | "users" | "groups"),
+        ] => match *m {
+            Method::GET => g::list(app, ctx, id, grant_by(kind)),
             Method::POST if *kind == "grants" => g::create(app, ctx, id, body).await,
             _ => not_allowed(),
         },
@@ -133,15 +139,15 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             "records",
             id,
             "access",
-            kind @ ("grants" | "users"),
+            kind @ ("grants" | "users" | "groups"),
             key,
         ] => {
-            let by_user = *kind == "users";
+            let by = grant_by(kind);
             match *m {
-                Method::GET => g::get(app, ctx, id, key, by_user),
-                Method::PATCH => g::update(app, ctx, id, key, by_user, body).await,
-                Method::PUT if !by_user => g::update(app, ctx, id, key, by_user, body).await,
-                Method::DELETE => g::delete(app, ctx, id, key, by_user),
+                Method::GET => g::get(app, ctx, id, key, by),
+                Method::PATCH => g::update(app, ctx, id, key, by, body).await,
+                Method::PUT if by == g::By::Index => g::update(app, ctx, id, key, by, body).await,
+                Method::DELETE => g::delete(app, ctx, id, key, by),
                 _ => not_allowed(),
             }
         }
@@ -247,5 +253,14 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             crate::vocabularies::term(app, ctx, t, &rest.join("/"))
         }
         _ => Err(ApiError::route_not_found()),
+    }
+}
+
+/// How the grant routes name a grant: `grants` by index, `users` and `groups` by id.
+fn grant_by(kind: &str) -> g::By {
+    match kind {
+        "users" => g::By::User,
+        "groups" => g::By::Group,
+        _ => g::By::Index,
     }
 }

@@ -133,3 +133,40 @@ fn a_community_is_renamed_restored_and_featured() {
     let out = as_other(&e, &["communities", "feature", "new-name"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+#[test]
+fn a_group_is_granted_access_and_revoked() {
+    let e = env();
+    let id = new_draft(&e);
+    e.ok(&[
+        "access",
+        "grant",
+        &id,
+        "--group",
+        "admin",
+        "--permission",
+        "preview",
+    ]);
+    let grants = e.lines(&["access", "grants", &id]);
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(
+        grants[0]["subject"],
+        serde_json::json!({"type": "role", "id": "admin"})
+    );
+    // A group the server does not know is refused with its reason.
+    let out = e.fails(&["access", "grant", &id, "--group", "nobody-here"], 3);
+    assert!(
+        stderr(&out).contains("Could not find the specified subject."),
+        "{}",
+        stderr(&out)
+    );
+    e.ok(&["access", "revoke", &id, "--group", "admin"]);
+    assert!(e.lines(&["access", "grants", &id]).is_empty());
+    // A user or a group, not both.
+    e.fails(
+        &[
+            "access", "grant", &id, "--group", "admin", "--user", "other",
+        ],
+        2,
+    );
+}

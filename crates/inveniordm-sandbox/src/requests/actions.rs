@@ -114,9 +114,8 @@ pub(crate) fn delete(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         .clone();
     let allowed = r.status == "created" && (r.created_by == user || ctx.admin);
     if !allowed {
-        // v14's administrators pass the permission check and the action then fails; v13
-        // refuses them as anyone else.
-        if ctx.admin && ctx.rdm_version >= 14 {
+        // Administrators pass the permission check, and the action then fails.
+        if ctx.admin {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "Error for action 'delete': Could not execute the action",

@@ -1,4 +1,4 @@
-use inveniordm_models::{AccessGrant, AccessSettings, Record, Request, Results};
+use inveniordm_models::{AccessGrant, AccessSettings, GrantPermission, Record, Request, Results};
 use reqwest::Method;
 use serde_json::json;
 
@@ -86,6 +86,43 @@ impl GrantsApi<'_> {
         let url = self
             .client
             .url(&["records", id, "access", "users", user_id])?;
+        self.client
+            .empty(self.client.request(Method::DELETE, url))
+            .await
+    }
+
+    /// `GET /api/records/{id}/access/groups`: the grants to groups (subjects of type
+    /// `role`; make one with [`AccessGrant::to_group`]).
+    pub async fn groups(&self, id: &str) -> Result<Results<AccessGrant>> {
+        let url = self.client.url(&["records", id, "access", "groups"])?;
+        self.client
+            .json(self.client.request(Method::GET, url))
+            .await
+    }
+
+    /// `PATCH /api/records/{id}/access/groups/{group_id}`: another permission for a group's
+    /// grant.
+    pub async fn update_group(
+        &self,
+        id: &str,
+        group_id: &str,
+        permission: GrantPermission,
+    ) -> Result<AccessGrant> {
+        let url = self
+            .client
+            .url(&["records", id, "access", "groups", group_id])?;
+        let req = self
+            .client
+            .request(Method::PATCH, url)
+            .json_body(&serde_json::json!({ "permission": permission }))?;
+        self.client.json(req).await
+    }
+
+    /// `DELETE /api/records/{id}/access/groups/{group_id}`: removes a group's grant.
+    pub async fn delete_group(&self, id: &str, group_id: &str) -> Result<()> {
+        let url = self
+            .client
+            .url(&["records", id, "access", "groups", group_id])?;
         self.client
             .empty(self.client.request(Method::DELETE, url))
             .await

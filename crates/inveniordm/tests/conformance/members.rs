@@ -226,3 +226,82 @@ pub async fn community_members_and_invitations(env: &Env) {
         .expect("removed");
     assert_eq!(role_of(env, &id, &second).await, None);
 }
+
+/// Grants to a group (a `role` subject, named by the group's id) on a record.
+pub async fn group_grants_of_a_record(env: &Env) {
+    use inveniordm::models::{AccessGrant, GrantPermission, GrantSubject};
+    let c = &env.client;
+    let d = super::sharing::draft_of(c, &format!("Group grants {}", env.tag)).await;
+    let rid = super::id(&d);
+    let g = c.records().grants();
+    let made = g
+        .create(
+            &rid,
+            &[AccessGrant::to_group("admin", GrantPermission::View)],
+        )
+        .await
+        .expect("a grant to the administrators' group");
+    assert_eq!(made.items().len(), 1);
+    let listed = g.groups(&rid).await.expect("group grants");
+    let subjects: Vec<(Option<String>, Option<String>)> = listed
+        .items()
+        .iter()
+        .filter_map(|x| x.subject.as_ref())
+        .map(|s| (s.kind.clone(), s.id.clone()))
+        .collect();
+    assert_eq!(subjects, [(Some("role".into()), Some("admin".into()))]);
+    // Twice, to a group that does not exist, with `group` as the type: refused.
+    let e = g
+        .create(
+            &rid,
+            &[AccessGrant::to_group("admin", GrantPermission::Edit)],
+        )
+        .await
+        .expect_err("the group has a grant");
+    assert_eq!(api_status(&e), 400, "{e}");
+    let e = g
+        .create(
+            &rid,
+            &[AccessGrant::to_group(
+                format!("no-such-group-{}", env.tag),
+                GrantPermission::View,
+            )],
+        )
+        .await
+        .expect_err("no such group");
+    assert_eq!(api_status(&e), 400, "{e}");
+    let mut wrong = AccessGrant::to_group("admin", GrantPermission::View);
+    wrong.subject = Some(GrantSubject {
+        kind: Some("group".into()),
+        id: Some("admin".into()),
+        ..GrantSubject::default()
+    });
+    let e = g
+        .create(&rid, &[wrong])
+        .await
+        .expect_err("the type is role");
+    assert_eq!(api_status(&e), 400, "{e}");
+    let e = env
+        .second
+        .records()
+        .grants()
+        .groups(&rid)
+        .await
+        .expect_err("not theirs");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let changed = g
+        .update_group(&rid, "admin", GrantPermission::Preview)
+        .await
+        .expect("another permission");
+    assert_eq!(changed.permission, Some(GrantPermission::Preview));
+    g.delete_group(&rid, "admin").await.expect("removed");
+    assert!(
+        g.groups(&rid)
+            .await
+            .expect("group grants")
+            .items()
+            .is_empty()
+    );
+    let e = g.delete_group(&rid, "admin").await.expect_err("gone");
+    assert_eq!(api_status(&e), 404, "{e}");
+}

@@ -157,6 +157,7 @@ macro_rules! for_each_scenario {
             request_threads_and_deletion,
             community_rename_restore_and_featured,
             community_members_and_invitations,
+            group_grants_of_a_record,
         );
     };
 }

@@ -14,8 +14,11 @@ pub enum AccessCmd {
         /// Record id.
         id: String,
         /// The user: an id, a username or an e-mail address.
+        #[arg(long, required_unless_present = "group", conflicts_with = "group")]
+        user: Option<String>,
+        /// The group, by its id (`admin` for a fresh instance's administrators).
         #[arg(long)]
-        user: String,
+        group: Option<String>,
         /// view, preview, edit or manage.
         #[arg(long, default_value = "view")]
         permission: String,
@@ -40,6 +43,9 @@ pub enum AccessCmd {
         /// The user whose grant to remove: an id, a username or an e-mail address.
         #[arg(long, conflicts_with = "grant")]
         user: Option<String>,
+        /// The group whose grant to remove, by its id.
+        #[arg(long, conflicts_with_all = ["grant", "user"])]
+        group: Option<String>,
     },
     /// Change who may ask for access to a record.
     Settings {
@@ -85,11 +91,24 @@ pub async fn access(c: &Client, cmd: &AccessCmd, json: bool) -> Result<u8> {
         AccessCmd::Grant {
             id,
             user,
+            group,
             permission,
             message,
             notify,
         } => {
             let p = grant_permission(permission)?;
+            if let Some(group) = group {
+                let made = g.create(id, &[AccessGrant::to_group(group, p)]).await?;
+                if json {
+                    for x in made.items() {
+                        output::json_line(x)?;
+                    }
+                } else {
+                    println!("the group {group} may now {permission} {id}");
+                }
+                return Ok(exit::OK);
+            }
+            let user = user.as_deref().unwrap_or_default();
             let who = c.users().resolve(user).await?;
             let uid = who
                 .id
@@ -114,16 +133,24 @@ pub async fn access(c: &Client, cmd: &AccessCmd, json: bool) -> Result<u8> {
             let list = g.list(id).await?;
             output::print_list(list.items(), json, output::grants_table)?;
         }
-        AccessCmd::Revoke { id, grant, user } => {
-            match (grant, user) {
-                (Some(n), _) => g.delete(id, *n).await?,
-                (None, Some(u)) => {
+        AccessCmd::Revoke {
+            id,
+            grant,
+            user,
+            group,
+        } => {
+            match (grant, user, group) {
+                (Some(n), _, _) => g.delete(id, *n).await?,
+                (None, Some(u), _) => {
                     let who = c.users().resolve(u).await?;
                     let uid = who.id.clone().unwrap_or_default();
                     g.delete_user(id, &uid).await?;
                 }
-                (None, None) => {
-                    bail!("name the grant: its number (see `irdm access grants {id}`) or --user")
+                (None, None, Some(gr)) => g.delete_group(id, gr).await?,
+                (None, None, None) => {
+                    bail!(
+                        "name the grant: its number (see `irdm access grants {id}`), --user or --group"
+                    )
                 }
             }
             if json {
