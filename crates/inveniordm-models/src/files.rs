@@ -168,3 +168,44 @@ impl FileEntry {
         self.transfer_type() == Some("R")
     }
 }
+
+json_object! {
+    /// The members of a ZIP file of a record (`…/files/{key}/container`, InvenioRDM v14), read
+    /// by the server from the file's central directory.
+    ///
+    /// ```
+    /// use inveniordm_models::ContainerListing;
+    /// let l: ContainerListing = serde_json::from_str(r#"{"entries": [{"key": "a.txt", "size": 6,
+    ///     "compressed_size": 8, "mimetype": "text/plain", "crc": 909783072}],
+    ///     "truncated": false, "total": 1, "directories": []}"#).unwrap();
+    /// assert_eq!(l.entries.unwrap()[0].crc, Some(909783072));
+    /// ```
+    pub struct ContainerListing {
+        /// The files in it (at most 1 000 on a stock instance).
+        "entries" => entries: Vec<ContainerEntry>,
+        /// Whether the listing stopped at the server's limit.
+        "truncated" => truncated: bool,
+        /// How many files are listed.
+        "total" => total: u64,
+        /// Its folders (`{"key"}` each).
+        "directories" => directories: Vec<crate::JsonMap>,
+    }
+}
+
+json_object! {
+    /// One file inside a ZIP file of a record.
+    pub struct ContainerEntry {
+        /// Its path inside the archive.
+        "key" => key: String,
+        /// Bytes once extracted.
+        "size" => size: u64,
+        /// Bytes as stored in the archive.
+        "compressed_size" => compressed_size: u64,
+        /// MIME type, from its name.
+        "mimetype" => mimetype: String,
+        /// CRC-32 of its content, as the archive records it.
+        "crc" => crc: u32,
+        /// Links (`content`: the member, extracted by the server).
+        "links" => links: BTreeMap<String, serde_json::Value>,
+    }
+}

@@ -46,7 +46,7 @@ pub use community::{
 };
 pub use deletion::{DeletionStatus, Tombstone};
 pub use error::{ErrorBody, FieldError};
-pub use files::{FileEntries, FileEntry, FileStatus, Files};
+pub use files::{ContainerEntry, ContainerListing, FileEntries, FileEntry, FileStatus, Files};
 pub use id::MissingId;
 pub use metadata::{
     AdditionalText, Affiliation, Award, Creator, DateEntry, Funder, Funding, I18n, Identifier,

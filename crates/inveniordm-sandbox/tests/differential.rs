@@ -302,6 +302,15 @@ const EXPECTED: &[(&str, u16)] = &[
     ("change a group's grant", 200),
     ("remove a group's grant", 204),
     ("a group's grant, removed", 404),
+    ("a record with a ZIP", 201),
+    ("register its ZIP", 201),
+    ("its ZIP's content", 200),
+    ("commit its ZIP", 200),
+    ("the draft's ZIP members", 404),
+    ("publish the record with a ZIP", 202),
+    ("the ZIP's members", 404),
+    ("one member of the ZIP", 404),
+    ("a member the ZIP lacks", 404),
 ];
 
 /// Where v14 answers otherwise than v13.
@@ -321,6 +330,9 @@ const EXPECTED_V14: &[(&str, u16)] = &[
     ("a focused timeline without a size", 500),
     // v14 lists membership requests (refused on a stock instance); v13 has only the POST.
     ("the membership requests", 403),
+    ("the draft's ZIP members", 200),
+    ("the ZIP's members", 200),
+    ("one member of the ZIP", 200),
 ];
 
 fn expected_status(name: &str, version: u8) -> Option<u16> {
@@ -954,7 +966,68 @@ fn quotas_and_file_modification(meta: &Value) -> Vec<Step> {
     .chain(community_admin())
     .chain(members_and_invitations())
     .chain(group_grants(meta))
+    .chain(zip_container(meta))
     .collect()
+}
+
+/// A ZIP of one stored member, `docs/a.txt` holding `hello\n` (made by Python's zipfile).
+const SMALL_ZIP: &[u8] = &[
+    80, 75, 3, 4, 20, 0, 0, 0, 0, 0, 0, 0, 135, 93, 32, 48, 58, 54, 6, 0, 0, 0, 6, 0, 0, 0, 10, 0,
+    0, 0, 100, 111, 99, 115, 47, 97, 46, 116, 120, 116, 104, 101, 108, 108, 111, 10, 80, 75, 1, 2,
+    20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 135, 93, 32, 48, 58, 54, 6, 0, 0, 0, 6, 0, 0, 0, 10, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 128, 1, 0, 0, 0, 0, 100, 111, 99, 115, 47, 97, 46, 116, 120, 116, 80,
+    75, 5, 6, 0, 0, 0, 0, 1, 0, 1, 0, 56, 0, 0, 0, 46, 0, 0, 0, 0, 0,
+];
+
+/// v14's look inside a ZIP file (v13 has no such routes: its answer is that of a file key
+/// that does not exist).
+fn zip_container(meta: &Value) -> Vec<Step> {
+    vec![
+        step("a record with a ZIP", "POST", "/records")
+            .json(meta.clone())
+            .capture("zr", "/id"),
+        step("register its ZIP", "POST", "/records/{zr}/draft/files")
+            .json(json!([{"key": "bundle.zip"}])),
+        step(
+            "its ZIP's content",
+            "PUT",
+            "/records/{zr}/draft/files/bundle.zip/content",
+        )
+        .raw(SMALL_ZIP, "application/octet-stream"),
+        step(
+            "commit its ZIP",
+            "POST",
+            "/records/{zr}/draft/files/bundle.zip/commit",
+        ),
+        step(
+            "the draft's ZIP members",
+            "GET",
+            "/records/{zr}/draft/files/bundle.zip/container",
+        ),
+        step(
+            "publish the record with a ZIP",
+            "POST",
+            "/records/{zr}/draft/actions/publish",
+        ),
+        step(
+            "the ZIP's members",
+            "GET",
+            "/records/{zr}/files/bundle.zip/container",
+        )
+        .anon(),
+        step(
+            "one member of the ZIP",
+            "GET",
+            "/records/{zr}/files/bundle.zip/container/docs/a.txt",
+        )
+        .anon(),
+        step(
+            "a member the ZIP lacks",
+            "GET",
+            "/records/{zr}/files/bundle.zip/container/nope.txt",
+        )
+        .anon(),
+    ]
 }
 
 /// Grants to a group (a `role` subject: `admin`, the administrators of a fresh instance).

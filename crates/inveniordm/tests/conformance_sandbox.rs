@@ -104,6 +104,7 @@ async fn quotas_and_file_modification_on_v14() {
     conformance::quota_limits_uploads(&env).await;
     conformance::file_modification_of_a_published_record(&env).await;
     conformance::request_threads_and_deletion(&env).await;
+    conformance::zip_container_listing(&env).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

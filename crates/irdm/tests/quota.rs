@@ -143,3 +143,124 @@ fn quotas_are_set_by_administrators_and_refuse_uploads() {
     );
     e.fails(&["quota", "request-increase", &draft, "--size-gb", "60"], 3);
 }
+
+/// A record with a ZIP holding `docs/a.txt`, published through `irdm deposit`; its id.
+fn with_zip(e: &Env) -> String {
+    // One stored member, `docs/a.txt` holding `hello\n`.
+    let mut zip = Vec::new();
+    let data = b"hello\n";
+    let name = b"docs/a.txt";
+    let crc: u32 = 0x363a_3020;
+    let local = [
+        &0x0403_4b50u32.to_le_bytes()[..],
+        &20u16.to_le_bytes(),
+        &0u16.to_le_bytes(),
+        &0u16.to_le_bytes(),
+        &[0, 0, 0x21, 0],
+        &crc.to_le_bytes(),
+        &(data.len() as u32).to_le_bytes(),
+        &(data.len() as u32).to_le_bytes(),
+        &(name.len() as u16).to_le_bytes(),
+        &0u16.to_le_bytes(),
+        name,
+        data,
+    ]
+    .concat();
+    zip.extend_from_slice(&local);
+    let central = [
+        &0x0201_4b50u32.to_le_bytes()[..],
+        &20u16.to_le_bytes(),
+        &20u16.to_le_bytes(),
+        &0u16.to_le_bytes(),
+        &0u16.to_le_bytes(),
+        &[0, 0, 0x21, 0],
+        &crc.to_le_bytes(),
+        &(data.len() as u32).to_le_bytes(),
+        &(data.len() as u32).to_le_bytes(),
+        &(name.len() as u16).to_le_bytes(),
+        &[0u8; 12],
+        &0u32.to_le_bytes(),
+        name,
+    ]
+    .concat();
+    let start = zip.len() as u32;
+    zip.extend_from_slice(&central);
+    let end = [
+        &0x0605_4b50u32.to_le_bytes()[..],
+        &[0u8; 4],
+        &1u16.to_le_bytes(),
+        &1u16.to_le_bytes(),
+        &(central.len() as u32).to_le_bytes(),
+        &start.to_le_bytes(),
+        &0u16.to_le_bytes(),
+    ]
+    .concat();
+    zip.extend_from_slice(&end);
+    let meta = e.write("meta.yaml", META_YAML.as_bytes());
+    e.write("bundle/bundle.zip", &zip);
+    let out = e.json(&[
+        "deposit",
+        "--metadata",
+        meta.to_str().expect("utf8"),
+        e.home.path().join("bundle").to_str().expect("utf8"),
+        "--publish",
+    ]);
+    out["id"].as_str().expect("id").to_string()
+}
+
+#[test]
+fn a_zips_members_are_listed_and_one_is_saved_checked() {
+    let e = env_v14();
+    let id = with_zip(&e);
+    let members = e.lines(&["record", "container", &id, "bundle.zip"]);
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(members[0]["key"], "docs/a.txt");
+    assert_eq!(members[0]["crc"], 0x363a_3020);
+    let out = e
+        .irdm()
+        .args([
+            "record",
+            "container",
+            &id,
+            "bundle.zip",
+            "docs/a.txt",
+            "-o",
+            "a.txt",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("verified crc32:363a3020"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(e.home.path().join("a.txt")).expect("saved"),
+        b"hello\n"
+    );
+    // Not over it again without --force; a member the ZIP lacks is exit 4.
+    e.fails(
+        &[
+            "record",
+            "container",
+            &id,
+            "bundle.zip",
+            "docs/a.txt",
+            "-o",
+            "a.txt",
+        ],
+        3,
+    );
+    e.ok(&[
+        "record",
+        "container",
+        &id,
+        "bundle.zip",
+        "docs/a.txt",
+        "-o",
+        "a.txt",
+        "--force",
+    ]);
+    e.fails(&["record", "container", &id, "bundle.zip", "nope.txt"], 4);
+}

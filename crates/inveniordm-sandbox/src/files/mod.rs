@@ -11,6 +11,7 @@
 
 mod archive;
 mod blob;
+mod container;
 mod fetch;
 mod multipart;
 mod range;
@@ -112,6 +113,12 @@ pub async fn draft_file(
 ) -> ApiResult {
     let last = rest.last().copied().unwrap_or("");
     let get = *m == Method::GET || *m == Method::HEAD;
+    if get && let Some((key, member)) = container::split(ctx, rest) {
+        return match member {
+            None => container::list(app, ctx, id, &key, true).await,
+            Some(m) => container::extract(app, ctx, id, &key, &m, true).await,
+        };
+    }
     // `…/content/{n}`: a part of a multipart upload.
     if rest.len() > 2
         && rest[rest.len() - 2] == "content"
@@ -217,6 +224,12 @@ pub async fn draft_file(
 
 /// `GET …/files/{key…}[/content]` of a published record.
 pub async fn record_file(app: &App, ctx: &Ctx, id: &str, rest: &[&str]) -> ApiResult {
+    if let Some((key, member)) = container::split(ctx, rest) {
+        return match member {
+            None => container::list(app, ctx, id, &key, false).await,
+            Some(m) => container::extract(app, ctx, id, &key, &m, false).await,
+        };
+    }
     if rest.len() > 1 && rest.last() == Some(&"content") {
         let key = rest[..rest.len() - 1].join("/");
         let exists = app

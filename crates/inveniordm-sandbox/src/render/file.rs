@@ -43,6 +43,10 @@ pub fn file_entry(f: &FileRow, id: &str, draft: bool, ctx: &Ctx) -> Value {
     if draft {
         links["commit"] = json!(format!("{base}/commit"));
     }
+    // v14 lists the members of a ZIP file (by its name, as the real servers decide).
+    if ctx.rdm_version >= 14 && f.key.to_ascii_lowercase().ends_with(".zip") {
+        links["container"] = json!(format!("{base}/container"));
+    }
     let multipart = f.multipart.filter(|_| draft && f.status == "pending");
     if let Some((parts, _)) = multipart {
         // Parts go to their own URLs; there is no single content URL.

@@ -166,6 +166,20 @@ impl DraftsApi<'_> {
             .await
     }
 
+    /// `GET /api/records/{id}/draft/files/{key}/container` (InvenioRDM v14): the members of
+    /// a ZIP file of the draft (see [`RecordsApi::container`](super::RecordsApi::container)).
+    pub async fn container(
+        &self,
+        id: &str,
+        key: &str,
+    ) -> Result<inveniordm_models::ContainerListing> {
+        super::records::container(
+            self.client,
+            &["records", id, "draft", "files", key, "container"],
+        )
+        .await
+    }
+
     /// `GET /api/records/{id}/draft/files/{key}/content`: the bytes as a stream.
     pub async fn file_download(&self, id: &str, key: &str) -> Result<Download> {
         let url = self

@@ -1,4 +1,6 @@
-use inveniordm_models::{AccessLink, FileEntry, Files, Record, Results, Revision, SearchQuery};
+use inveniordm_models::{
+    AccessLink, ContainerListing, FileEntry, Files, Record, Results, Revision, SearchQuery,
+};
 use reqwest::Method;
 
 use super::content::Download;
@@ -81,6 +83,22 @@ impl<'a> RecordsApi<'a> {
     pub async fn file_download(&self, id: &str, key: &str) -> Result<Download> {
         let url = self.client.url(&["records", id, "files", key, "content"])?;
         Download::start(self.client, url, None).await
+    }
+
+    /// `GET /api/records/{id}/files/{key}/container` (InvenioRDM v14): the members of a ZIP
+    /// file, read by the server from its table of contents (nothing else is sent). A file
+    /// that is not a ZIP is answered 500 by real servers; v13 has no such route (404).
+    pub async fn container(&self, id: &str, key: &str) -> Result<ContainerListing> {
+        container(self.client, &["records", id, "files", key, "container"]).await
+    }
+
+    /// `GET /api/records/{id}/files/{key}/container/{member}` (InvenioRDM v14): one member
+    /// of a ZIP file, extracted by the server. To save it checked against the archive's
+    /// CRC-32, use [`RepoApi::extract_member`](crate::repo::RepoApi::extract_member).
+    pub async fn container_member(&self, id: &str, key: &str, member: &str) -> Result<Download> {
+        let mut segs = vec!["records", id, "files", key, "container"];
+        segs.extend(member.split('/'));
+        Download::start(self.client, self.client.url(&segs)?, None).await
     }
 
     /// `GET /api/records/{id}/versions?allversions=true`: every published version, newest
@@ -212,4 +230,10 @@ fn writable(link: &AccessLink) -> AccessLink {
         description: link.description.clone(),
         ..AccessLink::default()
     }
+}
+
+/// A ZIP file's listing at `segs`.
+pub(crate) async fn container(client: &Client, segs: &[&str]) -> Result<ContainerListing> {
+    let url = client.url(segs)?;
+    client.json(client.request(Method::GET, url)).await
 }

@@ -46,7 +46,7 @@ mod mirror;
 mod modify;
 mod walk;
 
-pub use archive::{Archive, ArchiveOptions, ArchivedFile};
+pub use archive::{Archive, ArchiveOptions, ArchivedFile, ExtractedMember};
 pub use batch::{
     DownloadFilesOptions, DownloadOutcome, ProgressFactory, UploadFilesOptions, UploadOutcome,
     journal_path, local_path, md5_file,

@@ -158,6 +158,7 @@ macro_rules! for_each_scenario {
             community_rename_restore_and_featured,
             community_members_and_invitations,
             group_grants_of_a_record,
+            zip_container_listing,
         );
     };
 }
@@ -186,6 +187,8 @@ mod community_admin;
 pub use community_admin::*;
 mod members;
 pub use members::*;
+mod container;
+pub use container::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

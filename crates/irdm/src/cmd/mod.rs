@@ -13,6 +13,7 @@ mod api;
 mod communities;
 mod community_admin;
 mod community_members;
+mod container;
 mod demo;
 mod deposit;
 mod download;

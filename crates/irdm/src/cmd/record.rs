@@ -48,6 +48,9 @@ Reading the record then answers 410 with the tombstone (404 with --hidden).")]
         #[arg(long)]
         hidden: bool,
     },
+    /// List the members of a ZIP file of a record, or save one, without downloading the
+    /// archive (InvenioRDM v14).
+    Container(super::container::ContainerArgs),
     /// Change a published record's files without a new version (InvenioRDM v14; where the
     /// instance allows it: administrators on a stock instance).
     ModifyFiles(super::modify::ModifyArgs),
@@ -127,6 +130,7 @@ pub(crate) async fn record(
 ) -> Result<u8> {
     match cmd {
         RecordCmd::ModifyFiles(a) => return super::modify::modify(c, a, json, mode).await,
+        RecordCmd::Container(a) => return super::container::container(c, a, json).await,
         RecordCmd::Get {
             id,
             include_deleted: false,
