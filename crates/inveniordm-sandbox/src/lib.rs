@@ -33,6 +33,7 @@ mod grants;
 mod links;
 mod members;
 mod model;
+mod oai;
 mod pages;
 mod prefix_hash;
 mod query;

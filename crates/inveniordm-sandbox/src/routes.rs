@@ -19,6 +19,7 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "records", id] if get => records::get_record(app, ctx, id),
         ["records", id, "export", name] if get => records::export_route(app, ctx, id, name),
         [""] | ["search"] if get => Ok(crate::pages::search(app, ctx).await),
+        ["oai2d"] if get => crate::oai::oai(app, ctx),
         ["records", id] if get => Ok(crate::pages::record(app, ctx, id, false).await),
         ["records", id, "latest"] if get => Ok(crate::pages::latest(app, ctx, id).await),
         ["uploads", id] if get => Ok(crate::pages::record(app, ctx, id, true).await),

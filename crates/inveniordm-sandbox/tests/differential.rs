@@ -311,6 +311,15 @@ const EXPECTED: &[(&str, u16)] = &[
     ("the ZIP's members", 404),
     ("one member of the ZIP", 404),
     ("a member the ZIP lacks", 404),
+    ("OAI-PMH: identify", 200),
+    ("OAI-PMH: formats", 200),
+    ("OAI-PMH: sets", 200),
+    ("OAI-PMH: identifiers", 200),
+    ("OAI-PMH: records", 200),
+    ("OAI-PMH: a format it does not serve", 422),
+    ("OAI-PMH: a verb it does not know", 422),
+    ("OAI-PMH: a token it did not give", 422),
+    ("OAI-PMH: nothing changed since", 422),
 ];
 
 /// Where v14 answers otherwise than v13.
@@ -967,7 +976,50 @@ fn quotas_and_file_modification(meta: &Value) -> Vec<Step> {
     .chain(members_and_invitations())
     .chain(group_grants(meta))
     .chain(zip_container(meta))
+    .chain(oai_pmh())
     .collect()
+}
+
+/// OAI-PMH, outside the API root (`/api/../oai2d`: the URL's dot segment is resolved before
+/// it is sent). Only statuses and content types compare: the answers are XML.
+fn oai_pmh() -> Vec<Step> {
+    let oai = |q: &str| format!("/../oai2d?{q}");
+    vec![
+        step("OAI-PMH: identify", "GET", &oai("verb=Identify")).anon(),
+        step("OAI-PMH: formats", "GET", &oai("verb=ListMetadataFormats")).anon(),
+        step("OAI-PMH: sets", "GET", &oai("verb=ListSets")).anon(),
+        step(
+            "OAI-PMH: identifiers",
+            "GET",
+            &oai("verb=ListIdentifiers&metadataPrefix=oai_dc"),
+        )
+        .anon(),
+        step(
+            "OAI-PMH: records",
+            "GET",
+            &oai("verb=ListRecords&metadataPrefix=oai_dc"),
+        )
+        .anon(),
+        step(
+            "OAI-PMH: a format it does not serve",
+            "GET",
+            &oai("verb=ListRecords&metadataPrefix=nope"),
+        )
+        .anon(),
+        step("OAI-PMH: a verb it does not know", "GET", &oai("verb=Nope")).anon(),
+        step(
+            "OAI-PMH: a token it did not give",
+            "GET",
+            &oai("verb=ListRecords&resumptionToken=garbage"),
+        )
+        .anon(),
+        step(
+            "OAI-PMH: nothing changed since",
+            "GET",
+            &oai("verb=ListRecords&metadataPrefix=oai_dc&from=2099-01-01T00:00:00Z"),
+        )
+        .anon(),
+    ]
 }
 
 /// A ZIP of one stored member, `docs/a.txt` holding `hello\n` (made by Python's zipfile).

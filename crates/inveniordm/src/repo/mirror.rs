@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RepoApi;
 use super::batch::{DownloadFilesOptions, DownloadOutcome, ProgressFactory, local_path};
-use crate::api::Scope;
+use crate::api::{OaiQuery, OaiRecord, Scope};
 use crate::transfer::{DEFAULT_JOBS, part_path, write_whole};
 use crate::{Client, Error, Result};
 
@@ -57,6 +57,37 @@ pub struct MirrorSource {
     /// Every version of each record, not only the latest.
     #[serde(default)]
     pub all_versions: bool,
+    /// Harvest over OAI-PMH instead of the REST API: each record's metadata in one format,
+    /// no files (what instances that open only OAI-PMH to the public allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oai: Option<OaiSource>,
+}
+
+/// An OAI-PMH harvest, for [`MirrorSource::oai`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OaiSource {
+    /// The metadata format (`oai_dc`, `datacite`, `marcxml`, …).
+    pub metadata_prefix: String,
+    /// Only this set (a community is `community-{slug}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
+}
+
+impl OaiSource {
+    /// Every record, in `metadata_prefix`.
+    pub fn new(metadata_prefix: impl Into<String>) -> Self {
+        Self {
+            metadata_prefix: metadata_prefix.into(),
+            set: None,
+        }
+    }
+
+    /// Only the records of `set`.
+    pub fn set(mut self, set: impl Into<String>) -> Self {
+        self.set = Some(set.into());
+        self
+    }
 }
 
 impl MirrorSource {
@@ -86,6 +117,14 @@ impl MirrorSource {
     pub fn all_versions(mut self, yes: bool) -> Self {
         self.all_versions = yes;
         self
+    }
+
+    /// Harvests over OAI-PMH (see [`OaiSource`]).
+    pub fn oai(source: OaiSource) -> Self {
+        Self {
+            oai: Some(source),
+            ..Self::default()
+        }
     }
 }
 
@@ -254,6 +293,10 @@ struct Manifest {
     /// The community's id, when the source names a community.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     community_id: Option<String>,
+    /// OAI-PMH: when the server answered the first page of the last complete harvest (the
+    /// next one asks only for what changed since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    harvested_until: Option<String>,
 }
 
 impl RepoApi<'_> {
@@ -299,6 +342,9 @@ impl RepoApi<'_> {
         opts: &MirrorOptions,
     ) -> impl Stream<Item = Result<MirrorEvent>> + Send + use<> {
         let client = self.client.clone();
+        if let Some(oai) = source.oai.clone() {
+            return oai_mirror(client, source.clone(), oai, dir.to_path_buf(), opts.prune).boxed();
+        }
         let (source, dir, opts) = (source.clone(), dir.to_path_buf(), opts.clone());
         let listed: Arc<Mutex<HashSet<String>>> = Arc::default();
         let listing_failed = Arc::new(AtomicBool::new(false));
@@ -371,16 +417,172 @@ impl RepoApi<'_> {
             }
         })
         .flat_map(futures_util::stream::iter);
-        records.chain(gone).scan(false, |stopped, item| {
-            // An error ends the stream: nothing after it (not the gone records of a
-            // listing that did not finish).
-            if *stopped {
-                return std::future::ready(None);
-            }
-            *stopped = item.is_err();
-            std::future::ready(Some(item))
-        })
+        records
+            .chain(gone)
+            .scan(false, |stopped, item| {
+                // An error ends the stream: nothing after it (not the gone records of a
+                // listing that did not finish).
+                if *stopped {
+                    return std::future::ready(None);
+                }
+                *stopped = item.is_err();
+                std::future::ready(Some(item))
+            })
+            .boxed()
     }
+}
+
+/// The file of an OAI-PMH record's header (identifier, datestamp, sets), written after its
+/// metadata.
+const OAI_HEADER: &str = "oai.json";
+
+/// The file of an OAI-PMH record's metadata, as the server sent it.
+const OAI_METADATA: &str = "metadata.xml";
+
+/// A mirror harvested over OAI-PMH: each record's metadata (`metadata.xml`) and header
+/// (`oai.json`, written last) in a folder named by its id. Without `prune`, only what changed
+/// since the last complete harvest is asked for; with it, everything, and the records no
+/// longer listed are removed. Runs in a task of its own; events come through a bounded
+/// channel.
+fn oai_mirror(
+    client: Client,
+    source: MirrorSource,
+    oai: OaiSource,
+    dir: PathBuf,
+    prune: bool,
+) -> futures_util::stream::BoxStream<'static, Result<MirrorEvent>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<MirrorEvent>>(LISTED_AHEAD);
+    tokio::spawn(async move {
+        let done = harvest(&client, &source, &oai, &dir, prune, &tx).await;
+        if let Err(e) = done {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) })
+        .boxed()
+}
+
+async fn harvest(
+    client: &Client,
+    source: &MirrorSource,
+    oai: &OaiSource,
+    dir: &Path,
+    prune: bool,
+    tx: &tokio::sync::mpsc::Sender<Result<MirrorEvent>>,
+) -> Result<()> {
+    let fresh = Manifest {
+        server: client.api_url().to_string(),
+        source: source.clone(),
+        community_id: None,
+        harvested_until: None,
+    };
+    let mut manifest = checked_manifest(dir, &fresh).await?;
+    let mut query = OaiQuery::new(oai.metadata_prefix.clone());
+    query.set = oai.set.clone();
+    if !prune {
+        query.from = manifest.harvested_until.clone();
+    }
+    let api = client.oai();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut started: Option<String> = None;
+    let mut token: Option<String> = None;
+    loop {
+        let page = api.list_records(&query, token.as_deref()).await?;
+        if !page.response_date.is_empty() {
+            started.get_or_insert(page.response_date.clone());
+        }
+        for record in page.records {
+            let event = oai_record(dir, record, prune).await;
+            if let Ok(MirrorEvent::Record(r)) = &event {
+                seen.insert(r.id.clone());
+            }
+            // The receiver gone (the run was dropped): stop harvesting.
+            if tx.send(event.map_err(Into::into)).await.is_err() {
+                return Ok(());
+            }
+        }
+        match page.resumption_token {
+            Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
+            Some(_) => {
+                return Err(Error::unexpected(
+                    "harvesting over OAI-PMH",
+                    "the server gave the same resumption token twice",
+                ));
+            }
+            None => break,
+        }
+    }
+    if prune {
+        for event in gone_records_marked(dir, &seen, OAI_HEADER, true).await? {
+            if tx.send(Ok(event)).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    // An empty harvest (no answer date) leaves the mark where it was.
+    if started.is_some() {
+        manifest.harvested_until = started;
+    }
+    write_manifest(dir, &manifest).await
+}
+
+/// Writes one harvested record when it is new or changed (by its datestamp).
+async fn oai_record(dir: &Path, record: OaiRecord, prune: bool) -> Result<MirrorEvent> {
+    let id = record.record_id().to_string();
+    let rdir = record_dir(dir, &id)?;
+    if record.deleted {
+        let existed = rdir.join(OAI_HEADER).exists();
+        let removed = prune && existed && {
+            tokio::fs::remove_dir_all(&rdir)
+                .await
+                .map_err(|e| Error::io(format!("cannot remove {}", rdir.display()), e))?;
+            true
+        };
+        return Ok(MirrorEvent::Gone { id, removed });
+    }
+    let header = rdir.join(OAI_HEADER);
+    let old: Option<serde_json::Value> = tokio::fs::read(&header)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let metadata = record.metadata.clone().unwrap_or_default().into_bytes();
+    // Datestamps are whole seconds: a change within the second of the last harvest keeps
+    // the datestamp, so the metadata itself is compared too.
+    let same_metadata = || std::fs::read(rdir.join(OAI_METADATA)).is_ok_and(|m| m == metadata);
+    let change = match &old {
+        None => MirrorChange::New,
+        Some(o)
+            if o.get("datestamp").and_then(|d| d.as_str()) == Some(record.datestamp.as_str())
+                && same_metadata() =>
+        {
+            MirrorChange::Unchanged
+        }
+        Some(_) => MirrorChange::Changed,
+    };
+    if change != MirrorChange::Unchanged {
+        let head = serde_json::to_vec_pretty(&serde_json::json!({
+            "identifier": record.identifier,
+            "datestamp": record.datestamp,
+            "sets": record.sets,
+        }))
+        .map_err(Error::internal)?;
+        let (m, h) = (rdir.join(OAI_METADATA), header);
+        tokio::task::spawn_blocking(move || {
+            write_whole(&m, &metadata)?;
+            write_whole(&h, &head)
+        })
+        .await
+        .map_err(Error::internal)??;
+    }
+    Ok(MirrorEvent::Record(MirroredRecord {
+        id,
+        change,
+        files_fetched: 0,
+        bytes_fetched: 0,
+        files_kept: 0,
+        files_removed: 0,
+        files_restricted: false,
+    }))
 }
 
 /// Checks (or writes) the folder's manifest and finds what to list.
@@ -393,7 +595,19 @@ async fn prepare(client: &Client, source: &MirrorSource, dir: &Path) -> Result<S
         server: client.api_url().to_string(),
         source: source.clone(),
         community_id: community_id.clone(),
+        harvested_until: None,
     };
+    checked_manifest(dir, &manifest).await?;
+    Ok(match community_id {
+        Some(id) => Scope::Community(id),
+        None => Scope::Published,
+    })
+}
+
+/// The folder's manifest when it mirrors the same source from the same server (written
+/// when the folder is new or empty); a folder of another source, or of something else, is
+/// refused.
+async fn checked_manifest(dir: &Path, manifest: &Manifest) -> Result<Manifest> {
     let path = dir.join(MIRROR_MANIFEST);
     match tokio::fs::read(&path).await {
         Ok(bytes) => {
@@ -407,16 +621,18 @@ async fn prepare(client: &Client, source: &MirrorSource, dir: &Path) -> Result<S
             let same_source = old.server == manifest.server
                 && old.community_id == manifest.community_id
                 && old.source.query == manifest.source.query
-                && old.source.all_versions == manifest.source.all_versions;
+                && old.source.all_versions == manifest.source.all_versions
+                && old.source.oai == manifest.source.oai;
             if !same_source {
                 return Err(Error::Usage(format!(
                     "{} mirrors {} ({}); mirror {} into another folder",
                     dir.display(),
                     describe(&old.source),
                     old.server,
-                    describe(source)
+                    describe(&manifest.source)
                 )));
             }
+            Ok(old)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if tokio::fs::try_exists(dir).await.unwrap_or(false) {
@@ -435,18 +651,19 @@ async fn prepare(client: &Client, source: &MirrorSource, dir: &Path) -> Result<S
                     )));
                 }
             }
-            let bytes = serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?;
-            let path = path.clone();
-            tokio::task::spawn_blocking(move || write_whole(&path, &bytes))
-                .await
-                .map_err(Error::internal)??;
+            write_manifest(dir, manifest).await?;
+            Ok(manifest.clone())
         }
-        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+        Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
     }
-    Ok(match community_id {
-        Some(id) => Scope::Community(id),
-        None => Scope::Published,
-    })
+}
+
+async fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(manifest).map_err(Error::internal)?;
+    let path = dir.join(MIRROR_MANIFEST);
+    tokio::task::spawn_blocking(move || write_whole(&path, &bytes))
+        .await
+        .map_err(Error::internal)?
 }
 
 fn describe(source: &MirrorSource) -> String {
@@ -456,6 +673,16 @@ fn describe(source: &MirrorSource) -> String {
     }
     if let Some(q) = &source.query {
         parts.push(format!("the query {q:?}"));
+    }
+    if let Some(o) = &source.oai {
+        parts.push(format!(
+            "OAI-PMH {}{}",
+            o.metadata_prefix,
+            o.set
+                .as_deref()
+                .map(|s| format!(" of the set {s}"))
+                .unwrap_or_default()
+        ));
     }
     if parts.is_empty() {
         parts.push("every published record".into());
@@ -618,6 +845,17 @@ async fn gone_records(
     listed: &HashSet<String>,
     prune: bool,
 ) -> Result<Vec<MirrorEvent>> {
+    gone_records_marked(dir, listed, RECORD_FILE, prune).await
+}
+
+/// The records of the folder (a folder holding `marker`) that `listed` does not hold;
+/// removed with `prune`.
+async fn gone_records_marked(
+    dir: &Path,
+    listed: &HashSet<String>,
+    marker: &'static str,
+    prune: bool,
+) -> Result<Vec<MirrorEvent>> {
     let (dir, listed) = (dir.to_path_buf(), listed.clone());
     tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
@@ -628,7 +866,7 @@ async fn gone_records(
             let entry =
                 entry.map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().join(RECORD_FILE).is_file() && !listed.contains(&name) {
+            if entry.path().join(marker).is_file() && !listed.contains(&name) {
                 names.push(name);
             }
         }

@@ -58,7 +58,7 @@ pub use deposit::{
 pub use handles::{DraftHandle, FileAction, FilePolicy, RecordHandle, SyncPlan, plan_sync};
 pub use mirror::{
     MIRROR_MANIFEST, MirrorChange, MirrorEvent, MirrorOptions, MirrorReport, MirrorSource,
-    MirroredRecord, RECORD_FILE,
+    MirroredRecord, OaiSource, RECORD_FILE,
 };
 pub use modify::{FileChanges, ModifiedFiles};
 use std::path::PathBuf;

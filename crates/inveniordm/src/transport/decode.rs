@@ -98,6 +98,10 @@ pub(crate) async fn api_error(
                 .unwrap_or_else(|| reason(status));
             (msg, b.errors.unwrap_or_default())
         }
+        None if oai_error(&body).is_some() => {
+            let (code, text) = oai_error(&body).unwrap_or_default();
+            (format!("{code}: {text}"), Vec::new())
+        }
         None => {
             let text = snippet(&body, 200);
             if text.is_empty() {
@@ -115,6 +119,23 @@ pub(crate) async fn api_error(
         path: path.to_string(),
         retry_after,
     }
+}
+
+/// The code and text of an OAI-PMH error answer (`<error code="badArgument">…</error>`, sent
+/// with a 422 by invenio-oaiserver).
+pub(crate) fn oai_error(body: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(body).ok()?;
+    let at = text.find("<error code=\"")? + "<error code=\"".len();
+    let code_end = at + text[at..].find('"')?;
+    let code = text[at..code_end].to_string();
+    let rest = &text[code_end..];
+    let message = match (rest.find('>'), rest.find("</error>")) {
+        (Some(open), Some(close)) if open < close && !rest[..open].ends_with('/') => {
+            rest[open + 1..close].trim().to_string()
+        }
+        _ => String::new(),
+    };
+    Some((code, message))
 }
 
 fn reason(status: StatusCode) -> String {

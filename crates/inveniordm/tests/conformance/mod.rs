@@ -159,6 +159,7 @@ macro_rules! for_each_scenario {
             community_members_and_invitations,
             group_grants_of_a_record,
             zip_container_listing,
+            oai_pmh_harvest,
         );
     };
 }
@@ -189,6 +190,8 @@ mod members;
 pub use members::*;
 mod container;
 pub use container::*;
+mod oai;
+pub use oai::*;
 
 /// The scenarios for an instance that publishes only through communities.
 pub fn community_required() -> Vec<(&'static str, Scenario)> {

@@ -82,7 +82,7 @@ pub(super) async fn submit(
 }
 
 /// A metadata-only record of the curator's, published with these access policies; its id.
-async fn published_with(
+pub(super) async fn published_with(
     env: &Env,
     title: &str,
     record: AccessPolicy,

@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use futures_util::StreamExt;
 use inveniordm::Client;
-use inveniordm::repo::{MirrorEvent, MirrorOptions, MirrorReport, MirrorSource};
+use inveniordm::repo::{MirrorEvent, MirrorOptions, MirrorReport, MirrorSource, OaiSource};
 use std::path::PathBuf;
 
 /// `irdm mirror`.
@@ -22,7 +22,12 @@ the search window of 10 000 are split by id.
 Examples:
   irdm mirror ocean-lab ./ocean-lab                  every record of a community
   irdm mirror --query 'metadata.subjects.subject:\"sea ice\"' ./sea-ice
-  irdm mirror ocean-lab ./ocean-lab --prune          also remove records no longer there")]
+  irdm mirror ocean-lab ./ocean-lab --prune          also remove records no longer there
+  irdm mirror --oai ocean-lab ./ocean-lab-dc         over OAI-PMH: each record's oai_dc XML
+
+Over OAI-PMH (--oai) each record's folder holds metadata.xml (as the server sent it) and
+oai.json (its identifier, datestamp and sets); a second run asks only for what changed since
+the last complete harvest.")]
 pub struct MirrorArgs {
     /// COMMUNITY DIR (a community's slug or id, and the folder), or DIR alone with --query
     /// (or --everything).
@@ -48,8 +53,19 @@ pub struct MirrorArgs {
     #[arg(long)]
     pub verify: bool,
     /// Remove the folders of records the source no longer lists (default: keep, report).
+    /// Over OAI-PMH this harvests everything again (to see what is gone).
     #[arg(long)]
     pub prune: bool,
+    /// Harvest over OAI-PMH (metadata only, no files): every record, or a COMMUNITY's (by
+    /// its slug: the set community-SLUG), or --set.
+    #[arg(long, conflicts_with_all = ["query", "all_versions", "no_files", "verify"])]
+    pub oai: bool,
+    /// The OAI-PMH set to harvest.
+    #[arg(long, requires = "oai")]
+    pub set: Option<String>,
+    /// The OAI-PMH metadata format.
+    #[arg(long, requires = "oai", default_value = "oai_dc")]
+    pub metadata_prefix: String,
 }
 
 /// `irdm mirror`.
@@ -61,6 +77,20 @@ pub async fn mirror(c: &Client, a: &MirrorArgs, json: bool, mode: ProgressMode) 
             "give COMMUNITY DIR, or DIR with --query".into()
         )),
     };
+    if a.oai {
+        if community.is_some() && a.set.is_some() {
+            bail!(inveniordm::Error::Usage(
+                "give a community or --set, not both".into()
+            ));
+        }
+        let set = a
+            .set
+            .clone()
+            .or_else(|| community.as_ref().map(|c| format!("community-{c}")));
+        let mut oai = OaiSource::new(a.metadata_prefix.clone());
+        oai.set = set;
+        return run(c, MirrorSource::oai(oai), &dir, a, json, mode).await;
+    }
     if community.is_none() && a.query.is_none() && !a.everything {
         bail!(inveniordm::Error::Usage(
             "name a community (irdm mirror COMMUNITY DIR), a query (--query Q), or --everything"
@@ -75,6 +105,18 @@ pub async fn mirror(c: &Client, a: &MirrorArgs, json: bool, mode: ProgressMode) 
     let mut source = MirrorSource::default().all_versions(a.all_versions);
     source.community = community;
     source.query = a.query.clone();
+    run(c, source, &dir, a, json, mode).await
+}
+
+/// Mirrors `source` into `dir`, reporting as it goes.
+async fn run(
+    c: &Client,
+    source: MirrorSource,
+    dir: &std::path::Path,
+    a: &MirrorArgs,
+    json: bool,
+    mode: ProgressMode,
+) -> Result<u8> {
     let mp = bars(mode);
     let mut opts = MirrorOptions::default();
     opts.jobs = a.jobs;
@@ -84,7 +126,7 @@ pub async fn mirror(c: &Client, a: &MirrorArgs, json: bool, mode: ProgressMode) 
     opts.progress = reporter(mode, &mp, "download");
     let mut report = MirrorReport::default();
     let mut failed = Vec::new();
-    let mut events = std::pin::pin!(c.repo().mirror_stream(&source, &dir, &opts));
+    let mut events = std::pin::pin!(c.repo().mirror_stream(&source, dir, &opts));
     while let Some(event) = events.next().await {
         let event = event?;
         report.add(&event);
