@@ -80,7 +80,7 @@ fn identifier(ctx: &Ctx, id: &str) -> String {
 }
 
 /// The public records in the order of the harvest (oldest change first).
-fn harvestable<'a>(st: &'a State) -> Vec<&'a Doc> {
+fn harvestable(st: &State) -> Vec<&Doc> {
     let mut v: Vec<&Doc> = st
         .records
         .values()

@@ -497,7 +497,7 @@ async fn harvest(
                 seen.insert(r.id.clone());
             }
             // The receiver gone (the run was dropped): stop harvesting.
-            if tx.send(event.map_err(Into::into)).await.is_err() {
+            if tx.send(event).await.is_err() {
                 return Ok(());
             }
         }
