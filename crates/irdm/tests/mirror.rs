@@ -346,3 +346,65 @@ fn a_community_mirrored_then_updated_then_resumed_after_a_kill() {
     );
     assert_eq!(local_files(&fresh), expected);
 }
+
+#[test]
+fn a_community_harvested_over_oai_pmh() {
+    let e = env();
+    let c = Client::new(e.sandbox.url(), Some(e.sandbox.token())).expect("client");
+    let ids: Vec<String> = e._rt.block_on(async {
+        let com = c
+            .communities()
+            .create(&Community::new_with("harvested", "Harvested"))
+            .await
+            .expect("community");
+        let cid = com.id.clone().expect("id");
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            ids.push(publish_in(&c, &cid, i, 0).await);
+        }
+        ids
+    });
+    let out = e
+        .irdm()
+        .args(["--json", "mirror", "--oai", "harvested", "dc"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = summary(&out);
+    assert_eq!(
+        (s["listed"].as_u64(), s["new"].as_u64()),
+        (Some(3), Some(3)),
+        "{s}"
+    );
+    for id in &ids {
+        let xml = std::fs::read_to_string(e.home.path().join("dc").join(id).join("metadata.xml"))
+            .expect("metadata.xml");
+        assert!(
+            xml.starts_with("<oai_dc:dc") && xml.contains("<dc:title>Mirrored"),
+            "{xml}"
+        );
+        let head: Value = serde_json::from_slice(
+            &std::fs::read(e.home.path().join("dc").join(id).join("oai.json")).expect("oai.json"),
+        )
+        .expect("json");
+        assert_eq!(head["sets"], serde_json::json!(["community-harvested"]));
+    }
+    // Nothing new the second time; a format the server lacks is a usage error; another source
+    // into the same folder is refused.
+    let s = summary(
+        &e.irdm()
+            .args(["--json", "mirror", "--oai", "harvested", "dc"])
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(
+        (s["new"].as_u64(), s["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    e.fails(
+        &["mirror", "--oai", "--metadata-prefix", "nope", "other"],
+        2,
+    );
+    e.fails(&["mirror", "--oai", "dc"], 2);
+}
