@@ -147,24 +147,20 @@ fn fields(st: &State, input: &Value, current: Option<&Community>) -> ApiResult<F
     Ok((slug, metadata, access))
 }
 
-/// `POST /api/communities`.
-pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
-    let user = ctx.require_user()?;
-    let input = json_body(app, ctx, body).await?;
-    let mut st = app.state();
-    let (slug, metadata, access) = fields(&st, &input, None)?;
+/// A new community, `user` its owner.
+fn owned_by(
+    user: i64,
+    slug: String,
+    metadata: Map<String, Value>,
+    access: Map<String, Value>,
+) -> Community {
     let now = util::now();
-    let custom_fields = input
-        .get("custom_fields")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let c = Community {
+    Community {
         id: util::uuid(),
         slug,
         metadata,
         access,
-        custom_fields,
+        custom_fields: Map::new(),
         members: vec![Membership {
             id: util::uuid(),
             user,
@@ -178,7 +174,40 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
         revision_id: 2,
         deleted: false,
         featured: Vec::new(),
-    };
+        children_allowed: false,
+        parent: None,
+    }
+}
+
+/// The community a subcommunity request makes (`{"community": {"slug", "title"}}`): public,
+/// open to members and submissions, `user` its owner; not yet stored.
+pub(crate) fn new_community(
+    st: &State,
+    slug: &str,
+    title: &str,
+    user: i64,
+) -> ApiResult<Community> {
+    let input = json!({
+        "slug": slug,
+        "metadata": {"title": title},
+        "access": {"visibility": "public", "member_policy": "open", "record_submission_policy": "open"},
+    });
+    let (slug, metadata, access) = fields(st, &input, None)?;
+    Ok(owned_by(user, slug, metadata, access))
+}
+
+/// `POST /api/communities`.
+pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
+    let user = ctx.require_user()?;
+    let input = json_body(app, ctx, body).await?;
+    let mut st = app.state();
+    let (slug, metadata, access) = fields(&st, &input, None)?;
+    let mut c = owned_by(user, slug, metadata, access);
+    c.custom_fields = input
+        .get("custom_fields")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     app.persist("communities", &c.id, &c)?;
     let out = render::community(&st, &c, ctx);
     st.communities.insert(c.id.clone(), c);
@@ -216,6 +245,15 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     c.access = access;
     if let Some(cf) = input.get("custom_fields").and_then(Value::as_object) {
         c.custom_fields = cf.clone();
+    }
+    // Whether it takes subcommunities: the system's (an administrator's) to set.
+    if let Some(allow) = input.pointer("/children/allow").and_then(Value::as_bool)
+        && allow != c.children_allowed
+    {
+        if !app.is_admin(ctx.user) {
+            return Err(ApiError::forbidden());
+        }
+        c.children_allowed = allow;
     }
     c.updated = util::now();
     c.revision_id += 1;

@@ -293,3 +293,108 @@ pub(crate) fn featured_search(app: &App, ctx: &Ctx) -> ApiResult {
     });
     Ok(json_response(StatusCode::OK, &body))
 }
+
+// --- subcommunities ------------------------------------------------------------------------
+
+/// `POST /api/communities/{id}/actions/join-request` `{"community_id"}` or
+/// `{"community": {"slug", "title"}}` (a new community, made for the caller): a community
+/// asks to become a subcommunity of `id`, by an owner of it. The parent must take
+/// subcommunities (checked first, for anyone). Accepted at once when the caller also manages
+/// the parent.
+pub(crate) async fn join_request(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
+    let input = json_body_or_empty(app, ctx, body).await?;
+    let mut st = app.state();
+    let parent = crate::members::community_by_uuid(&st, id)?.clone();
+    if !parent.children_allowed {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Parent community does not accept subcommunities.",
+        ));
+    }
+    let user = ctx.require_user()?;
+    let child = match (input.get("community_id"), input.get("community")) {
+        (Some(cid), _) => {
+            let cid = cid.as_str().unwrap_or("");
+            st.communities
+                .get(cid)
+                .filter(|c| !c.deleted)
+                .cloned()
+                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found."))?
+        }
+        (None, Some(new)) => {
+            let title = new.get("title").and_then(Value::as_str).unwrap_or("");
+            if title.is_empty() {
+                return Err(ApiError::validation(vec![(
+                    "community.title".into(),
+                    "Missing data for required field.".into(),
+                )]));
+            }
+            let made = crate::communities::new_community(
+                &st,
+                new.get("slug").and_then(Value::as_str).unwrap_or(""),
+                title,
+                user,
+            )?;
+            app.persist("communities", &made.id, &made)?;
+            st.communities.insert(made.id.clone(), made.clone());
+            made
+        }
+        (None, None) => {
+            return Err(ApiError::validation(vec![(
+                "_schema".into(),
+                "Either community_id or community should be provided.".into(),
+            )]));
+        }
+    };
+    if !(owns(app, ctx, &child)) {
+        return Err(ApiError::forbidden());
+    }
+    let title = format!(
+        "Inclusion of subcommunity \"{}\"",
+        child
+            .metadata
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    );
+    let at_once = owns(app, ctx, &parent) || st.manages(&parent.id, ctx.user);
+    let r = crate::requests::new_join_request(
+        app, &mut st, &title, user, &parent.id, &child.id, at_once,
+    )?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &render::request(&st, &r, ctx),
+    ))
+}
+
+/// `GET /api/communities/{id}/subcommunities`: the communities whose parent it is, newest
+/// first.
+pub(crate) fn subcommunities(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    let st = app.state();
+    let parent = visible(&st, ctx, id)?;
+    let docs: Vec<Value> = st
+        .communities
+        .values()
+        .filter(|c| !c.deleted && c.parent.as_deref() == Some(parent.id.as_str()))
+        .filter(|c| {
+            c.access.get("visibility").and_then(Value::as_str) != Some("restricted")
+                || c.role_of(ctx.user).is_some()
+        })
+        .map(|c| {
+            // In a listing the parent comes without its custom fields.
+            let mut v = render::community(&st, c, ctx);
+            if let Some(p) = v.get_mut("parent").and_then(Value::as_object_mut) {
+                p.remove("custom_fields");
+            }
+            v
+        })
+        .collect();
+    let base = format!("{}/communities/{}/subcommunities", ctx.api, parent.id);
+    drop(st);
+    let mut body = crate::search::list(ctx, docs, &base, &["newest", "oldest"], |_| String::new())?;
+    body["aggregations"] = json!({
+        "type": {"buckets": [], "label": "Type"},
+        "visibility": {"buckets": [], "label": "Visibility"},
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}

@@ -36,7 +36,7 @@ fn schema(message: &str) -> ApiError {
 
 /// The community of a members route: its id must be a UUID (a slug is refused), and it must
 /// exist.
-fn community<'a>(st: &'a State, id: &str) -> ApiResult<&'a Community> {
+pub(crate) fn community_by_uuid<'a>(st: &'a State, id: &str) -> ApiResult<&'a Community> {
     let uuid = id.len() == 36
         && id.chars().enumerate().all(|(i, c)| {
             if [8, 13, 18, 23].contains(&i) {
@@ -130,7 +130,7 @@ fn role_of_input(input: &Value) -> ApiResult<Option<String>> {
 pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     let input = json_body_or_empty(app, ctx, body).await?;
     let mut st = app.state();
-    let mut c = community(&st, id)?.clone();
+    let mut c = community_by_uuid(&st, id)?.clone();
     let me = c.role_of(ctx.user).map(str::to_string);
     if me.is_none() && !ctx.admin {
         return Err(ApiError::forbidden());
@@ -235,7 +235,7 @@ pub(crate) async fn remove(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
         return Err(schema("Invalid input type."));
     }
     let mut st = app.state();
-    let mut c = community(&st, id)?.clone();
+    let mut c = community_by_uuid(&st, id)?.clone();
     let me = c.role_of(ctx.user).map(str::to_string);
     if me.is_none() && !ctx.admin {
         return Err(ApiError::forbidden());
@@ -270,7 +270,7 @@ pub(crate) async fn remove(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
 pub(crate) async fn add(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     let input = json_body_or_empty(app, ctx, body).await?;
     let st = app.state();
-    let c = community(&st, id)?;
+    let c = community_by_uuid(&st, id)?;
     let me = c.role_of(ctx.user);
     if me.is_none() && !ctx.admin {
         return Err(ApiError::forbidden());
@@ -297,7 +297,7 @@ pub(crate) async fn add(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult
 pub(crate) async fn invite(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
     let input = json_body_or_empty(app, ctx, body).await?;
     let mut st = app.state();
-    let c = community(&st, id)?.clone();
+    let c = community_by_uuid(&st, id)?.clone();
     let caller = if ctx.admin {
         Some("owner")
     } else {
@@ -363,7 +363,7 @@ pub(crate) async fn invite(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
 /// pending or not.
 pub(crate) fn invitations(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let st = app.state();
-    let c = community(&st, id)?;
+    let c = community_by_uuid(&st, id)?;
     if !ctx.admin && !st.manages(&c.id, ctx.user) {
         return Err(ApiError::forbidden());
     }
@@ -419,7 +419,7 @@ pub(crate) fn invitations(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
 /// (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`), refused to everyone.
 pub(crate) fn request_membership(app: &App, id: &str) -> ApiResult {
     let st = app.state();
-    community(&st, id)?;
+    community_by_uuid(&st, id)?;
     Err(ApiError::forbidden())
 }
 
@@ -430,6 +430,6 @@ pub(crate) fn membership_requests(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         return util::not_allowed();
     }
     let st = app.state();
-    community(&st, id)?;
+    community_by_uuid(&st, id)?;
     Err(ApiError::forbidden())
 }

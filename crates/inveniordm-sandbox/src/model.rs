@@ -283,6 +283,12 @@ pub struct Community {
     /// The dates from which an administrator features it.
     #[serde(default)]
     pub featured: Vec<Featured>,
+    /// Whether it takes subcommunities (`children.allow`, set by administrators).
+    #[serde(default)]
+    pub children_allowed: bool,
+    /// The community it is a subcommunity of.
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 /// An entry of a featured community: from when it is shown (`start_date`, UTC).
@@ -356,6 +362,10 @@ pub struct Request {
     /// offered, and when the invitation lapses.
     #[serde(default)]
     pub invitation: Option<Invitation>,
+    /// A subcommunity request's: the community that asks to join (creator and topic; the
+    /// receiver is the parent).
+    #[serde(default)]
+    pub subcommunity: Option<String>,
     /// Creation time.
     pub created: String,
     /// Update time.
@@ -661,6 +671,16 @@ impl State {
     /// the creator submits and cancels, the receiver accepts and declines, the administrator
     /// does all of these; nobody expires a request by hand.
     pub fn may_act(&self, r: &Request, user: Option<i64>, admin: bool, action: &str) -> bool {
+        if let Some(child) = &r.subcommunity {
+            // The joining community's owners and managers cancel; the parent's decide.
+            return match action {
+                "cancel" => admin || self.manages(child, user),
+                "accept" | "decline" => {
+                    admin || r.community().is_some_and(|p| self.manages(p, user))
+                }
+                _ => false,
+            };
+        }
         if let Some(inv) = &r.invitation {
             // The inviting community's owners and managers cancel; the invitee decides.
             return match action {

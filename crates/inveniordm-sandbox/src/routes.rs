@@ -167,6 +167,12 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
         ["api", "communities", id, "restore"] if *m == Method::POST => {
             crate::community_admin::restore(app, ctx, id)
         }
+        ["api", "communities", id, "actions", "join-request"] if *m == Method::POST => {
+            crate::community_admin::join_request(app, ctx, id, body).await
+        }
+        ["api", "communities", id, "subcommunities"] if get => {
+            crate::community_admin::subcommunities(app, ctx, id)
+        }
         ["api", "communities", id, "featured"] => match *m {
             Method::GET | Method::HEAD => crate::community_admin::featured_list(app, ctx, id),
             Method::POST => crate::community_admin::feature(app, ctx, id, body).await,

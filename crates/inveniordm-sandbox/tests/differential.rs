@@ -320,6 +320,16 @@ const EXPECTED: &[(&str, u16)] = &[
     ("OAI-PMH: a verb it does not know", 422),
     ("OAI-PMH: a token it did not give", 422),
     ("OAI-PMH: nothing changed since", 422),
+    ("a parent community", 201),
+    ("a child community", 201),
+    ("join a parent that takes none", 400),
+    ("let it take subcommunities", 200),
+    ("join through the slug", 400),
+    ("join, not the child's owner", 403),
+    ("join without a community", 400),
+    ("join", 201),
+    ("the child with its parent", 200),
+    ("the subcommunities", 200),
 ];
 
 /// Where v14 answers otherwise than v13.
@@ -977,7 +987,36 @@ fn quotas_and_file_modification(meta: &Value) -> Vec<Step> {
     .chain(group_grants(meta))
     .chain(zip_container(meta))
     .chain(oai_pmh())
+    .chain(subcommunities())
     .collect()
+}
+
+/// A community joins another as a subcommunity.
+fn subcommunities() -> Vec<Step> {
+    let public = json!({"visibility": "public"});
+    vec![
+        step("a parent community", "POST", "/communities")
+            .json(json!({"slug": "diff-p-{run}", "metadata": {"title": "Parent {run}"}, "access": public}))
+            .capture("cp", "/id"),
+        step("a child community", "POST", "/communities")
+            .json(json!({"slug": "diff-k-{run}", "metadata": {"title": "Child {run}"}, "access": public}))
+            .capture("ck", "/id"),
+        step("join a parent that takes none", "POST", "/communities/{cp}/actions/join-request")
+            .json(json!({"community_id": "{ck}"})),
+        step("let it take subcommunities", "PUT", "/communities/{cp}")
+            .json(json!({"slug": "diff-p-{run}", "metadata": {"title": "Parent {run}"}, "access": public, "children": {"allow": true}})),
+        step("join through the slug", "POST", "/communities/diff-p-{run}/actions/join-request")
+            .json(json!({"community_id": "{ck}"})),
+        step("join, not the child's owner", "POST", "/communities/{cp}/actions/join-request")
+            .json(json!({"community_id": "{ck}"}))
+            .second(),
+        step("join without a community", "POST", "/communities/{cp}/actions/join-request")
+            .json(json!({})),
+        step("join", "POST", "/communities/{cp}/actions/join-request")
+            .json(json!({"community_id": "{ck}"})),
+        step("the child with its parent", "GET", "/communities/{ck}"),
+        step("the subcommunities", "GET", "/communities/{cp}/subcommunities").anon(),
+    ]
 }
 
 /// OAI-PMH, outside the API root (`/api/../oai2d`: the URL's dot segment is resolved before

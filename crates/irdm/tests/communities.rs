@@ -170,3 +170,53 @@ fn a_group_is_granted_access_and_revoked() {
         2,
     );
 }
+
+#[test]
+fn a_community_joins_another_as_a_subcommunity() {
+    let e = env();
+    e.ok(&[
+        "communities",
+        "create",
+        "--slug",
+        "faculty",
+        "--title",
+        "Faculty",
+    ]);
+    e.ok(&[
+        "communities",
+        "create",
+        "--slug",
+        "lab-a",
+        "--title",
+        "Lab A",
+    ]);
+    // Not while the parent takes none (the server's reason, exit 3).
+    let out = e.fails(&["communities", "join", "faculty", "lab-a"], 3);
+    assert!(
+        stderr(&out).contains("does not accept subcommunities"),
+        "{}",
+        stderr(&out)
+    );
+    e.ok(&["communities", "allow-children", "faculty"]);
+    let r = e.json(&["communities", "join", "faculty", "lab-a"]);
+    assert_eq!(r["status"], "accepted", "{r}");
+    let subs = e.lines(&["communities", "subcommunities", "faculty"]);
+    assert_eq!(subs.len(), 1, "{subs:?}");
+    assert_eq!(subs[0]["slug"], "lab-a");
+    assert_eq!(subs[0]["parent"]["slug"], "faculty");
+    // A new community, made for the join.
+    let r = e.json(&[
+        "communities",
+        "join",
+        "faculty",
+        "--new-slug",
+        "lab-b",
+        "--new-title",
+        "Lab B",
+    ]);
+    assert_eq!(r["status"], "accepted", "{r}");
+    assert_eq!(
+        e.lines(&["communities", "subcommunities", "faculty"]).len(),
+        2
+    );
+}

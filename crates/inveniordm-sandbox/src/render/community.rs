@@ -6,10 +6,28 @@ use crate::app::Ctx;
 use crate::model::State;
 
 /// A community as the API serves it.
-pub fn community(_st: &State, c: &crate::model::Community, ctx: &Ctx) -> Value {
+pub fn community(st: &State, c: &crate::model::Community, ctx: &Ctx) -> Value {
     let api = format!("{}/communities/{}", ctx.api, c.id);
     let html = format!("{}/communities/{}", ctx.ui, c.slug);
     let mut out = community_v13(c, &api, &html);
+    out["children"] = json!({"allow": c.children_allowed});
+    if c.children_allowed {
+        out["links"]["subcommunities"] = json!(format!("{api}/subcommunities"));
+    }
+    // A subcommunity shows its parent whole (without the parent's links).
+    if let Some(p) = c.parent.as_ref().and_then(|p| st.communities.get(p)) {
+        let papi = format!("{}/communities/{}", ctx.api, p.id);
+        let phtml = format!("{}/communities/{}", ctx.ui, p.slug);
+        let mut parent = community_v13(p, &papi, &phtml);
+        parent["links"] = json!({});
+        parent["children"] = json!({"allow": p.children_allowed});
+        if !ctx.admin
+            && let Some(o) = parent.as_object_mut()
+        {
+            o.remove("is_verified");
+        }
+        out["parent"] = parent;
+    }
     if ctx.rdm_version >= 14 {
         out["links"]["collection_trees"] = json!(format!("{api}/collection-trees"));
     }

@@ -63,6 +63,10 @@ pub fn request(st: &State, r: &crate::model::Request, ctx: &Ctx) -> Value {
     if let Some(p) = &r.payload {
         out["payload"] = json!(p);
     }
+    if let Some(child) = &r.subcommunity {
+        out["created_by"] = json!({"community": child});
+        out["topic"] = json!({"community": child});
+    }
     if let Some(inv) = &r.invitation {
         out["created_by"] = json!({"community": inv.community});
         out["topic"] = json!({"community": inv.community});

@@ -35,7 +35,9 @@ pub(crate) use self::inclusion::{
 };
 pub(crate) use self::listing::{community_requests, record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
-pub(crate) use self::state::{accepted_deletion, accepted_request, new_invitation};
+pub(crate) use self::state::{
+    accepted_deletion, accepted_request, new_invitation, new_join_request,
+};
 pub(crate) use self::threads::{replies, reply, timeline_focused};
 
 /// The author id of what the server does by itself.
@@ -50,6 +52,11 @@ fn may_read(st: &State, r: &Request, user: Option<i64>, admin: bool) -> bool {
     }
     if let Some(inv) = &r.invitation
         && st.manages(&inv.community, user)
+    {
+        return true;
+    }
+    if let Some(child) = &r.subcommunity
+        && st.manages(child, user)
     {
         return true;
     }

@@ -37,6 +37,7 @@ pub(super) fn new_request(
         topic: topic.into(),
         payload: None,
         invitation: None,
+        subcommunity: None,
         created: now.clone(),
         updated: now,
         revision_id: 2,
@@ -51,6 +52,20 @@ pub(super) fn community_receiver(id: &str) -> Map<String, Value> {
 
 /// Carries out what accepting a request means, then marks it accepted.
 pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> ApiResult<Request> {
+    if let Some(child) = r.subcommunity.clone() {
+        let parent = r.community().map(str::to_string);
+        if let Some(c) = st.communities.get_mut(&child) {
+            c.parent = parent;
+            let c = c.clone();
+            app.persist("communities", &c.id, &c)?;
+        }
+        r.status = "accepted".into();
+        r.updated = util::now();
+        r.revision_id += 1;
+        save(app, st, r.clone())?;
+        log_event(app, st, &r.id, "accepted", user)?;
+        return Ok(r);
+    }
     if let Some(inv) = r.invitation.clone() {
         // The invitee joins with the role offered now, hidden.
         let invitee = r.receiving_user().ok_or_else(ApiError::invalid_input)?;
@@ -241,6 +256,34 @@ pub(crate) fn new_invitation(
         p.insert("content".into(), json!(m));
         p.insert("format".into(), json!("html"));
         add_event(app, st, &r.id, "C", p, user)?;
+    }
+    Ok(r)
+}
+
+/// A subcommunity's request to join `parent`, by `user` for the community `child`: accepted at
+/// once when the caller manages the parent too (or is an administrator), submitted otherwise.
+pub(crate) fn new_join_request(
+    app: &App,
+    st: &mut State,
+    title: &str,
+    user: i64,
+    parent: &str,
+    child: &str,
+    at_once: bool,
+) -> ApiResult<Request> {
+    let mut r = new_request(
+        st,
+        "subcommunity",
+        title,
+        user,
+        community_receiver(parent),
+        child,
+    );
+    r.status = "submitted".into();
+    r.subcommunity = Some(child.to_string());
+    save(app, st, r.clone())?;
+    if at_once {
+        return accept(app, st, r, user);
     }
     Ok(r)
 }

@@ -27,7 +27,7 @@ const READ_ONLY: &[&str] = &[
 ];
 
 /// The body to send for a community: everything but the computed keys.
-fn writable(c: &Community) -> Result<serde_json::Value> {
+pub(super) fn writable(c: &Community) -> Result<serde_json::Value> {
     let mut v = serde_json::to_value(c)
         .map_err(|e| crate::Error::internal(format!("cannot serialise the community: {e}")))?;
     if let Some(o) = v.as_object_mut() {

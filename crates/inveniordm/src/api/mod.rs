@@ -18,6 +18,7 @@ mod raw;
 mod records;
 mod requests;
 mod review;
+mod subcommunities;
 mod users;
 
 pub use access::{GrantsApi, GuestRequest};
@@ -34,6 +35,7 @@ pub use raw::RawApi;
 pub use records::{AccessLinksApi, RecordsApi};
 pub use requests::RequestsApi;
 pub use review::{Inclusion, SubmitReview};
+pub use subcommunities::Joining;
 pub use users::UsersApi;
 
 use crate::{Client, Result};

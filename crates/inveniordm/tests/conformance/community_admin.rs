@@ -140,3 +140,116 @@ pub async fn community_rename_restore_and_featured(env: &Env) {
             .is_empty()
     );
 }
+
+/// A community joins another as a subcommunity: refused while the parent takes none;
+/// accepted at once for someone who manages both; decided by the parent's owners otherwise.
+pub async fn subcommunities_join_their_parent(env: &Env) {
+    use inveniordm::api::Joining;
+    let c = &env.client;
+    let parent = community(env, "parent", None).await;
+    let child = community(env, "child", None).await;
+    let (pid, kid) = (cid(&parent), cid(&child));
+    let e = c
+        .communities()
+        .join_request(&pid, &Joining::Existing(kid.clone()))
+        .await
+        .expect_err("the parent takes no subcommunities yet");
+    assert_eq!(api_status(&e), 400, "{e}");
+    assert!(
+        e.to_string().contains("does not accept subcommunities"),
+        "{e}"
+    );
+    let e = env
+        .second
+        .communities()
+        .set_children_allowed(&pid, true)
+        .await
+        .expect_err("not an administrator");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let allowed = c
+        .communities()
+        .set_children_allowed(&pid, true)
+        .await
+        .expect("subcommunities allowed");
+    assert_eq!(
+        allowed
+            .extra
+            .get("children")
+            .and_then(|ch| ch.get("allow"))
+            .and_then(|a| a.as_bool()),
+        Some(true)
+    );
+    // The caller owns both: accepted at once.
+    let r = c
+        .communities()
+        .join_request(&pid, &Joining::Existing(kid.clone()))
+        .await
+        .expect("joined");
+    assert_eq!(r.kind.as_deref(), Some("subcommunity"));
+    assert_eq!(r.status.as_ref().map(|s| s.as_str()), Some("accepted"));
+    let joined = c.communities().get(&kid).await.expect("the child");
+    assert_eq!(
+        joined
+            .extra
+            .get("parent")
+            .and_then(|p| p.get("id"))
+            .and_then(|i| i.as_str()),
+        Some(pid.as_str())
+    );
+    eventually("the parent lists its subcommunity", || {
+        let (pid, kid) = (pid.clone(), kid.clone());
+        async move {
+            c.communities()
+                .subcommunities(&pid, &SearchQuery::all())
+                .await
+                .is_ok_and(|p| {
+                    p.items()
+                        .iter()
+                        .any(|x| x.id.as_deref() == Some(kid.as_str()))
+                })
+        }
+    })
+    .await;
+    // Someone else's community asks: submitted, and the parent's owner decides.
+    let slug = format!("{}-theirs", env.tag.to_lowercase());
+    let theirs = env
+        .second
+        .communities()
+        .create(&inveniordm::models::Community::new_with(
+            &slug,
+            format!("Theirs {}", env.tag),
+        ))
+        .await
+        .expect("their community");
+    let e = env
+        .second
+        .communities()
+        .join_request(&pid, &Joining::Existing(kid.clone()))
+        .await
+        .expect_err("not the child's owner");
+    assert_eq!(api_status(&e), 403, "{e}");
+    let asked = env
+        .second
+        .communities()
+        .join_request(&pid, &Joining::Existing(cid(&theirs)))
+        .await
+        .expect("asked");
+    assert_eq!(asked.status.as_ref().map(|s| s.as_str()), Some("submitted"));
+    let rid = asked.id.clone().expect("request id");
+    let e = env
+        .second
+        .requests()
+        .accept(&rid, None)
+        .await
+        .expect_err("not theirs to decide");
+    assert_eq!(api_status(&e), 403, "{e}");
+    c.requests()
+        .decline(&rid, None)
+        .await
+        .expect("declined by the parent's owner");
+    let still = c.communities().get(&cid(&theirs)).await.expect("theirs");
+    assert!(
+        still.extra.get("parent").is_none_or(|p| p.is_null()),
+        "{still:?}"
+    );
+}

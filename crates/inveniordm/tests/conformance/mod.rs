@@ -160,6 +160,7 @@ macro_rules! for_each_scenario {
             group_grants_of_a_record,
             zip_container_listing,
             oai_pmh_harvest,
+            subcommunities_join_their_parent,
         );
     };
 }

@@ -5,6 +5,7 @@ use crate::output;
 use anyhow::Result;
 use clap::Subcommand;
 use inveniordm::Client;
+use inveniordm::api::Joining;
 use inveniordm::models::SearchQuery;
 
 /// The community commands of owners and administrators.
@@ -36,6 +37,34 @@ pub enum CommunityAdminCmd {
     FeaturedEntries {
         /// Community id or slug.
         community: String,
+    },
+    /// Ask for a community of yours (or a new one) to become a subcommunity of PARENT;
+    /// accepted at once if you manage the parent too.
+    Join {
+        /// The parent community (id or slug).
+        parent: String,
+        /// Your community (id or slug).
+        #[arg(required_unless_present = "new_slug")]
+        child: Option<String>,
+        /// Make a new community to join, with this slug.
+        #[arg(long, requires = "new_title", conflicts_with = "child")]
+        new_slug: Option<String>,
+        /// The new community's title.
+        #[arg(long)]
+        new_title: Option<String>,
+    },
+    /// The subcommunities of a community.
+    Subcommunities {
+        /// Community id or slug.
+        community: String,
+    },
+    /// Let a community take subcommunities, or with --no stop it (administrators).
+    AllowChildren {
+        /// Community id or slug.
+        community: String,
+        /// Take none.
+        #[arg(long)]
+        no: bool,
     },
     /// Remove an entry that features a community (administrators).
     Unfeature {
@@ -92,6 +121,41 @@ pub async fn run(c: &Client, cmd: &CommunityAdminCmd, json: bool) -> Result<u8> 
                         e.start_date.as_deref().unwrap_or("")
                     );
                 }
+            }
+        }
+        CommunityAdminCmd::Join {
+            parent,
+            child,
+            new_slug,
+            new_title,
+        } => {
+            let joining = match (child, new_slug) {
+                (Some(c), _) => Joining::Existing(c.clone()),
+                (None, Some(slug)) => Joining::New {
+                    slug: slug.clone(),
+                    title: new_title.clone().unwrap_or_default(),
+                },
+                (None, None) => anyhow::bail!(inveniordm::Error::Usage(
+                    "name your community, or give --new-slug and --new-title".into()
+                )),
+            };
+            output::show_request(&api.join_request(parent, &joining).await?, json)?;
+        }
+        CommunityAdminCmd::Subcommunities { community } => {
+            let page = api
+                .subcommunities(community, &SearchQuery::all().size(100))
+                .await?;
+            output::print_list(page.items(), json, output::communities_table)?;
+        }
+        CommunityAdminCmd::AllowChildren { community, no } => {
+            let c = api.set_children_allowed(community, !no).await?;
+            if json {
+                output::json_line(&c)?;
+            } else {
+                println!(
+                    "{community} {} subcommunities",
+                    if *no { "takes no" } else { "takes" }
+                );
             }
         }
         CommunityAdminCmd::Unfeature { community, entry } => {
