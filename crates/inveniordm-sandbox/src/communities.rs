@@ -370,16 +370,27 @@ pub(crate) fn members(app: &App, ctx: &Ctx, id: &str, public: bool) -> ApiResult
         format!("{}/communities/{}/members", ctx.api, c.id)
     };
     drop(st);
-    let mut body = crate::search::list(ctx, docs, &base, &["name", "newest", "oldest"], |d| {
+    member_list(
+        ctx,
+        docs,
+        &base,
+        json!({
+            "role": {"buckets": [], "label": "Role"},
+            "visibility": {"buckets": [], "label": "Visibility"},
+        }),
+    )
+}
+
+/// A list of member hits (members, invitations) sorted by name by default, with these
+/// (empty) facets.
+pub(crate) fn member_list(ctx: &Ctx, docs: Vec<Value>, base: &str, facets: Value) -> ApiResult {
+    let mut body = crate::search::list(ctx, docs, base, &["name", "newest", "oldest"], |d| {
         d.pointer("/member/name")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string()
     })?;
-    body["aggregations"] = json!({
-        "role": {"buckets": [], "label": "Role"},
-        "visibility": {"buckets": [], "label": "Visibility"},
-    });
+    body["aggregations"] = facets;
     Ok(json_response(StatusCode::OK, &body))
 }
 

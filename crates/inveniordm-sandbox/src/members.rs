@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::app::{App, Ctx, json_body_or_empty};
 use crate::model::{Community, Invitation, State};
 use crate::render;
-use crate::util::{self, ApiError, ApiResult, json_response};
+use crate::util::{self, ApiError, ApiResult};
 
 const ROLES: &[&str] = &["reader", "curator", "manager", "owner"];
 
@@ -55,6 +55,18 @@ pub(crate) fn community_by_uuid<'a>(st: &'a State, id: &str) -> ApiResult<&'a Co
         .get(id)
         .filter(|c| !c.deleted)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found."))
+}
+
+/// The caller's role in the community (an administrator acts as an owner); anyone else is
+/// refused (403).
+fn caller_role(c: &Community, ctx: &Ctx) -> ApiResult<Option<String>> {
+    if ctx.admin {
+        return Ok(Some("owner".into()));
+    }
+    match c.role_of(ctx.user) {
+        Some(r) => Ok(Some(r.to_string())),
+        None => Err(ApiError::forbidden()),
+    }
 }
 
 /// Whether a role may hand out or change `role`: owners any, managers all but owner.
@@ -131,10 +143,7 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     let input = json_body_or_empty(app, ctx, body).await?;
     let mut st = app.state();
     let mut c = community_by_uuid(&st, id)?.clone();
-    let me = c.role_of(ctx.user).map(str::to_string);
-    if me.is_none() && !ctx.admin {
-        return Err(ApiError::forbidden());
-    }
+    let caller = caller_role(&c, ctx)?;
     let users = named_users(&input, false)?;
     let role = role_of_input(&input)?;
     let visible = input.get("visible").and_then(Value::as_bool);
@@ -171,12 +180,7 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
             if own {
                 return Err(schema("You cannot change your own role."));
             }
-            let caller = if ctx.admin {
-                Some("owner")
-            } else {
-                me.as_deref()
-            };
-            if !(manages_role(caller, &current) && manages_role(caller, r)) {
+            if !(manages_role(caller.as_deref(), &current) && manages_role(caller.as_deref(), r)) {
                 return Err(ApiError::forbidden());
             }
         }
@@ -185,15 +189,8 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
                 "You can only set public visibility on your own membership.",
             ));
         }
-        if visible == Some(false) && !own {
-            let caller = if ctx.admin {
-                Some("owner")
-            } else {
-                me.as_deref()
-            };
-            if !manages_role(caller, &current) {
-                return Err(ApiError::forbidden());
-            }
+        if visible == Some(false) && !own && !manages_role(caller.as_deref(), &current) {
+            return Err(ApiError::forbidden());
         }
         if let Some(p) = pending
             && !c.members.iter().any(|m| m.user == *u)
@@ -236,21 +233,13 @@ pub(crate) async fn remove(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     }
     let mut st = app.state();
     let mut c = community_by_uuid(&st, id)?.clone();
-    let me = c.role_of(ctx.user).map(str::to_string);
-    if me.is_none() && !ctx.admin {
-        return Err(ApiError::forbidden());
-    }
+    let caller = caller_role(&c, ctx)?;
     let users = named_users(&input, false)?;
-    let caller = if ctx.admin {
-        Some("owner")
-    } else {
-        me.as_deref()
-    };
     for u in &users {
         let Some(m) = c.members.iter().find(|m| m.user == *u) else {
             return Err(invalid_member());
         };
-        if ctx.user != Some(*u) && !manages_role(caller, &m.role) {
+        if ctx.user != Some(*u) && !manages_role(caller.as_deref(), &m.role) {
             return Err(ApiError::forbidden());
         }
     }
@@ -271,10 +260,7 @@ pub(crate) async fn add(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult
     let input = json_body_or_empty(app, ctx, body).await?;
     let st = app.state();
     let c = community_by_uuid(&st, id)?;
-    let me = c.role_of(ctx.user);
-    if me.is_none() && !ctx.admin {
-        return Err(ApiError::forbidden());
-    }
+    caller_role(c, ctx)?;
     role_of_input(&input)?.ok_or_else(|| {
         ApiError::validation(vec![(
             "role".into(),
@@ -298,12 +284,8 @@ pub(crate) async fn invite(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     let input = json_body_or_empty(app, ctx, body).await?;
     let mut st = app.state();
     let c = community_by_uuid(&st, id)?.clone();
-    let caller = if ctx.admin {
-        Some("owner")
-    } else {
-        c.role_of(ctx.user)
-    };
-    if !matches!(caller, Some("owner" | "manager")) {
+    let caller = caller_role(&c, ctx)?;
+    if !matches!(caller.as_deref(), Some("owner" | "manager")) {
         return Err(ApiError::forbidden());
     }
     let user = ctx.require_user()?;
@@ -314,7 +296,7 @@ pub(crate) async fn invite(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
             "Missing data for required field.".into(),
         )])
     })?;
-    if !manages_role(caller, &role) {
+    if !manages_role(caller.as_deref(), &role) {
         return Err(ApiError::forbidden());
     }
     if input.get("visible").and_then(Value::as_bool) == Some(true) {
@@ -401,18 +383,16 @@ pub(crate) fn invitations(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         .collect();
     let base = format!("{}/communities/{}/invitations", ctx.api, c.id);
     drop(st);
-    let mut body = crate::search::list(ctx, docs, &base, &["name", "newest", "oldest"], |d| {
-        d.pointer("/member/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    })?;
-    body["aggregations"] = json!({
-        "role": {"buckets": [], "label": "Role"},
-        "status": {"buckets": [], "label": "Status"},
-        "is_open": {"buckets": [], "label": "Status"},
-    });
-    Ok(json_response(StatusCode::OK, &body))
+    crate::communities::member_list(
+        ctx,
+        docs,
+        &base,
+        json!({
+            "role": {"buckets": [], "label": "Role"},
+            "status": {"buckets": [], "label": "Status"},
+            "is_open": {"buckets": [], "label": "Status"},
+        }),
+    )
 }
 
 /// `POST /api/communities/{id}/membership-requests`: off on a stock instance

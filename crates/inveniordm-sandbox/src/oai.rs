@@ -118,6 +118,16 @@ fn header_xml(st: &State, ctx: &Ctx, d: &Doc) -> String {
     )
 }
 
+/// The `field` of each entry of the metadata's list `key` (`languages`' ids, …).
+fn terms<'a>(m: &'a serde_json::Map<String, Value>, key: &str, field: &str) -> Vec<&'a str> {
+    m.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get(field).and_then(Value::as_str))
+        .collect()
+}
+
 /// A record in Dublin Core.
 fn oai_dc(st: &State, ctx: &Ctx, d: &Doc) -> String {
     let m = &d.metadata;
@@ -151,15 +161,8 @@ fn oai_dc(st: &State, ctx: &Ctx, d: &Doc) -> String {
     if let Some(doi) = d.pids.get("doi").and_then(|p| p["identifier"].as_str()) {
         el("identifier", &format!("https://doi.org/{doi}"));
     }
-    for l in m
-        .get("languages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(id) = l["id"].as_str() {
-            el("language", id);
-        }
+    for id in terms(m, "languages", "id") {
+        el("language", id);
     }
     if let Some(p) = s("publisher") {
         el("publisher", &p);
@@ -175,15 +178,8 @@ fn oai_dc(st: &State, ctx: &Ctx, d: &Doc) -> String {
         }
     }
     el("rights", "info:eu-repo/semantics/openAccess");
-    for sub in m
-        .get("subjects")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(t) = sub["subject"].as_str() {
-            el("subject", t);
-        }
+    for t in terms(m, "subjects", "subject") {
+        el("subject", t);
     }
     if let Some(t) = s("title") {
         el("title", &t);

@@ -11,19 +11,25 @@ fn env_v14() -> Env {
     })
 }
 
-/// Publishes a record with `a.csv` and `b.bin` through `irdm deposit`; its id.
-fn published(e: &Env) -> String {
+/// Publishes the files of the folder `folder` (below the test's home) through `irdm deposit`;
+/// the record's id.
+fn deposit_folder(e: &Env, folder: &str) -> String {
     let meta = e.write("meta.yaml", META_YAML.as_bytes());
-    e.write("data/a.csv", b"a,b\n1,2\n");
-    e.write("data/b.bin", &[9u8; 4_000]);
     let out = e.json(&[
         "deposit",
         "--metadata",
         meta.to_str().expect("utf8"),
-        e.home.path().join("data").to_str().expect("utf8"),
+        e.home.path().join(folder).to_str().expect("utf8"),
         "--publish",
     ]);
     out["id"].as_str().expect("id").to_string()
+}
+
+/// Publishes a record with `a.csv` and `b.bin`; its id.
+fn published(e: &Env) -> String {
+    e.write("data/a.csv", b"a,b\n1,2\n");
+    e.write("data/b.bin", &[9u8; 4_000]);
+    deposit_folder(e, "data")
 }
 
 #[test]
@@ -196,16 +202,8 @@ fn with_zip(e: &Env) -> String {
     ]
     .concat();
     zip.extend_from_slice(&end);
-    let meta = e.write("meta.yaml", META_YAML.as_bytes());
     e.write("bundle/bundle.zip", &zip);
-    let out = e.json(&[
-        "deposit",
-        "--metadata",
-        meta.to_str().expect("utf8"),
-        e.home.path().join("bundle").to_str().expect("utf8"),
-        "--publish",
-    ]);
-    out["id"].as_str().expect("id").to_string()
+    deposit_folder(e, "bundle")
 }
 
 #[test]

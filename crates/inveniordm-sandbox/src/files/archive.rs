@@ -7,12 +7,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::access::{can_read_files, record_for};
 use crate::app::{App, Ctx};
 use crate::render::bucket;
-use crate::util::{ApiError, ApiResult};
+use crate::util::ApiResult;
 
-use super::owned_draft;
+use super::may_read_bucket;
 
 /// The CRC-32 (IEEE) table.
 const CRC_TABLE: [u32; 256] = {
@@ -185,14 +184,7 @@ async fn write_zip(
 pub(crate) async fn archive(app: &App, ctx: &Ctx, id: &str, draft: bool) -> ApiResult {
     let members: Vec<(String, std::path::PathBuf)> = {
         let st = app.state();
-        if draft {
-            owned_draft(&st, ctx, id)?;
-        } else {
-            let r = record_for(&st, id)?;
-            if !can_read_files(&st, ctx, r) {
-                return Err(ApiError::forbidden());
-            }
-        }
+        may_read_bucket(&st, ctx, id, draft)?;
         let b = bucket(id, draft);
         st.files
             .values()

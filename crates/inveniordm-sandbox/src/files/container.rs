@@ -9,12 +9,11 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
-use crate::access::{can_read_files, record_for};
 use crate::app::{App, Ctx};
 use crate::render::bucket;
 use crate::util::{ApiError, ApiResult, enc, json_response};
 
-use super::{no_file, owned_draft};
+use super::{may_read_bucket, no_file};
 
 /// At most this many members and folders are listed (`RECORDS_RESOURCES_ZIP_MAX_LISTING_ENTRIES`).
 const MAX_LISTED: usize = 1000;
@@ -154,14 +153,7 @@ fn blob_of(
     draft: bool,
 ) -> ApiResult<std::path::PathBuf> {
     let st = app.state();
-    if draft {
-        owned_draft(&st, ctx, id)?;
-    } else {
-        let r = record_for(&st, id)?;
-        if !can_read_files(&st, ctx, r) {
-            return Err(ApiError::forbidden());
-        }
-    }
+    may_read_bucket(&st, ctx, id, draft)?;
     let f = st
         .files
         .get(&(bucket(id, draft), key.to_string()))

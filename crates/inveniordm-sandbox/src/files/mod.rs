@@ -40,6 +40,17 @@ fn owned_draft<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
     draft_for(st, ctx, id)
 }
 
+/// Whether the caller may read the files of a draft (theirs) or of a published record (as its
+/// access settings say).
+fn may_read_bucket(st: &State, ctx: &Ctx, id: &str, draft: bool) -> ApiResult<()> {
+    if draft {
+        owned_draft(st, ctx, id)?;
+    } else if !can_read_files(st, ctx, record_for(st, id)?) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(())
+}
+
 /// A draft of the caller's whose files may change: an edit draft's bucket is locked (403).
 fn unlocked_draft<'a>(st: &'a State, ctx: &Ctx, id: &str) -> ApiResult<&'a Doc> {
     let d = owned_draft(st, ctx, id)?;

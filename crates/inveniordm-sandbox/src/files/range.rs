@@ -7,25 +7,17 @@ use futures_util::StreamExt;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use crate::access::{can_read_files, record_for};
 use crate::app::{App, Ctx};
 use crate::render::bucket;
 use crate::util::{ApiError, ApiResult, json_response};
 
-use super::{no_file, owned_draft};
+use super::{may_read_bucket, no_file};
 
 /// Streams a file's content (bounded memory), honouring a single `Range`.
 pub(super) async fn content(app: &App, ctx: &Ctx, id: &str, key: &str, draft: bool) -> ApiResult {
     let f = {
         let st = app.state();
-        if draft {
-            owned_draft(&st, ctx, id)?;
-        } else {
-            let r = record_for(&st, id)?;
-            if !can_read_files(&st, ctx, r) {
-                return Err(ApiError::forbidden());
-            }
-        }
+        may_read_bucket(&st, ctx, id, draft)?;
         st.files
             .get(&(bucket(id, draft), key.to_string()))
             .cloned()

@@ -1,4 +1,4 @@
-//! Comments and the timeline: the events of a request, and the comment endpoints.
+//! Comments: the comment endpoints and the events a request's timeline is made of.
 
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -184,24 +184,4 @@ pub(crate) fn delete_comment(app: &App, ctx: &Ctx, id: &str, event: &str) -> Api
     app.persist("events", &e.id, &e)?;
     st.events.insert(e.id.clone(), e);
     Ok(util::no_content())
-}
-
-/// `GET /api/requests/{id}/timeline`: oldest first.
-pub(crate) fn timeline(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
-    ctx.require_user()?;
-    let st = app.state();
-    readable(&st, ctx, id)?;
-    let docs: Vec<Value> = st
-        .timeline(id)
-        .into_iter()
-        .filter(|e| e.parent.is_none())
-        .map(|e| super::threads::with_children(&st, e, ctx))
-        .collect();
-    drop(st);
-    let base = format!("{}/requests/{id}/timeline", ctx.api);
-    let mut body = crate::search::list(ctx, docs, &base, &["oldest", "newest"], |_| String::new())?;
-    if let Some(o) = body.as_object_mut() {
-        o.remove("aggregations");
-    }
-    Ok(json_response(StatusCode::OK, &body))
 }

@@ -29,7 +29,7 @@ use crate::util::{ApiError, ApiResult};
 
 pub(crate) use self::access_request::new_access_request;
 pub(crate) use self::actions::{action, delete, get, update};
-pub(crate) use self::comments::{comment, delete_comment, get_comment, timeline, update_comment};
+pub(crate) use self::comments::{comment, delete_comment, get_comment, update_comment};
 pub(crate) use self::inclusion::{
     add_communities, record_communities, remove_communities, set_default_community,
 };
@@ -38,7 +38,7 @@ pub(crate) use self::review::{delete_review, get_review, set_review, submit_revi
 pub(crate) use self::state::{
     accepted_deletion, accepted_request, new_invitation, new_join_request,
 };
-pub(crate) use self::threads::{replies, reply, timeline_focused};
+pub(crate) use self::threads::{replies, reply, timeline, timeline_focused};
 
 /// The author id of what the server does by itself.
 pub(crate) const SYSTEM: i64 = -1;

@@ -51,7 +51,7 @@ pub(super) fn community_receiver(id: &str) -> Map<String, Value> {
 }
 
 /// Carries out what accepting a request means, then marks it accepted.
-pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> ApiResult<Request> {
+pub(super) fn accept(app: &App, st: &mut State, r: Request, user: i64) -> ApiResult<Request> {
     if let Some(child) = r.subcommunity.clone() {
         let parent = r.community().map(str::to_string);
         if let Some(c) = st.communities.get_mut(&child) {
@@ -59,12 +59,7 @@ pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> Ap
             let c = c.clone();
             app.persist("communities", &c.id, &c)?;
         }
-        r.status = "accepted".into();
-        r.updated = util::now();
-        r.revision_id += 1;
-        save(app, st, r.clone())?;
-        log_event(app, st, &r.id, "accepted", user)?;
-        return Ok(r);
+        return mark_accepted(app, st, r, user);
     }
     if let Some(inv) = r.invitation.clone() {
         // The invitee joins with the role offered now, hidden.
@@ -81,12 +76,7 @@ pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> Ap
             let c = c.clone();
             app.persist("communities", &c.id, &c)?;
         }
-        r.status = "accepted".into();
-        r.updated = util::now();
-        r.revision_id += 1;
-        save(app, st, r.clone())?;
-        log_event(app, st, &r.id, "accepted", user)?;
-        return Ok(r);
+        return mark_accepted(app, st, r, user);
     }
     let parent_of = |st: &State, id: &str| {
         st.drafts
@@ -142,6 +132,12 @@ pub(super) fn accept(app: &App, st: &mut State, mut r: Request, user: i64) -> Ap
         let p = p.clone();
         app.persist("parents", &parent_id, &p)?;
     }
+    mark_accepted(app, st, r, user)
+}
+
+/// Marks a request accepted (what accepting it means is done): stored, and logged in its
+/// timeline.
+fn mark_accepted(app: &App, st: &mut State, mut r: Request, user: i64) -> ApiResult<Request> {
     r.status = "accepted".into();
     r.updated = util::now();
     r.revision_id += 1;

@@ -1,4 +1,4 @@
-//! v14's threaded comments: replies to a comment (one level deep), a comment's replies, and
+//! The timeline of a request, and v14's threaded comments: replies to a comment (one level deep), a comment's replies, and
 //! the page of a timeline that holds a given event. v13 has none of these routes.
 
 use axum::body::Body;
@@ -47,6 +47,26 @@ fn v14(ctx: &Ctx) -> ApiResult<()> {
         return Err(ApiError::route_not_found());
     }
     Ok(())
+}
+
+/// `GET /api/requests/{id}/timeline`: oldest first.
+pub(crate) fn timeline(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
+    ctx.require_user()?;
+    let st = app.state();
+    readable(&st, ctx, id)?;
+    let docs: Vec<Value> = st
+        .timeline(id)
+        .into_iter()
+        .filter(|e| e.parent.is_none())
+        .map(|e| with_children(&st, e, ctx))
+        .collect();
+    drop(st);
+    let base = format!("{}/requests/{id}/timeline", ctx.api);
+    let mut body = crate::search::list(ctx, docs, &base, &["oldest", "newest"], |_| String::new())?;
+    if let Some(o) = body.as_object_mut() {
+        o.remove("aggregations");
+    }
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// `POST /api/requests/{id}/comments/{event}/reply` (v14).
@@ -158,7 +178,7 @@ pub(crate) fn timeline_focused(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         withhold_checksums: ctx.withhold_checksums,
     };
     // The links point at the plain timeline, as the real server's do.
-    super::comments::timeline(app, &paged, id)
+    timeline(app, &paged, id)
 }
 
 /// `s` when it is a UUID in its usual form.

@@ -211,6 +211,21 @@ pub struct MirroredRecord {
     pub files_restricted: bool,
 }
 
+impl MirroredRecord {
+    /// A record whose files were not touched (yet).
+    fn nothing_fetched(id: String, change: MirrorChange) -> Self {
+        Self {
+            id,
+            change,
+            files_fetched: 0,
+            bytes_fetched: 0,
+            files_kept: 0,
+            files_removed: 0,
+            files_restricted: false,
+        }
+    }
+}
+
 /// What one step of a mirror run did.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -574,15 +589,9 @@ async fn oai_record(dir: &Path, record: OaiRecord, prune: bool) -> Result<Mirror
         .await
         .map_err(Error::internal)??;
     }
-    Ok(MirrorEvent::Record(MirroredRecord {
-        id,
-        change,
-        files_fetched: 0,
-        bytes_fetched: 0,
-        files_kept: 0,
-        files_removed: 0,
-        files_restricted: false,
-    }))
+    Ok(MirrorEvent::Record(MirroredRecord::nothing_fetched(
+        id, change,
+    )))
 }
 
 /// Checks (or writes) the folder's manifest and finds what to list.
@@ -731,15 +740,7 @@ async fn mirror_record(
         }
         Some(_) => MirrorChange::Changed,
     };
-    let mut out = MirroredRecord {
-        id: id.clone(),
-        change,
-        files_fetched: 0,
-        bytes_fetched: 0,
-        files_kept: 0,
-        files_removed: 0,
-        files_restricted: false,
-    };
+    let mut out = MirroredRecord::nothing_fetched(id.clone(), change);
     if change == MirrorChange::Unchanged && !opts.verify {
         return Ok(out);
     }

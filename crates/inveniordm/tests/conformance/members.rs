@@ -44,15 +44,7 @@ pub async fn community_members_and_invitations(env: &Env) {
     let com = community(env, "members", None).await;
     let id = cid(&com);
     let slug = com.slug.clone().expect("slug");
-    let second = env
-        .second
-        .users()
-        .resolve(&env.second_username)
-        .await
-        .expect("the second user")
-        .id
-        .clone()
-        .expect("id");
+    let second = super::second_id(env).await;
 
     // Invited (by slug: the library looks the id up), not twice, not by a non-member.
     let invitation = Invitation::new([second.as_str()], MemberRole::from("curator"))

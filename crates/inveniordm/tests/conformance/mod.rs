@@ -269,6 +269,18 @@ pub async fn published(env: &Env, title: &str, files: &[(&str, &[u8])]) -> Recor
     env.client.drafts().publish(&did).await.expect("publish")
 }
 
+/// The user id of the second user.
+pub(crate) async fn second_id(env: &Env) -> String {
+    env.second
+        .users()
+        .resolve(&env.second_username)
+        .await
+        .expect("the second user")
+        .id
+        .clone()
+        .expect("an id")
+}
+
 pub(crate) fn api_status(e: &Error) -> u16 {
     e.status()
         .unwrap_or_else(|| panic!("expected a server error, got {e}"))

@@ -5,19 +5,7 @@ use inveniordm::api::Quota;
 use inveniordm::repo::FileChanges;
 use inveniordm::transfer::UploadOptions;
 
-use super::{Env, api_status, id, md5_hex, new_draft, published, write};
-
-/// The user id of the second user.
-async fn second_id(env: &Env) -> String {
-    env.second
-        .users()
-        .resolve(&env.second_username)
-        .await
-        .expect("the second user")
-        .id
-        .clone()
-        .expect("an id")
-}
+use super::{Env, api_status, id, md5_hex, new_draft, published, second_id, write};
 
 async fn upload(
     env: &Env,
