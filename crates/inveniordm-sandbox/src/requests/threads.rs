@@ -1,5 +1,6 @@
-//! The timeline of a request, and v14's threaded comments: replies to a comment (one level deep), a comment's replies, and
-//! the page of a timeline that holds a given event. v13 has none of these routes.
+//! The timeline of a request, and v14's threaded comments: replies to a comment (one level
+//! deep), a comment's replies, and the page of a timeline that holds a given event (v13 has
+//! none of the thread routes).
 
 use axum::body::Body;
 use axum::http::StatusCode;
