@@ -17,7 +17,8 @@ const MAX_LOGO: usize = 1_000_000;
 const ACCESS_DEFAULTS: &[(&str, &str, &[&str])] = &[
     ("visibility", "public", &["public", "restricted"]),
     ("members_visibility", "public", &["public", "restricted"]),
-    ("member_policy", "open", &["open", "closed"]),
+    // v14's default (v13's is open: see `create`).
+    ("member_policy", "closed", &["open", "closed"]),
     ("record_submission_policy", "open", &["open", "closed"]),
     ("review_policy", "closed", &["open", "closed", "members"]),
 ];
@@ -201,7 +202,11 @@ pub(crate) async fn create(app: &App, ctx: &Ctx, body: Body) -> ApiResult {
     let user = ctx.require_user()?;
     let input = json_body(app, ctx, body).await?;
     let mut st = app.state();
-    let (slug, metadata, access) = fields(&st, &input, None)?;
+    let (slug, metadata, mut access) = fields(&st, &input, None)?;
+    // v13 leaves a new community open to membership requests, v14 closed.
+    if app.limits.rdm_version < 14 && input.pointer("/access/member_policy").is_none() {
+        access.insert("member_policy".into(), json!("open"));
+    }
     let mut c = owned_by(user, slug, metadata, access);
     c.custom_fields = input
         .get("custom_fields")

@@ -160,8 +160,10 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
         let own = ctx.user == Some(*u);
         let pending = st.requests.values().find(|r| {
             r.is_open()
-                && r.receiving_user() == Some(*u)
-                && r.invitation.as_ref().is_some_and(|i| i.community == c.id)
+                && ((r.receiving_user() == Some(*u)
+                    && r.invitation.as_ref().is_some_and(|i| i.community == c.id))
+                    || (r.created_by == *u
+                        && r.joining.as_ref().is_some_and(|j| j.community == c.id)))
         });
         let Some(current) = c
             .members
@@ -170,7 +172,7 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
             .map(|m| m.role.clone())
             .or_else(|| {
                 pending
-                    .and_then(|r| r.invitation.as_ref())
+                    .and_then(|r| r.invitation.as_ref().or(r.joining.as_ref()))
                     .map(|i| i.role.clone())
             })
         else {
@@ -212,7 +214,7 @@ pub(crate) async fn update(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
     app.persist("communities", &c.id, &c)?;
     for rid in invitations {
         if let (Some(r), Some(new)) = (st.requests.get_mut(&rid), &role)
-            && let Some(inv) = r.invitation.as_mut()
+            && let Some(inv) = r.invitation.as_mut().or(r.joining.as_mut())
         {
             inv.role = new.clone();
             let r = r.clone();
@@ -395,21 +397,104 @@ pub(crate) fn invitations(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     )
 }
 
-/// `POST /api/communities/{id}/membership-requests`: off on a stock instance
-/// (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`), refused to everyone.
-pub(crate) fn request_membership(app: &App, id: &str) -> ApiResult {
-    let st = app.state();
-    community_by_uuid(&st, id)?;
-    Err(ApiError::forbidden())
+/// `POST /api/communities/{id}/membership-requests` `{"message"}`: a user who is not a member
+/// asks to join a community whose member policy is open, where the instance allows it
+/// (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`, off on a stock instance: 403 for everyone). The
+/// answer is the `community-membership-request`, 201; one pending request a user.
+pub(crate) async fn request_membership(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiResult {
+    let input = json_body_or_empty(app, ctx, body).await?;
+    let mut st = app.state();
+    let c = community_by_uuid(&st, id)?.clone();
+    let open = c.access.get("member_policy").and_then(Value::as_str) == Some("open");
+    if !app.limits.membership_requests || !open || c.role_of(ctx.user).is_some() {
+        return Err(ApiError::forbidden());
+    }
+    let user = ctx.require_user()?;
+    let pending = st.requests.values().any(|r| {
+        r.is_open()
+            && r.created_by == user
+            && r.joining.as_ref().is_some_and(|j| j.community == c.id)
+    });
+    if pending {
+        return Err(already(ctx));
+    }
+    let title = c
+        .metadata
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        .to_string();
+    let r = crate::requests::new_membership_request(
+        app,
+        &mut st,
+        &format!("Request to join \"{title}\""),
+        user,
+        Invitation {
+            community: c.id.clone(),
+            role: "reader".into(),
+            expires_at: expires,
+        },
+        input.get("message").and_then(Value::as_str),
+    )?;
+    Ok(util::json_response(
+        StatusCode::CREATED,
+        &render::request(&st, &r, ctx),
+    ))
 }
 
-/// `GET /api/communities/{id}/membership-requests`: v14 only, and off on a stock instance;
-/// v13 has only the `POST`.
+/// `GET /api/communities/{id}/membership-requests` (v14; v13 has only the `POST`): the
+/// requests to join, pending or not, for the community's owners and managers, where the
+/// instance allows them (403 for everyone otherwise).
 pub(crate) fn membership_requests(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     if ctx.rdm_version < 14 {
         return util::not_allowed();
     }
     let st = app.state();
-    community_by_uuid(&st, id)?;
-    Err(ApiError::forbidden())
+    let c = community_by_uuid(&st, id)?;
+    let open = c.access.get("member_policy").and_then(Value::as_str) == Some("open");
+    if !app.limits.membership_requests || !open || !(ctx.admin || st.manages(&c.id, ctx.user)) {
+        return Err(ApiError::forbidden());
+    }
+    let docs: Vec<Value> = st
+        .requests
+        .values()
+        .filter_map(|r| r.joining.as_ref().filter(|j| j.community == c.id).map(|j| (r, j)))
+        .map(|(r, j)| {
+            let open = r.is_open();
+            let api = format!("{}/requests/{}/actions", ctx.api, r.id);
+            let html = format!("{}/communities/{}/requests/{}", ctx.ui, c.slug, r.id);
+            let links = if open {
+                json!({"actions": {"accept": format!("{api}/accept"), "decline": format!("{api}/decline")}, "self_html": html})
+            } else {
+                json!({"self_html": html})
+            };
+            json!({
+                "id": r.id,
+                "links": links,
+                "member": render::member_entity(&st, r.created_by, ctx),
+                "role": j.role,
+                "visible": false,
+                "is_current_user": ctx.user == Some(r.created_by),
+                "group_notification_enabled": null,
+                "permissions": {"can_update_role": open},
+                "created": r.created,
+                "updated": r.updated,
+                "revision_id": 1,
+                "request": {"id": r.id, "status": r.status, "is_open": open, "expires_at": j.expires_at, "type": "community-membership-request"},
+            })
+        })
+        .collect();
+    let base = format!("{}/communities/{}/membership-requests", ctx.api, c.id);
+    drop(st);
+    crate::communities::member_list(
+        ctx,
+        docs,
+        &base,
+        json!({
+            "role": {"buckets": [], "label": "Role"},
+            "status": {"buckets": [], "label": "Status"},
+        }),
+    )
 }

@@ -366,6 +366,10 @@ pub struct Request {
     /// receiver is the parent).
     #[serde(default)]
     pub subcommunity: Option<String>,
+    /// A membership request's: the community the creator asks to join (receiver and topic),
+    /// the role they would get, and when the request lapses.
+    #[serde(default)]
+    pub joining: Option<Invitation>,
     /// Creation time.
     pub created: String,
     /// Update time.
@@ -678,6 +682,14 @@ impl State {
                 "accept" | "decline" => {
                     admin || r.community().is_some_and(|p| self.manages(p, user))
                 }
+                _ => false,
+            };
+        }
+        if let Some(j) = &r.joining {
+            // The community's owners and managers decide; the user who asked cancels.
+            return match action {
+                "cancel" => admin || (user.is_some() && user == Some(r.created_by)),
+                "accept" | "decline" => admin || self.manages(&j.community, user),
                 _ => false,
             };
         }

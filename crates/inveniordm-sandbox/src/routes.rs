@@ -212,7 +212,7 @@ pub async fn route(app: &App, ctx: &Ctx, m: &Method, segs: &[&str], body: Body) 
             _ => not_allowed(),
         },
         ["api", "communities", id, "membership-requests"] => match *m {
-            Method::POST => crate::members::request_membership(app, id),
+            Method::POST => crate::members::request_membership(app, ctx, id, body).await,
             Method::GET | Method::HEAD => crate::members::membership_requests(app, ctx, id),
             Method::PUT if ctx.rdm_version >= 14 => {
                 crate::members::update(app, ctx, id, body).await

@@ -67,6 +67,9 @@ pub struct SandboxConfig {
     /// Whether owners may delete their own records within 30 days of their creation (v14,
     /// `RDM_IMMEDIATE_RECORD_DELETION_ENABLED`; off on a stock instance).
     pub immediate_deletion: bool,
+    /// Whether users may ask to join communities whose member policy is open
+    /// (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`; off on a stock instance).
+    pub membership_requests: bool,
     /// Hosts (`host:port`) remote files (transfer type `R`) may point to; none by default.
     pub remote_domains: Vec<String>,
     /// The custom fields drafts may carry, by name (`code:codeRepository`, …), as an
@@ -97,6 +100,7 @@ impl Default for SandboxConfig {
             fetch_domains: Vec::new(),
             fetch_idle_secs: 30,
             immediate_deletion: false,
+            membership_requests: false,
             remote_domains: Vec::new(),
             custom_fields: Vec::new(),
         }
@@ -146,6 +150,7 @@ impl SandboxConfig {
             fetch_domains: self.fetch_domains.clone(),
             fetch_idle: std::time::Duration::from_secs(self.fetch_idle_secs.max(1)),
             immediate_deletion: self.immediate_deletion,
+            membership_requests: self.membership_requests,
             remote_domains: self.remote_domains.clone(),
             custom_fields: self.custom_fields.clone(),
         }

@@ -292,6 +292,10 @@ const EXPECTED: &[(&str, u16)] = &[
     ("remove a non-member", 400),
     ("ask to join", 403),
     ("the membership requests", 405),
+    ("an open community", 201),
+    ("ask to join an open community", 403),
+    ("ask to join it again", 403),
+    ("the requests to join it", 405),
     ("a draft for group grants", 201),
     ("grant to a group", 201),
     ("grant to the group again", 400),
@@ -349,6 +353,10 @@ const EXPECTED_V14: &[(&str, u16)] = &[
     ("a focused timeline without a size", 500),
     // v14 lists membership requests (refused on a stock instance); v13 has only the POST.
     ("the membership requests", 403),
+    // The CI's v14 lets users ask to join communities whose member policy is open.
+    ("ask to join an open community", 201),
+    ("ask to join it again", 400),
+    ("the requests to join it", 200),
     ("the draft's ZIP members", 200),
     ("the ZIP's members", 200),
     ("one member of the ZIP", 200),
@@ -1269,6 +1277,16 @@ fn members_and_invitations() -> Vec<Step> {
             "GET",
             "/communities/{c1}/membership-requests",
         ),
+        step("an open community", "POST", "/communities")
+            .json(json!({"slug": "diff-o-{run}", "metadata": {"title": "Open to members {run}"}, "access": {"visibility": "public", "member_policy": "open"}}))
+            .capture("co", "/id"),
+        step("ask to join an open community", "POST", "/communities/{co}/membership-requests")
+            .json(json!({"message": "I curate ocean data."}))
+            .second(),
+        step("ask to join it again", "POST", "/communities/{co}/membership-requests")
+            .json(json!({}))
+            .second(),
+        step("the requests to join it", "GET", "/communities/{co}/membership-requests"),
     ]
 }
 
@@ -1655,6 +1673,8 @@ async fn the_sandbox_answers_like_a_real_server() {
         rdm_version,
         // scripts/inveniordm-up lets v14's owners delete within the grace period.
         immediate_deletion: rdm_version >= 14,
+        // And lets v14's users ask to join communities.
+        membership_requests: rdm_version >= 14,
         users: vec![("ci-second".into(), sandbox_second.into())],
         // What scripts/inveniordm-up allows by default.
         remote_domains: vec!["127.0.0.1:5099".into()],

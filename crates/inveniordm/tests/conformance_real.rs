@@ -60,6 +60,9 @@ async fn conformance_against_a_real_server() {
         immediate_deletion: std::env::var("INVENIORDM_IMMEDIATE_DELETION")
             .ok()
             .map(|v| v == "1"),
+        membership_requests: std::env::var("INVENIORDM_MEMBERSHIP_REQUESTS")
+            .ok()
+            .map(|v| v == "1"),
         citation_files: conformance::citation_files(true),
     };
     // An instance brought up with COMMUNITY_REQUIRED=1 runs the scenarios of that setting.

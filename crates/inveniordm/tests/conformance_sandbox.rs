@@ -14,7 +14,11 @@ async fn env() -> (Sandbox, Env, tempfile::TempDir) {
 }
 
 async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
-    let (rdm_version, immediate_deletion) = (config.rdm_version, config.immediate_deletion);
+    let (rdm_version, immediate_deletion, membership_requests) = (
+        config.rdm_version,
+        config.immediate_deletion,
+        config.membership_requests,
+    );
     // A free port for the fetch scenario's source, allowed to the sandbox.
     let fetch_host = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -50,6 +54,7 @@ async fn env_with(config: SandboxConfig) -> (Sandbox, Env, tempfile::TempDir) {
         real: false,
         rdm_version: Some(rdm_version),
         immediate_deletion: Some(immediate_deletion),
+        membership_requests: Some(membership_requests),
         citation_files: conformance::citation_files(false),
     };
     (sandbox, env, dir)
@@ -105,6 +110,19 @@ async fn quotas_and_file_modification_on_v14() {
     conformance::file_modification_of_a_published_record(&env).await;
     conformance::request_threads_and_deletion(&env).await;
     conformance::zip_container_listing(&env).await;
+}
+
+/// Membership requests where the instance allows them (as the CI's real v14 is set up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn membership_requests_where_allowed() {
+    let (_sandbox, env, _dir) = env_with(SandboxConfig {
+        rdm_version: 14,
+        membership_requests: true,
+        ..SandboxConfig::default()
+    })
+    .await;
+    conformance::membership_requests_to_join(&env).await;
+    conformance::community_members_and_invitations(&env).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -220,3 +220,53 @@ fn a_community_joins_another_as_a_subcommunity() {
         2
     );
 }
+
+#[test]
+fn a_request_to_join_is_listed_and_accepted() {
+    use inveniordm::models::{Community, CommunityPolicy};
+    let e = env_with(SandboxConfig {
+        rdm_version: 14,
+        membership_requests: true,
+        users: vec![("other".into(), "other-token".into())],
+        ..SandboxConfig::default()
+    });
+    let c = inveniordm::Client::new(e.sandbox.url(), Some(e.sandbox.token())).expect("client");
+    e._rt.block_on(async {
+        let mut open = Community::new_with("open-lab", "Open lab");
+        open.access
+            .get_or_insert_with(Default::default)
+            .member_policy = Some(CommunityPolicy::from("open"));
+        c.communities().create(&open).await.expect("community");
+    });
+    let out = as_other(
+        &e,
+        &[
+            "--json",
+            "communities",
+            "request-membership",
+            "open-lab",
+            "--message",
+            "Hello",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let asked: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(asked["type"], "community-membership-request");
+    let listed = e.lines(&["communities", "membership-requests", "open-lab"]);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let rid = listed[0]["request"]["id"]
+        .as_str()
+        .expect("request id")
+        .to_string();
+    e.ok(&["requests", "accept", &rid]);
+    let members = e.lines(&["communities", "members", "open-lab"]);
+    assert!(
+        members
+            .iter()
+            .any(|m| m["member"]["name"] == "other" && m["role"] == "reader"),
+        "{members:?}"
+    );
+    // Others may not list them.
+    let out = as_other(&e, &["communities", "membership-requests", "open-lab"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}

@@ -62,6 +62,9 @@ pub struct Limits {
     /// Whether owners may delete their records within the grace period (v14,
     /// `RDM_IMMEDIATE_RECORD_DELETION_ENABLED`; off on a stock instance).
     pub immediate_deletion: bool,
+    /// Whether users may ask to join communities whose member policy is open
+    /// (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`).
+    pub membership_requests: bool,
     /// Whether a record can only be published through a community
     /// (`RDM_COMMUNITY_REQUIRED_TO_PUBLISH`).
     pub community_required: bool,

@@ -67,6 +67,11 @@ pub fn request(st: &State, r: &crate::model::Request, ctx: &Ctx) -> Value {
         out["created_by"] = json!({"community": child});
         out["topic"] = json!({"community": child});
     }
+    if let Some(j) = &r.joining {
+        out["topic"] = json!({"community": j.community});
+        out["expires_at"] = json!(j.expires_at);
+        out["is_expired"] = json!(false);
+    }
     if let Some(inv) = &r.invitation {
         out["created_by"] = json!({"community": inv.community});
         out["topic"] = json!({"community": inv.community});

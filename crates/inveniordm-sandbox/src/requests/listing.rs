@@ -43,8 +43,10 @@ pub(crate) fn community_requests(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
         }
     }
     let base = format!("{}/communities/{id}/requests", ctx.api);
+    // v14 leaves requests to join out of the community's inbox (they have their own list).
+    let v14 = ctx.rdm_version >= 14;
     listing(app, ctx, &base, |_, r| {
-        r.status != "created" && r.community() == Some(id)
+        r.status != "created" && r.community() == Some(id) && !(v14 && r.joining.is_some())
     })
 }
 

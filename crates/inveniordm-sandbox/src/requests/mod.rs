@@ -36,7 +36,7 @@ pub(crate) use self::inclusion::{
 pub(crate) use self::listing::{community_requests, record_requests, search};
 pub(crate) use self::review::{delete_review, get_review, set_review, submit_review};
 pub(crate) use self::state::{
-    accepted_deletion, accepted_request, new_invitation, new_join_request,
+    accepted_deletion, accepted_request, new_invitation, new_join_request, new_membership_request,
 };
 pub(crate) use self::threads::{replies, reply, timeline, timeline_focused};
 

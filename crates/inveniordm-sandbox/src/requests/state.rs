@@ -38,6 +38,7 @@ pub(super) fn new_request(
         payload: None,
         invitation: None,
         subcommunity: None,
+        joining: None,
         created: now.clone(),
         updated: now,
         revision_id: 2,
@@ -61,9 +62,16 @@ pub(super) fn accept(app: &App, st: &mut State, r: Request, user: i64) -> ApiRes
         }
         return mark_accepted(app, st, r, user);
     }
-    if let Some(inv) = r.invitation.clone() {
-        // The invitee joins with the role offered now, hidden.
-        let invitee = r.receiving_user().ok_or_else(ApiError::invalid_input)?;
+    let joiner = match (&r.invitation, &r.joining) {
+        (Some(inv), _) => Some((
+            inv.clone(),
+            r.receiving_user().ok_or_else(ApiError::invalid_input)?,
+        )),
+        (None, Some(j)) => Some((j.clone(), r.created_by)),
+        _ => None,
+    };
+    if let Some((inv, invitee)) = joiner {
+        // The invitee (or the user who asked) joins with the role offered now, hidden.
         if let Some(c) = st.communities.get_mut(&inv.community) {
             c.members.retain(|m| m.user != invitee);
             c.members.push(crate::model::Membership {
@@ -280,6 +288,37 @@ pub(crate) fn new_join_request(
     save(app, st, r.clone())?;
     if at_once {
         return accept(app, st, r, user);
+    }
+    Ok(r)
+}
+
+/// A user's request to join a community (`community-membership-request`), submitted, with the
+/// user's message as its first comment.
+pub(crate) fn new_membership_request(
+    app: &App,
+    st: &mut State,
+    title: &str,
+    user: i64,
+    joining: crate::model::Invitation,
+    message: Option<&str>,
+) -> ApiResult<Request> {
+    let community = joining.community.clone();
+    let mut r = new_request(
+        st,
+        "community-membership-request",
+        title,
+        user,
+        community_receiver(&community),
+        &community,
+    );
+    r.status = "submitted".into();
+    r.joining = Some(joining);
+    save(app, st, r.clone())?;
+    if let Some(m) = message.filter(|m| !m.trim().is_empty()) {
+        let mut p = Map::new();
+        p.insert("content".into(), json!(m));
+        p.insert("format".into(), json!("html"));
+        add_event(app, st, &r.id, "C", p, user)?;
     }
     Ok(r)
 }

@@ -185,8 +185,27 @@ impl super::CommunitiesApi<'_> {
             .await
     }
 
-    /// `POST /api/communities/{id}/membership-requests`: asks to join. Off on a stock
-    /// instance (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`): refused with 403 everywhere it is.
+    /// `GET /api/communities/{id}/membership-requests` (InvenioRDM v14; owners and managers):
+    /// the requests to join, pending or not; each hit's `request` (in [`Member`]'s extra keys)
+    /// names its request, which they accept or decline
+    /// ([`RequestsApi::accept`](super::RequestsApi::accept)); the role a pending one would
+    /// get changes with [`update_members`](Self::update_members). Refused (403) where the
+    /// instance does not allow membership requests.
+    pub async fn membership_requests(
+        &self,
+        id_or_slug: &str,
+        query: &SearchQuery,
+    ) -> Result<Results<Member>> {
+        let id = self.uuid(id_or_slug).await?;
+        self.client
+            .search_page(&["communities", &id, "membership-requests"], query)
+            .await
+    }
+
+    /// `POST /api/communities/{id}/membership-requests`: asks to join a community whose
+    /// member policy is `open` (the caller becomes a reader when a manager accepts). Off on a
+    /// stock instance (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`): refused with 403 there, and
+    /// for a community whose policy is closed, and for a member.
     pub async fn request_membership(
         &self,
         id_or_slug: &str,

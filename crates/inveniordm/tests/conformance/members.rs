@@ -297,3 +297,97 @@ pub async fn group_grants_of_a_record(env: &Env) {
     let e = g.delete_group(&rid, "admin").await.expect_err("gone");
     assert_eq!(api_status(&e), 404, "{e}");
 }
+
+/// Asking to join a community whose member policy is open, where the instance allows it: the
+/// community's owners see the request, may change the role it would give, and accept it.
+pub async fn membership_requests_to_join(env: &Env) {
+    use inveniordm::models::CommunityPolicy;
+    let c = &env.client;
+    let slug = format!("{}-joinable", env.tag.to_lowercase());
+    let mut open = inveniordm::models::Community::new_with(&slug, format!("Joinable {}", env.tag));
+    open.access
+        .get_or_insert_with(Default::default)
+        .member_policy = Some(CommunityPolicy::from("open"));
+    let com = c
+        .communities()
+        .create(&open)
+        .await
+        .expect("an open community");
+    let id = cid(&com);
+    let second = super::second_id(env).await;
+    let asked = env
+        .second
+        .communities()
+        .request_membership(&id, Some("I curate ocean data."))
+        .await;
+    if env.membership_requests != Some(true) {
+        let e = asked.expect_err("off on this instance");
+        assert_eq!(api_status(&e), 403, "{e}");
+        return;
+    }
+    let request = asked.expect("asked");
+    assert_eq!(
+        request.kind.as_deref(),
+        Some("community-membership-request")
+    );
+    let rid = request.id.clone().expect("request id");
+    let e = env
+        .second
+        .communities()
+        .request_membership(&id, None)
+        .await
+        .expect_err("asked already");
+    assert_eq!(api_status(&e), 400, "{e}");
+    // Not to a community whose policy is closed.
+    let closed = community(env, "closed", None).await;
+    let e = env
+        .second
+        .communities()
+        .request_membership(&cid(&closed), None)
+        .await
+        .expect_err("closed to requests");
+    assert_eq!(api_status(&e), 403, "{e}");
+    // The owners see it, change the role it would give, and accept it.
+    let listed = c
+        .communities()
+        .membership_requests(&id, &SearchQuery::all())
+        .await
+        .expect("the requests to join");
+    let ids: Vec<String> = listed
+        .items()
+        .iter()
+        .filter_map(|m| {
+            m.extra
+                .get("request")?
+                .get("id")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(ids, std::slice::from_ref(&rid));
+    let e = env
+        .second
+        .communities()
+        .membership_requests(&id, &SearchQuery::all())
+        .await
+        .expect_err("not a manager");
+    assert_eq!(api_status(&e), 403, "{e}");
+    c.communities()
+        .update_members(
+            &id,
+            &[second.as_str()],
+            Some(&MemberRole::from("curator")),
+            None,
+        )
+        .await
+        .expect("another role for the request");
+    let e = env
+        .second
+        .requests()
+        .accept(&rid, None)
+        .await
+        .expect_err("not theirs");
+    assert_eq!(api_status(&e), 403, "{e}");
+    c.requests().accept(&rid, None).await.expect("accepted");
+    assert_eq!(role_of(env, &id, &second).await.as_deref(), Some("curator"));
+}

@@ -41,6 +41,9 @@ pub struct Env {
     /// Whether owners may delete their records within the grace period
     /// (`RDM_IMMEDIATE_RECORD_DELETION_ENABLED`), when known (`INVENIORDM_IMMEDIATE_DELETION`).
     pub immediate_deletion: Option<bool>,
+    /// Whether users may ask to join communities (`COMMUNITIES_ALLOW_MEMBERSHIP_REQUESTS`),
+    /// when known (`INVENIORDM_MEMBERSHIP_REQUESTS`).
+    pub membership_requests: Option<bool>,
     /// Real projects' CITATION.cff and codemeta.json files (see [`citation_files`]).
     pub citation_files: Vec<std::path::PathBuf>,
 }
@@ -161,6 +164,7 @@ macro_rules! for_each_scenario {
             zip_container_listing,
             oai_pmh_harvest,
             subcommunities_join_their_parent,
+            membership_requests_to_join,
         );
     };
 }

@@ -57,7 +57,13 @@ pub enum CommunityMembersCmd {
         /// Community id or slug.
         community: String,
     },
-    /// Ask to join a community (off on a stock instance: exit 3).
+    /// The requests to join a community, pending or not (owners and managers; accept one with
+    /// `irdm requests accept`).
+    MembershipRequests {
+        /// Community id or slug.
+        community: String,
+    },
+    /// Ask to join a community whose member policy is open (off on a stock instance: exit 3).
     RequestMembership {
         /// Community id or slug.
         community: String,
@@ -131,6 +137,12 @@ pub async fn run(c: &Client, cmd: &CommunityMembersCmd, json: bool) -> Result<u8
         CommunityMembersCmd::Leave { community } => {
             api.leave(community).await?;
             done(format!("you left {community}"));
+        }
+        CommunityMembersCmd::MembershipRequests { community } => {
+            let page = api
+                .membership_requests(community, &SearchQuery::all().size(100))
+                .await?;
+            output::print_list(page.items(), json, output::members_table)?;
         }
         CommunityMembersCmd::RequestMembership { community, message } => {
             let r = api
