@@ -73,8 +73,10 @@ fn resume() -> DownloadOptions {
 #[tokio::test]
 async fn a_good_partial_file_is_continued() {
     let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    // One request: the rest of the file, never the whole of it again.
     Mock::given(path("/api/records/r/files/f.bin/content"))
         .respond_with(Ranged)
+        .expect(1)
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -338,4 +340,87 @@ async fn raw_paths_cannot_leave_the_api() {
             "{p:?} accepted"
         );
     }
+}
+
+#[tokio::test]
+async fn progress_counts_every_byte_once_when_a_download_is_continued() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), &DATA[..10]).expect("part");
+    let (total, calls) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (t, n) = (total.clone(), calls.clone());
+    let opts = DownloadOptions {
+        progress: Some(Arc::new(move |bytes| {
+            t.fetch_add(bytes, Ordering::SeqCst);
+            n.fetch_add(1, Ordering::SeqCst);
+        })),
+        ..resume()
+    };
+    let d = c
+        .records()
+        .download_to("r", "f.bin", &dest, &opts)
+        .await
+        .expect("resumed");
+    assert_eq!(d.resumed_from, 10);
+    // The bytes already there are reported first, then the rest: the whole file, once.
+    assert_eq!(total.load(Ordering::SeqCst), DATA.len() as u64);
+    assert!(calls.load(Ordering::SeqCst) >= 2, "the part, then the rest");
+}
+
+#[tokio::test]
+async fn a_remote_file_registered_without_a_size_is_not_held_to_zero_bytes() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/records/r/files/f.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "f.bin", "size": 0, "status": "completed", "transfer": {"type": "R"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .mount(&server)
+        .await;
+    let c = Client::new(server.uri(), None).expect("client");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Into folders that do not exist yet.
+    let dest = dir.path().join("a").join("b").join("f.bin");
+    let d = c
+        .records()
+        .download_to("r", "f.bin", &dest, &DownloadOptions::default())
+        .await
+        .expect("a remote file of unknown size");
+    assert_eq!(d.size, DATA.len() as u64);
+    assert!(!d.verified, "no md5 to check it against");
+    assert_eq!(std::fs::read(&dest).expect("read"), DATA);
+    // A file of the records' own registered as empty is held to that.
+    let local = MockServer::start().await;
+    Mock::given(path("/api/records/r/files/f.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "f.bin", "size": 0, "status": "completed"
+        })))
+        .mount(&local)
+        .await;
+    Mock::given(path("/api/records/r/files/f.bin/content"))
+        .respond_with(Ranged)
+        .mount(&local)
+        .await;
+    let c = Client::new(local.uri(), None).expect("client");
+    let e = c
+        .records()
+        .download_to(
+            "r",
+            "f.bin",
+            &dir.path().join("g.bin"),
+            &DownloadOptions::default(),
+        )
+        .await
+        .expect_err("36 bytes where 0 were registered");
+    assert!(!matches!(e, Error::WouldOverwrite { .. }), "{e}");
 }
