@@ -69,6 +69,63 @@ fn caller_role(c: &Community, ctx: &Ctx) -> ApiResult<Option<String>> {
     }
 }
 
+/// When an invitation or a request to join sent now lapses: in 30 days.
+fn in_30_days() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        .to_string()
+}
+
+/// A hit of the invitations or the requests to join: the user, the role offered, and the
+/// request (`kind`) with, while it is open, the `actions` a manager takes on it (v14; v13's
+/// hits have no links and no request type).
+#[allow(clippy::too_many_arguments)]
+fn pending_hit(
+    st: &State,
+    ctx: &Ctx,
+    c: &Community,
+    r: &crate::model::Request,
+    user: i64,
+    pending: &Invitation,
+    kind: &str,
+    actions: &[&str],
+    permissions: Value,
+) -> Value {
+    let open = r.is_open();
+    let mut hit = json!({
+        "id": r.id,
+        "member": render::member_entity(st, user, ctx),
+        "role": pending.role,
+        "visible": false,
+        "is_current_user": ctx.user == Some(user),
+        "permissions": permissions,
+        "created": r.created,
+        "updated": r.updated,
+        "revision_id": 1,
+        "request": {"id": r.id, "status": r.status, "is_open": open, "expires_at": pending.expires_at},
+    });
+    if ctx.rdm_version >= 14 {
+        hit["group_notification_enabled"] = Value::Null;
+        hit["request"]["type"] = json!(kind);
+        let html = format!("{}/communities/{}/requests/{}", ctx.ui, c.slug, r.id);
+        hit["links"] = if open {
+            let links: serde_json::Map<String, Value> = actions
+                .iter()
+                .map(|a| {
+                    (
+                        a.to_string(),
+                        json!(format!("{}/requests/{}/actions/{a}", ctx.api, r.id)),
+                    )
+                })
+                .collect();
+            json!({"actions": links, "self_html": html})
+        } else {
+            json!({"self_html": html})
+        };
+    }
+    hit
+}
+
 /// Whether a role may hand out or change `role`: owners any, managers all but owner.
 fn manages_role(caller: Option<&str>, role: &str) -> bool {
     match caller {
@@ -320,9 +377,7 @@ pub(crate) async fn invite(app: &App, ctx: &Ctx, id: &str, body: Body) -> ApiRes
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let expires = (chrono::Utc::now() + chrono::Duration::days(30))
-        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-        .to_string();
+    let expires = in_30_days();
     for u in users {
         let mut receiver = serde_json::Map::new();
         receiver.insert("user".into(), json!(u.to_string()));
@@ -354,33 +409,25 @@ pub(crate) fn invitations(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let docs: Vec<Value> = st
         .requests
         .values()
-        .filter_map(|r| r.invitation.as_ref().filter(|i| i.community == c.id).map(|i| (r, i)))
+        .filter_map(|r| {
+            r.invitation
+                .as_ref()
+                .filter(|i| i.community == c.id)
+                .map(|i| (r, i))
+        })
         .map(|(r, i)| {
-            let u = r.receiving_user().unwrap_or_default();
             let open = r.is_open();
-            let mut hit = json!({
-                "id": r.id,
-                "member": render::member_entity(&st, u, ctx),
-                "role": i.role,
-                "visible": false,
-                "is_current_user": ctx.user == Some(u),
-                "permissions": {"can_cancel": open, "can_update_role": open},
-                "created": r.created,
-                "updated": r.updated,
-                "revision_id": 1,
-                "request": {"id": r.id, "status": r.status, "is_open": open, "expires_at": i.expires_at},
-            });
-            if ctx.rdm_version >= 14 {
-                hit["group_notification_enabled"] = Value::Null;
-                hit["request"]["type"] = json!("community-invitation");
-                let html = format!("{}/communities/{}/requests/{}", ctx.ui, c.slug, r.id);
-                hit["links"] = if open {
-                    json!({"actions": {"cancel": format!("{}/requests/{}/actions/cancel", ctx.api, r.id)}, "self_html": html})
-                } else {
-                    json!({"self_html": html})
-                };
-            }
-            hit
+            pending_hit(
+                &st,
+                ctx,
+                c,
+                r,
+                r.receiving_user().unwrap_or_default(),
+                i,
+                "community-invitation",
+                &["cancel"],
+                json!({"can_cancel": open, "can_update_role": open}),
+            )
         })
         .collect();
     let base = format!("{}/communities/{}/invitations", ctx.api, c.id);
@@ -423,9 +470,7 @@ pub(crate) async fn request_membership(app: &App, ctx: &Ctx, id: &str, body: Bod
         .get("title")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let expires = (chrono::Utc::now() + chrono::Duration::days(30))
-        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-        .to_string();
+    let expires = in_30_days();
     let r = crate::requests::new_membership_request(
         app,
         &mut st,
@@ -460,30 +505,24 @@ pub(crate) fn membership_requests(app: &App, ctx: &Ctx, id: &str) -> ApiResult {
     let docs: Vec<Value> = st
         .requests
         .values()
-        .filter_map(|r| r.joining.as_ref().filter(|j| j.community == c.id).map(|j| (r, j)))
+        .filter_map(|r| {
+            r.joining
+                .as_ref()
+                .filter(|j| j.community == c.id)
+                .map(|j| (r, j))
+        })
         .map(|(r, j)| {
-            let open = r.is_open();
-            let api = format!("{}/requests/{}/actions", ctx.api, r.id);
-            let html = format!("{}/communities/{}/requests/{}", ctx.ui, c.slug, r.id);
-            let links = if open {
-                json!({"actions": {"accept": format!("{api}/accept"), "decline": format!("{api}/decline")}, "self_html": html})
-            } else {
-                json!({"self_html": html})
-            };
-            json!({
-                "id": r.id,
-                "links": links,
-                "member": render::member_entity(&st, r.created_by, ctx),
-                "role": j.role,
-                "visible": false,
-                "is_current_user": ctx.user == Some(r.created_by),
-                "group_notification_enabled": null,
-                "permissions": {"can_update_role": open},
-                "created": r.created,
-                "updated": r.updated,
-                "revision_id": 1,
-                "request": {"id": r.id, "status": r.status, "is_open": open, "expires_at": j.expires_at, "type": "community-membership-request"},
-            })
+            pending_hit(
+                &st,
+                ctx,
+                c,
+                r,
+                r.created_by,
+                j,
+                "community-membership-request",
+                &["accept", "decline"],
+                json!({"can_update_role": r.is_open()}),
+            )
         })
         .collect();
     let base = format!("{}/communities/{}/membership-requests", ctx.api, c.id);

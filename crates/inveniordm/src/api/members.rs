@@ -81,6 +81,19 @@ impl super::CommunitiesApi<'_> {
         Ok(self.get(id_or_slug).await?.require_id()?.to_string())
     }
 
+    /// A page of the member-like list `tail` (invitations, requests to join).
+    async fn member_search(
+        &self,
+        id_or_slug: &str,
+        tail: &str,
+        query: &SearchQuery,
+    ) -> Result<Results<Member>> {
+        let id = self.uuid(id_or_slug).await?;
+        self.client
+            .search_page(&["communities", &id, tail], query)
+            .await
+    }
+
     async fn members_call(
         &self,
         method: Method,
@@ -179,10 +192,7 @@ impl super::CommunitiesApi<'_> {
         id_or_slug: &str,
         query: &SearchQuery,
     ) -> Result<Results<Member>> {
-        let id = self.uuid(id_or_slug).await?;
-        self.client
-            .search_page(&["communities", &id, "invitations"], query)
-            .await
+        self.member_search(id_or_slug, "invitations", query).await
     }
 
     /// `GET /api/communities/{id}/membership-requests` (InvenioRDM v14; owners and managers):
@@ -196,9 +206,7 @@ impl super::CommunitiesApi<'_> {
         id_or_slug: &str,
         query: &SearchQuery,
     ) -> Result<Results<Member>> {
-        let id = self.uuid(id_or_slug).await?;
-        self.client
-            .search_page(&["communities", &id, "membership-requests"], query)
+        self.member_search(id_or_slug, "membership-requests", query)
             .await
     }
 
