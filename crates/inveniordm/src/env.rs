@@ -183,6 +183,133 @@ pub fn from_environment() -> Found {
     pair(urls, tokens)
 }
 
+/// The configuration file of named profiles (`default_profile = "…"` and
+/// `[profiles.NAME]` tables with `url` and `token`): `IRDM_CONFIG`, or `irdm/config.toml` in
+/// the platform's configuration folder. `irdm` and the library read the same file.
+pub fn config_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("IRDM_CONFIG") {
+        return PathBuf::from(p);
+    }
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("irdm")
+        .join("config.toml")
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: std::collections::BTreeMap<String, Profile>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Profile {
+    url: Option<String>,
+    token: Option<String>,
+}
+
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Profile")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}
+
+/// What [`resolve`] chose, and from where. `Debug` never shows the token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// The server URL.
+    pub url: Option<Setting>,
+    /// The token that goes with it.
+    pub token: Option<Setting>,
+    /// The configuration file consulted (it may not exist).
+    pub config_file: PathBuf,
+    /// The profile used, if any.
+    pub profile: Option<String>,
+    /// Where a token was found that was not used, because it belongs with another URL.
+    pub ignored_token: Option<Source>,
+}
+
+/// Resolves URL and token: given values first, then the environment, then the nearest
+/// `.env` file, then the profile (`profile`, or the file's `default_profile`) of
+/// [`config_path`]. A token only goes with a URL from the same place ([`pair`]).
+///
+/// A profile asked for by name that the file does not have is an error
+/// ([`Error::Config`](crate::Error::Config)) naming the profiles it has, as is a file that
+/// cannot be read or is not valid TOML.
+pub fn resolve(
+    url: Option<&str>,
+    token: Option<&str>,
+    profile: Option<&str>,
+) -> crate::Result<Resolved> {
+    let config_file = config_path();
+    let mut urls: Vec<Setting> = Vec::new();
+    let mut tokens: Vec<Setting> = Vec::new();
+    if let Some(u) = url {
+        urls.push(Setting::new(u, Source::Flag));
+    }
+    if let Some(t) = token {
+        tokens.push(Setting::new(t, Source::Flag));
+    }
+    let (env_urls, env_tokens) = environment_candidates();
+    urls.extend(env_urls);
+    tokens.extend(env_tokens);
+    let file: ConfigFile = if config_file.is_file() {
+        let text = std::fs::read_to_string(&config_file).map_err(|e| {
+            crate::Error::Config(format!(
+                "cannot read the config file {}: {e}",
+                config_file.display()
+            ))
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            crate::Error::Config(format!(
+                "the config file {} is not valid: {e}",
+                config_file.display()
+            ))
+        })?
+    } else {
+        ConfigFile::default()
+    };
+    let mut chosen_profile = None;
+    if let Some(name) = profile.map(str::to_string).or(file.default_profile.clone()) {
+        match file.profiles.get(&name) {
+            Some(p) => {
+                let src = Source::Profile(name.clone(), config_file.clone());
+                if let Some(u) = &p.url {
+                    urls.push(Setting::new(u.clone(), src.clone()));
+                }
+                if let Some(t) = &p.token {
+                    tokens.push(Setting::new(t.clone(), src));
+                }
+                chosen_profile = Some(name);
+            }
+            None if profile.is_some() => {
+                let known = if file.profiles.is_empty() {
+                    "none".to_string()
+                } else {
+                    file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                };
+                return Err(crate::Error::Config(format!(
+                    "no profile {name:?} in {} (known: {known})",
+                    config_file.display()
+                )));
+            }
+            None => {}
+        }
+    }
+    let found = pair(urls, tokens);
+    Ok(Resolved {
+        url: found.url,
+        token: found.token,
+        config_file,
+        profile: chosen_profile,
+        ignored_token: found.ignored_token,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,41 +97,9 @@ pub struct DepositArgs {
     pub jobs: std::num::NonZeroUsize,
 }
 
-/// Reads YAML or JSON into a JSON value.
-pub(crate) fn read_structured(path: &Path) -> Result<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    match serde_json::from_str(&text) {
-        Ok(v) => Ok(v),
-        Err(json_err) => serde_yaml_ng::from_str(&text).map_err(|yaml_err| {
-            anyhow!(
-                "{} is neither JSON ({json_err}) nor YAML ({yaml_err})",
-                path.display()
-            )
-        }),
-    }
-}
-
-/// A CITATION.cff read as YAML, with a top-level `version` written as a number (`1.10`)
-/// taken as written rather than as the number YAML makes of it (`1.1`).
-pub(crate) fn read_cff(path: &Path) -> Result<serde_json::Value> {
-    let mut v = read_structured(path)?;
-    if v.get("version").is_some_and(|x| x.is_number()) {
-        let text = std::fs::read_to_string(path)?;
-        let raw = text.lines().find_map(|l| {
-            l.strip_prefix("version:")
-                .map(|r| r.split(" #").next().unwrap_or(r).trim().to_string())
-        });
-        if let (Some(raw), Some(obj)) = (raw.filter(|r| !r.is_empty()), v.as_object_mut()) {
-            obj.insert("version".into(), serde_json::Value::String(raw));
-        }
-    }
-    Ok(v)
-}
-
 /// The draft to deposit, from whichever metadata source was given.
 pub(crate) fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)> {
-    use inveniordm::repo::citation;
+    use inveniordm::repo::citation::{self, read_cff, read_structured};
     let (from, source) = match (&a.metadata, &a.cff, &a.codemeta, &a.zenodo) {
         (Some(m), _, _, _) => {
             let src = m.to_string_lossy();
@@ -165,19 +133,7 @@ pub(crate) fn draft_of(a: &DepositArgs, quiet: bool) -> Result<(Record, PathBuf)
             from.unmapped.join(", ")
         );
     }
-    let mut metadata = from.metadata;
-    if metadata.publication_date.is_none() {
-        // Neither a release date nor a publication date: published today.
-        metadata.publication_date = Some(super::sync::today());
-    }
-    Ok((
-        Record {
-            metadata: Some(metadata),
-            access: from.access,
-            ..Record::default()
-        },
-        source.clone(),
-    ))
+    Ok((from.into_draft(), source.clone()))
 }
 
 /// The default journal: per server, metadata source, paths and the record a new version

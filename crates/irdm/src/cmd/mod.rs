@@ -212,7 +212,7 @@ pub fn client(cli: &Cli) -> Result<Client> {
         cli.token.as_deref(),
         cli.profile.as_deref(),
     )?;
-    let Some((url, _)) = s.url else {
+    let Some(url) = s.url.map(|u| u.value) else {
         bail!(
             "no server URL: pass --url, set INVENIORDM_URL, or add a profile to {} (try `irdm demo` for a local sandbox)",
             s.config_file.display()
@@ -228,8 +228,8 @@ pub fn client(cli: &Cli) -> Result<Client> {
         env!("CARGO_PKG_VERSION"),
         inveniordm::VERSION
     ));
-    if let Some((t, _)) = s.token {
-        b = b.token(t);
+    if let Some(t) = s.token {
+        b = b.token(t.value);
     }
     if let Some(secs) = cli.timeout {
         let t = std::time::Duration::from_secs(secs);
@@ -254,10 +254,10 @@ fn show_config(cli: &Cli) -> Result<u8> {
     )?;
     if cli.json {
         let v = serde_json::json!({
-            "url": s.url.as_ref().map(|(u, _)| u),
-            "url_source": s.url.as_ref().map(|(_, src)| src.to_string()),
-            "token": s.token.as_ref().map(|(t, _)| config::mask(t)),
-            "token_source": s.token.as_ref().map(|(_, src)| src.to_string()),
+            "url": s.url.as_ref().map(|u| &u.value),
+            "url_source": s.url.as_ref().map(|u| u.source.to_string()),
+            "token": s.token.as_ref().map(|t| config::mask(&t.value)),
+            "token_source": s.token.as_ref().map(|t| t.source.to_string()),
             "profile": s.profile,
             "ignored_token_source": s.ignored_token.as_ref().map(|src| src.to_string()),
             "config_file": s.config_file.display().to_string(),
@@ -266,11 +266,15 @@ fn show_config(cli: &Cli) -> Result<u8> {
         return Ok(exit::OK);
     }
     match &s.url {
-        Some((u, src)) => println!("url:         {u}  (from {src})"),
+        Some(u) => println!("url:         {}  (from {})", u.value, u.source),
         None => println!("url:         not set"),
     }
     match &s.token {
-        Some((t, src)) => println!("token:       {}  (from {src})", config::mask(t)),
+        Some(t) => println!(
+            "token:       {}  (from {})",
+            config::mask(&t.value),
+            t.source
+        ),
         None => println!("token:       not set (anonymous: read-only)"),
     }
     if let Some(src) = &s.ignored_token {

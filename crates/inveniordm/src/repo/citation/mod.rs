@@ -30,7 +30,9 @@
 //! Keys describing the file itself (`cff-version`, `message`, `@context`) are read and left;
 //! every other key is reported in [`FromCitation::unmapped`], never dropped silently.
 
-use inveniordm_models::{Access, Metadata};
+use std::path::Path;
+
+use inveniordm_models::{Access, Metadata, Record};
 
 mod zenodo;
 use serde_json::{Value, json};
@@ -46,6 +48,57 @@ pub struct FromCitation {
     /// Access settings, when the file says who may see the record and its files
     /// (`.zenodo.json`'s `access_right`).
     pub access: Option<Access>,
+}
+
+impl FromCitation {
+    /// The draft to deposit: this metadata and access, published today (UTC) when the file
+    /// gives no release or publication date.
+    pub fn into_draft(self) -> Record {
+        let mut metadata = self.metadata;
+        if metadata.publication_date.is_none() {
+            metadata.publication_date = Some(chrono::Utc::now().format("%Y-%m-%d").to_string());
+        }
+        Record {
+            metadata: Some(metadata),
+            access: self.access,
+            ..Record::default()
+        }
+    }
+}
+
+/// Reads a file of JSON or YAML into a JSON value (a `codemeta.json`, a `.zenodo.json`, a
+/// metadata file). A file that is neither is an [`Error::InvalidArgument`](crate::Error)
+/// giving both parsers' messages.
+pub fn read_structured(path: &Path) -> crate::Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| crate::Error::io(format!("cannot read {}", path.display()), e))?;
+    match serde_json::from_str(&text) {
+        Ok(v) => Ok(v),
+        Err(json_err) => serde_yaml_ng::from_str(&text).map_err(|yaml_err| {
+            crate::Error::InvalidArgument(format!(
+                "{} is neither JSON ({json_err}) nor YAML ({yaml_err})",
+                path.display()
+            ))
+        }),
+    }
+}
+
+/// Reads a `CITATION.cff` (YAML), keeping a top-level `version` written as a number (`1.10`)
+/// as written rather than as the number YAML makes of it (`1.1`).
+pub fn read_cff(path: &Path) -> crate::Result<Value> {
+    let mut v = read_structured(path)?;
+    if v.get("version").is_some_and(Value::is_number) {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::io(format!("cannot read {}", path.display()), e))?;
+        let raw = text.lines().find_map(|l| {
+            l.strip_prefix("version:")
+                .map(|r| r.split(" #").next().unwrap_or(r).trim().to_string())
+        });
+        if let (Some(raw), Some(obj)) = (raw.filter(|r| !r.is_empty()), v.as_object_mut()) {
+            obj.insert("version".into(), Value::String(raw));
+        }
+    }
+    Ok(v)
 }
 
 /// The ORCID iD of `https://orcid.org/0000-…` or a bare iD.
