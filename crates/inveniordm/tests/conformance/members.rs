@@ -4,7 +4,7 @@
 use inveniordm::api::Invitation;
 use inveniordm::models::{MemberRole, SearchQuery};
 
-use super::sharing::{cid, community};
+use super::sharing::{cid, comments, community};
 use super::{Env, api_status};
 
 /// The open invitation of `user` in the community, as its managers list it: the request id.
@@ -92,6 +92,11 @@ pub async fn community_members_and_invitations(env: &Env) {
         .await
         .expect("the invitee reads it");
     assert_eq!(request.kind.as_deref(), Some("community-invitation"));
+    assert_eq!(
+        comments(&env.second, &rid).await,
+        ["Would you curate with us?"],
+        "the invitation's message is its first comment"
+    );
     // The role offered changes while it is pending.
     c.communities()
         .update_members(
@@ -331,6 +336,11 @@ pub async fn membership_requests_to_join(env: &Env) {
         Some("community-membership-request")
     );
     let rid = request.id.clone().expect("request id");
+    assert_eq!(
+        comments(&env.second, &rid).await,
+        ["I curate ocean data."],
+        "the request's message is its first comment"
+    );
     let e = env
         .second
         .communities()

@@ -63,6 +63,26 @@ fn req_id(r: &Request) -> String {
     r.id.clone().expect("request id")
 }
 
+/// A request's revision.
+fn rev(r: &Request) -> u64 {
+    r.revision_id.expect("the request's revision_id")
+}
+
+/// The comments of a request's timeline, oldest first.
+pub(super) async fn comments(c: &inveniordm::Client, req: &str) -> Vec<String> {
+    let timeline = c
+        .requests()
+        .timeline(req, &SearchQuery::all())
+        .await
+        .expect("timeline");
+    timeline
+        .items()
+        .iter()
+        .filter(|e| e.kind.as_deref() == Some("C"))
+        .filter_map(|e| e.payload.as_ref()?.content.clone())
+        .collect()
+}
+
 /// Sets a draft's review to `community` and submits it, without a message.
 pub(super) async fn submit(
     client: &inveniordm::Client,
@@ -357,23 +377,17 @@ pub async fn community_review_accept(env: &Env) {
         .expect_err("accept twice");
     assert_eq!(api_status(&again), 400);
 
+    assert_eq!(
+        comments(&env.client, &req).await,
+        ["Please include it.", "Looks very good.", "Welcome."],
+        "the submit message, the edited comment and the accept message, oldest first"
+    );
     let timeline = env
         .client
         .requests()
         .timeline(&req, &SearchQuery::all())
         .await
         .expect("timeline");
-    let comments: Vec<&str> = timeline
-        .items()
-        .iter()
-        .filter(|e| e.kind.as_deref() == Some("C"))
-        .filter_map(|e| e.payload.as_ref()?.content.as_deref())
-        .collect();
-    assert_eq!(
-        comments,
-        ["Please include it.", "Looks very good.", "Welcome."],
-        "the submit message, the edited comment and the accept message, oldest first"
-    );
     assert!(
         timeline
             .items()
@@ -427,6 +441,10 @@ pub async fn community_review_decline_and_cancel(env: &Env) {
         .await
         .expect("decline");
     assert_eq!(declined.status, Some(RequestStatus::Declined));
+    assert!(
+        rev(&declined) > rev(&r),
+        "declining is a new revision of the request"
+    );
     assert_eq!(
         draft_status(&env.second, &did).await,
         RecordStatus::Declined
@@ -470,7 +488,19 @@ pub async fn community_review_decline_and_cancel(env: &Env) {
         .await
         .expect("cancel");
     assert_eq!(cancelled.status, Some(RequestStatus::Cancelled));
+    assert!(
+        rev(&cancelled) > rev(&r),
+        "cancelling is a new revision of the request"
+    );
     assert_eq!(draft_status(&env.second, &did).await, RecordStatus::Draft);
+    // The draft has no review any more (its parent's review was cleared).
+    let none = env
+        .second
+        .drafts()
+        .review(&did)
+        .await
+        .expect_err("no review after a cancellation");
+    assert_eq!(api_status(&none), 404, "{none}");
     let again = env
         .second
         .requests()
@@ -811,11 +841,16 @@ pub async fn access_request_reaches_the_owner(env: &Env) {
         seen.topic.as_ref().and_then(|t| t.record.as_deref()),
         Some(rid.as_str())
     );
-    env.client
+    let accepted = env
+        .client
         .requests()
         .accept(&req, None)
         .await
         .expect("accept");
+    assert!(
+        rev(&accepted) > rev(&asked),
+        "accepting is a new revision of the request"
+    );
     env.second
         .records()
         .files(&rid)
