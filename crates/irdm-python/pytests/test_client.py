@@ -371,3 +371,31 @@ def test_no_rust_toolchain_is_needed() -> None:
     if os.environ.get("IRDM_PYTEST_REQUIRE_NO_CARGO") == "1":
         assert shutil.which("cargo") is None and shutil.which("rustc") is None
         assert shutil.which("irdm") == str(pathlib.Path(sys.executable).parent / "irdm")
+
+
+def test_tqdm_progress_shows_one_bar_per_file_to_its_end(
+    client: rdm.Client, tmp_path: pathlib.Path
+) -> None:
+    import io
+
+    (tmp_path / "a.bin").write_bytes(os.urandom(300_000))
+    (tmp_path / "b.bin").write_bytes(b"")
+    shown = io.StringIO()
+    d = client.create_draft(metadata("With bars"))
+    client.upload(d["id"], [tmp_path / "a.bin", tmp_path / "b.bin"], progress=rdm.tqdm_progress(file=shown))
+    text = shown.getvalue()
+    assert "a.bin" in text and "b.bin" in text
+    assert "300k/300k" in text  # the bar of a.bin reached its end
+
+
+def test_a_failing_progress_callback_stops_the_call_with_its_exception(
+    client: rdm.Client, tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "a.bin").write_bytes(os.urandom(100_000))
+    d = client.create_draft(metadata("Callback fails"))
+
+    def broken(key: str, done: int, total: int) -> None:
+        raise RuntimeError(f"broken at {done}")
+
+    with pytest.raises(RuntimeError, match="broken at 0"):
+        client.upload(d["id"], [tmp_path / "a.bin"], progress=broken)

@@ -17,9 +17,6 @@ use crate::convert::{from_py, to_py};
 use crate::errors::usage;
 use crate::run::{block, block_watching};
 
-/// The most results one search may serve (InvenioRDM's window); listings split past it.
-const WINDOW: usize = 10_000;
-
 /// A connection to one InvenioRDM server. Cheap to share between threads.
 #[pyclass(module = "irdm_client._native", frozen)]
 pub struct Client {
@@ -189,7 +186,7 @@ impl Client {
     }
 
     /// Every record matching `q`, as an iterator of dicts, past the search window.
-    #[pyo3(signature = (q=None, *, mine=false, community=None, sort=None, size=100, all_versions=false, filters=None, window=WINDOW))]
+    #[pyo3(signature = (q=None, *, mine=false, community=None, sort=None, size=100, all_versions=false, filters=None, window=10_000))]
     #[allow(clippy::too_many_arguments)]
     fn search(
         &self,
@@ -386,13 +383,13 @@ impl Client {
     /// Downloads a record's files (all, or `keys`) below `dest`, each verified against the
     /// server's md5; interrupted downloads resume, unchanged local files are kept. Returns
     /// one dict per file (`key`, `path`, `size`, `md5`, `fetched`).
-    #[pyo3(signature = (record_id, dest=PathBuf::from("."), *, keys=None, draft=false, overwrite=false, progress=None, jobs=4))]
+    #[pyo3(signature = (record_id, dest=None, *, keys=None, draft=false, overwrite=false, progress=None, jobs=4))]
     #[allow(clippy::too_many_arguments)]
     fn download(
         &self,
         py: Python<'_>,
         record_id: String,
-        dest: PathBuf,
+        dest: Option<PathBuf>,
         keys: Option<Vec<String>>,
         draft: bool,
         overwrite: bool,
@@ -405,6 +402,7 @@ impl Client {
         opts.overwrite = overwrite;
         let (progress, failed) = crate::progress::factory(progress);
         opts.progress = progress;
+        let dest = dest.unwrap_or_else(|| PathBuf::from("."));
         let c = self.c();
         let results = block_watching(
             py,

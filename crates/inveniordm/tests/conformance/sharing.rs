@@ -825,6 +825,17 @@ pub async fn access_request_reaches_the_owner(env: &Env) {
         .expect_err("an identical open request");
     assert_eq!(api_status(&again), 400);
 
+    // A grant of the record's own stays when the asker's is added.
+    env.client
+        .records()
+        .grants()
+        .create(
+            &rid,
+            &[AccessGrant::to_group("admin", GrantPermission::View)],
+        )
+        .await
+        .expect("a grant to a group");
+
     // The owner receives it and accepts: the asker now reads the files.
     let seen = env
         .client
@@ -863,7 +874,20 @@ pub async fn access_request_reaches_the_owner(env: &Env) {
         .list(&rid)
         .await
         .expect("grants");
-    assert_eq!(grants.total(), 1, "accepting made a grant");
+    assert_eq!(
+        grants.total(),
+        2,
+        "accepting made a grant, beside the group's"
+    );
+    let kinds: Vec<Option<&str>> = grants
+        .items()
+        .iter()
+        .map(|g| g.subject.as_ref().and_then(|s| s.kind.as_deref()))
+        .collect();
+    assert!(
+        kinds.contains(&Some("user")) && kinds.contains(&Some("role")),
+        "the asker's grant and the group's: {kinds:?}"
+    );
 }
 
 /// Run against an instance that publishes only through communities.

@@ -68,10 +68,10 @@ def tqdm_progress(**tqdm_options: Any) -> Callable[[str, int, int], None]:
     def progress(key: str, done: int, total: int) -> None:
         bar: Optional[Any] = bars.get(key)
         if bar is None:
-            bar = tqdm(total=total or None, desc=key, unit="B", unit_scale=True, **tqdm_options)
+            bar = tqdm(total=total, desc=key, unit="B", unit_scale=True, **tqdm_options)
             bars[key] = bar
         bar.update(done - bar.n)
-        if total and done >= total:
+        if done >= total:
             bar.close()
 
     return progress

@@ -2,35 +2,38 @@
 
 import os
 from types import TracebackType
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union, final
 
+__all__ = ["Client", "Records", "Sandbox", "__version__"]
 __version__: str
 
-PathLike = Union[str, "os.PathLike[str]"]
+_PathLike = Union[str, "os.PathLike[str]"]
 #: ``progress(key, done, total)``: called when a file starts (``done == 0``), at most every
-#: 100 ms, and when all its bytes are through.
-Progress = Callable[[str, int, int], Any]
-Document = Dict[str, Any]
+#: 100 ms, and when all its bytes are through. An exception it raises stops the call.
+_Progress = Callable[[str, int, int], Any]
+_Document = Dict[str, Any]
 
-class Records(Iterator[Document]):
+@final
+class Records(Iterator[_Document]):
     """Records matching a search, fetched page by page as they are iterated (past the search
     window of 10 000 results). Dropping the iterator stops the listing."""
 
     def __iter__(self) -> "Records": ...
-    def __next__(self) -> Document: ...
+    def __next__(self) -> _Document: ...
 
+@final
 class Client:
     """A connection to one InvenioRDM server. Share it between threads freely."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         url: Optional[str] = None,
         token: Optional[str] = None,
         *,
         profile: Optional[str] = None,
         timeout: Optional[float] = None,
         pacing: bool = True,
-    ) -> None:
+    ) -> "Client":
         """Connects to ``url`` with ``token``; without them, ``INVENIORDM_URL`` and
         ``INVENIORDM_TOKEN``, the nearest ``.env`` file, or ``profile`` (or the default
         profile) of irdm's config file. A token is only sent to a URL from the same place.
@@ -65,73 +68,74 @@ class Client:
         size: int = 10,
         sort: Optional[str] = None,
         mine: bool = False,
-    ) -> Document:
+    ) -> _Document:
         """One page of a search, as the server answers it."""
-    def record(self, id: str) -> Document:
+    def record(self, id: str) -> _Document:
         """A published record."""
-    def draft(self, id: str) -> Document:
+    def draft(self, id: str) -> _Document:
         """A draft."""
-    def versions(self, id: str) -> List[Document]:
+    def versions(self, id: str) -> List[_Document]:
         """The versions of a record's concept, newest first."""
     def create_draft(
-        self, metadata: Optional[Document] = None, *, draft: Optional[Document] = None
-    ) -> Document:
+        self, metadata: Optional[_Document] = None, *, draft: Optional[_Document] = None
+    ) -> _Document:
         """Creates a draft from a metadata dict, or a whole draft (metadata, access, custom
         fields). Problems the server found are in the result's ``errors``."""
-    def update_draft(self, id: str, draft: Document) -> Document:
+    def update_draft(self, id: str, draft: _Document) -> _Document:
         """Replaces a draft's content (send it back as read, changed)."""
     def delete_draft(self, id: str) -> None:
         """Deletes a draft."""
     def upload(
         self,
         draft_id: str,
-        files: Sequence[Union[PathLike, Tuple[PathLike, str]]],
+        files: Sequence[Union[_PathLike, Tuple[_PathLike, str]]],
         *,
-        progress: Optional[Progress] = None,
+        progress: Optional[_Progress] = None,
         jobs: int = 4,
         replace: bool = False,
-    ) -> List[Document]:
+    ) -> List[_Document]:
         """Uploads files (paths, folders, or ``(path, key)`` pairs) to a draft, streamed and
         md5-checked. Each result has ``key``, ``uploaded`` (False: the draft had it already),
         ``verified`` and ``entry``."""
-    def publish(self, id: str) -> Document:
+    def publish(self, id: str) -> _Document:
         """Publishes a draft after checking it is complete; returns the record."""
     def new_version(
         self,
         record_id: str,
         *,
-        files: Union[str, PathLike] = "keep",
-        metadata: Optional[Document] = None,
+        files: Union[str, _PathLike] = "keep",
+        metadata: Optional[_Document] = None,
         publish: bool = False,
-    ) -> Document:
+    ) -> _Document:
         """The next version of a record: its files kept (``"keep"``), none (``"none"``), or
         a folder's (unchanged files linked, the rest uploaded); ``metadata`` set on the
         previous version's."""
     def download(
         self,
         record_id: str,
-        dest: PathLike = ".",
+        dest: Optional[_PathLike] = None,
         *,
         keys: Optional[Sequence[str]] = None,
         draft: bool = False,
         overwrite: bool = False,
-        progress: Optional[Progress] = None,
+        progress: Optional[_Progress] = None,
         jobs: int = 4,
-    ) -> List[Document]:
-        """Downloads a record's files (all, or ``keys``) below ``dest``, verified against the
+    ) -> List[_Document]:
+        """Downloads a record's files (all, or ``keys``) below ``dest`` (default: the current
+        folder), verified against the
         server's md5 and resumed when interrupted. A file is only ever seen under its name
         once it is whole. Each result has ``key``, ``path``, ``fetched`` and, when fetched,
         ``size`` and ``md5``."""
     def deposit(
         self,
-        paths: Sequence[PathLike] = ...,
+        paths: Sequence[_PathLike] = ...,
         *,
-        journal: PathLike,
-        metadata: Optional[Document] = None,
-        draft: Optional[Document] = None,
-        cff: Optional[PathLike] = None,
-        codemeta: Optional[PathLike] = None,
-        zenodo: Optional[PathLike] = None,
+        journal: _PathLike,
+        metadata: Optional[_Document] = None,
+        draft: Optional[_Document] = None,
+        cff: Optional[_PathLike] = None,
+        codemeta: Optional[_PathLike] = None,
+        zenodo: Optional[_PathLike] = None,
         community: Optional[str] = None,
         publish: bool = True,
         new_version_of: Optional[str] = None,
@@ -142,36 +146,37 @@ class Client:
         require_verified: bool = False,
         exclude: Sequence[str] = ...,
         include_hidden: bool = False,
-        progress: Optional[Progress] = None,
+        progress: Optional[_Progress] = None,
         jobs: int = 4,
-    ) -> Document:
+    ) -> _Document:
         """Deposits files with metadata, journaled: the same call again after a crash carries
         on with the same draft and never makes a second record. With other content it is
         refused unless ``next_version=True`` (or ``new_version_of=ID``). The result has
         ``state`` (``published``, ``submitted``, ``draft``), ``id``, ``concept``,
         ``already_done``, ``uploaded``, ``linked``, ``record``, ``request``, and
         ``not_carried_over`` (citation keys with no place in the metadata)."""
-    def community(self, id_or_slug: str) -> Document:
+    def community(self, id_or_slug: str) -> _Document:
         """A community."""
-    def communities(self, q: Optional[str] = None, *, page: int = 1, size: int = 25) -> Document:
+    def communities(self, q: Optional[str] = None, *, page: int = 1, size: int = 25) -> _Document:
         """One page of communities."""
     def submit_review(
         self, draft_id: str, community: str, *, comment: Optional[str] = None
-    ) -> Document:
+    ) -> _Document:
         """Submits a draft to a community for review; returns the request."""
-    def accept(self, request_id: str, *, comment: Optional[str] = None) -> Document:
+    def accept(self, request_id: str, *, comment: Optional[str] = None) -> _Document:
         """Accepts a request."""
-    def decline(self, request_id: str, *, comment: Optional[str] = None) -> Document:
+    def decline(self, request_id: str, *, comment: Optional[str] = None) -> _Document:
         """Declines a request."""
     def export(self, record_id: str, format: str) -> str:
         """A record in an export format (``bibtex``, ``datacite-json``, ``csl``, …)."""
     def api(self, method: str, path: str, body: Optional[Any] = None) -> Any:
         """Any API path, JSON in and out."""
 
+@final
 class Sandbox:
     """A local InvenioRDM-compatible server in this process (see ``irdm_client.sandbox``)."""
 
-    def __init__(self, **options: Any) -> None: ...
+    def __new__(cls, **options: Any) -> "Sandbox": ...
     @property
     def url(self) -> str:
         """The server's URL."""
