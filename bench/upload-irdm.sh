@@ -6,3 +6,8 @@ set -euo pipefail
 ID=$("$ROOT/bench/new-draft.sh")
 "$ROOT/target/release/irdm" --quiet upload "$ID" "$BENCH_DIR/file.bin" \
     --multipart "${MULTIPART:-never}" --parallel-parts "${PARTS_IN_FLIGHT:-4}" >/dev/null 2>&1
+# DELETE_AFTER=1: the draft is deleted afterwards (as the Python programs do), so that runs do
+# not pile up files on the sandbox's disk.
+if [ "${DELETE_AFTER:-}" = 1 ]; then
+    curl -sf -X DELETE "$URL/api/records/$ID/draft" -H "Authorization: Bearer $INVENIORDM_TOKEN" >/dev/null
+fi
