@@ -68,6 +68,36 @@ impl Client {
     fn c(&self) -> inveniordm::Client {
         self.inner.clone()
     }
+
+    /// Runs `call` with a clone of the client (see [`block`]) and gives its answer to Python.
+    fn answer<F, Fut, T>(&self, py: Python<'_>, call: F) -> PyResult<Py<PyAny>>
+    where
+        F: FnOnce(inveniordm::Client) -> Fut,
+        Fut: std::future::Future<Output = inveniordm::Result<T>> + Send,
+        T: serde::Serialize + Send,
+    {
+        let answer = block(py, call(self.c()))?;
+        to_py(py, &answer)
+    }
+
+    /// Accepts (`accept`) or declines a request, with an optional comment.
+    fn respond(
+        &self,
+        py: Python<'_>,
+        request_id: String,
+        comment: Option<String>,
+        accept: bool,
+    ) -> PyResult<Py<PyAny>> {
+        self.answer(py, |c| async move {
+            let msg = comment.map(|t| EventPayload::text(&t));
+            let requests = c.requests();
+            if accept {
+                requests.accept(&request_id, msg.as_ref()).await
+            } else {
+                requests.decline(&request_id, msg.as_ref()).await
+            }
+        })
+    }
 }
 
 /// The metadata a draft is made from: a whole draft, metadata, or a citation file.
@@ -235,31 +265,28 @@ impl Client {
         query.page = Some(page);
         query.size = Some(size);
         query.sort = sort;
-        let c = self.c();
         let scope = if mine { Scope::Mine } else { Scope::Published };
-        let results = block(py, async move { c.query().records_of(scope, &query).await })?;
-        to_py(py, &results)
+        self.answer(
+            py,
+            |c| async move { c.query().records_of(scope, &query).await },
+        )
     }
 
     /// A published record.
     fn record(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move { c.records().get(&id).await })?;
-        to_py(py, &r)
+        self.answer(py, |c| async move { c.records().get(&id).await })
     }
 
     /// A draft.
     fn draft(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move { c.drafts().get(&id).await })?;
-        to_py(py, &r)
+        self.answer(py, |c| async move { c.drafts().get(&id).await })
     }
 
     /// The versions of a record's concept (the server's first page of them), newest first.
     fn versions(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let page = block(py, async move { c.records().versions(&id).await })?;
-        to_py(py, &page.items().to_vec())
+        self.answer(py, |c| async move {
+            Ok(c.records().versions(&id).await?.items().to_vec())
+        })
     }
 
     /// Creates a draft from `metadata` (a metadata dict) or `draft` (a whole draft: metadata,
@@ -272,9 +299,7 @@ impl Client {
         draft: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let (record, _) = draft_from(metadata, draft, None, None, None)?;
-        let c = self.c();
-        let r = block(py, async move { c.drafts().create(&record).await })?;
-        to_py(py, &r)
+        self.answer(py, |c| async move { c.drafts().create(&record).await })
     }
 
     /// Replaces a draft's content with `draft` (as read, changed).
@@ -285,9 +310,7 @@ impl Client {
         draft: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         let record: Record = from_py(draft, "draft")?;
-        let c = self.c();
-        let r = block(py, async move { c.drafts().update(&id, &record).await })?;
-        to_py(py, &r)
+        self.answer(py, |c| async move { c.drafts().update(&id, &record).await })
     }
 
     /// Deletes a draft (a new version's draft, or one never published).
@@ -346,9 +369,7 @@ impl Client {
     /// Publishes a draft, after checking it is complete (a draft with problems is refused
     /// with the problems, nothing sent).
     fn publish(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move { c.repo().publish(&id).await })?;
-        to_py(py, &r)
+        self.answer(py, |c| async move { c.repo().publish(&id).await })
     }
 
     /// Starts the next version of a record: a draft whose files are the previous version's
@@ -372,12 +393,9 @@ impl Client {
         let mut plan = NewVersionPlan::with_files(policy);
         plan.publish = publish;
         plan.metadata = metadata.map(|m| from_py(m, "metadata")).transpose()?;
-        let c = self.c();
-        let r = block(
-            py,
-            async move { c.repo().new_version(&record_id, &plan).await },
-        )?;
-        to_py(py, &r)
+        self.answer(py, |c| async move {
+            c.repo().new_version(&record_id, &plan).await
+        })
     }
 
     /// Downloads a record's files (all, or `keys`) below `dest`, each verified against the
@@ -513,9 +531,10 @@ impl Client {
 
     /// A community, by id or slug.
     fn community(&self, py: Python<'_>, id_or_slug: String) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move { c.communities().get(&id_or_slug).await })?;
-        to_py(py, &r)
+        self.answer(
+            py,
+            |c| async move { c.communities().get(&id_or_slug).await },
+        )
     }
 
     /// One page of communities matching `q`.
@@ -531,9 +550,7 @@ impl Client {
         query.q = q.filter(|q| !q.trim().is_empty());
         query.page = Some(page);
         query.size = Some(size);
-        let c = self.c();
-        let r = block(py, async move { c.communities().search(&query).await })?;
-        to_py(py, &r)
+        self.answer(py, |c| async move { c.communities().search(&query).await })
     }
 
     /// Submits a draft to a community (id or slug) for review; returns the request.
@@ -545,8 +562,7 @@ impl Client {
         community: String,
         comment: Option<String>,
     ) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move {
+        self.answer(py, |c| async move {
             let id = c
                 .communities()
                 .get(&community)
@@ -559,8 +575,7 @@ impl Client {
                 how = how.message(EventPayload::text(&text));
             }
             c.drafts().submit_review(&draft_id, &how).await
-        })?;
-        to_py(py, &r)
+        })
     }
 
     /// Accepts a request (a review: the record is published in the community).
@@ -571,12 +586,7 @@ impl Client {
         request_id: String,
         comment: Option<String>,
     ) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move {
-            let msg = comment.map(|t| EventPayload::text(&t));
-            c.requests().accept(&request_id, msg.as_ref()).await
-        })?;
-        to_py(py, &r)
+        self.respond(py, request_id, comment, true)
     }
 
     /// Declines a request.
@@ -587,12 +597,7 @@ impl Client {
         request_id: String,
         comment: Option<String>,
     ) -> PyResult<Py<PyAny>> {
-        let c = self.c();
-        let r = block(py, async move {
-            let msg = comment.map(|t| EventPayload::text(&t));
-            c.requests().decline(&request_id, msg.as_ref()).await
-        })?;
-        to_py(py, &r)
+        self.respond(py, request_id, comment, false)
     }
 
     /// A record in an export format (`bibtex`, `datacite-json`, `csl`, `dublincore`, …), as
@@ -624,8 +629,7 @@ impl Client {
             None => Value::Object(Default::default()),
         };
         let method = method.to_ascii_uppercase();
-        let c = self.c();
-        let v = block(py, async move {
+        self.answer(py, |c| async move {
             let raw = c.raw();
             match method.as_str() {
                 "GET" => raw.get(&path).await,
@@ -637,8 +641,7 @@ impl Client {
                     "method {m:?}: GET, POST, PUT, PATCH or DELETE"
                 ))),
             }
-        })?;
-        to_py(py, &v)
+        })
     }
 }
 
