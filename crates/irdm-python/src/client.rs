@@ -13,7 +13,7 @@ use inveniordm::repo::{
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
-use crate::convert::{from_py, to_py};
+use crate::convert::to_py;
 use crate::errors::usage;
 use crate::run::{block, block_watching};
 
@@ -98,6 +98,11 @@ impl Client {
             }
         })
     }
+}
+
+/// A Python object as a document of type `T` (`what` names it in the error).
+fn from_py<T: serde::de::DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    crate::convert::from_py(obj, what).map_err(crate::errors::to_py)
 }
 
 /// The metadata a draft is made from: a whole draft, metadata, or a citation file.
