@@ -399,3 +399,66 @@ def test_a_failing_progress_callback_stops_the_call_with_its_exception(
 
     with pytest.raises(RuntimeError, match="broken at 0"):
         client.upload(d["id"], [tmp_path / "a.bin"], progress=broken)
+
+
+CODEMETA = """{
+  "@context": "https://w3id.org/codemeta/3.0",
+  "@type": "SoftwareSourceCode",
+  "name": "Wave spectra",
+  "version": "0.3.0",
+  "datePublished": "2026-11-02",
+  "author": [{"@type": "Person", "givenName": "Grace", "familyName": "Hopper"}],
+  "keywords": ["waves"],
+  "programmingLanguage": "Rust"
+}"""
+
+
+def test_deposits_from_codemeta_and_from_metadata_and_as_the_next_version_of_a_record(
+    client: rdm.Client, tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "codemeta.json").write_text(CODEMETA)
+    (tmp_path / "spectra.csv").write_text("f,e\n0.1,2\n")
+    first = client.deposit(
+        [tmp_path / "spectra.csv"], codemeta=tmp_path / "codemeta.json", journal=tmp_path / "j1.json"
+    )
+    assert first["state"] == "published"
+    assert first["record"]["metadata"]["title"] == "Wave spectra"
+    assert first["record"]["metadata"]["creators"][0]["person_or_org"]["family_name"] == "Hopper"
+    assert "programmingLanguage" in first["not_carried_over"]
+
+    # Another journal, metadata given as a dict, as the next version of that record.
+    nxt = client.deposit(
+        [tmp_path / "spectra.csv"],
+        metadata={"version": "0.4.0"},
+        journal=tmp_path / "j2.json",
+        new_version_of=first["id"],
+    )
+    assert nxt["concept"] == first["concept"] and nxt["previous"] == first["id"]
+    assert nxt["record"]["metadata"]["version"] == "0.4.0"
+    assert nxt["record"]["metadata"]["title"] == "Wave spectra"  # kept from the previous version
+    assert nxt["linked"] == ["spectra.csv"] and nxt["uploaded"] == []
+
+    # Unpublished: a complete draft, carried on by the same call with publish=True.
+    draft_only = client.deposit(
+        [], metadata=metadata("Not yet"), journal=tmp_path / "j3.json", publish=False
+    )
+    assert draft_only["state"] == "draft"
+    published = client.deposit([], metadata=metadata("Not yet"), journal=tmp_path / "j3.json")
+    assert published["state"] == "published" and published["id"] == draft_only["id"]
+
+    bibtex = client.export(first["id"], "bibtex")
+    assert bibtex.startswith("@") and "Hopper" in bibtex
+
+
+def test_the_sandbox_imitates_a_rate_limited_server_and_pacing_keeps_within_it() -> None:
+    # Zenodo's profile: 30 searches a window (shortened to 2 s here), 429 beyond.
+    with rdm.sandbox(profile="zenodo", rate_window_secs=2) as s:
+        unpaced = rdm.Client(s.url, s.token, pacing=False, retries=0)
+        with pytest.raises(rdm.RateLimited) as e:
+            for _ in range(40):
+                unpaced.search_page(size=1)
+        assert e.value.status == 429 and e.value.retryable
+    with rdm.sandbox(profile="zenodo", rate_window_secs=2) as s:
+        paced = s.client()
+        for _ in range(40):
+            paced.search_page(size=1)  # waits for the next window instead of a 429

@@ -33,6 +33,7 @@ impl Client {
         profile: Option<&str>,
         timeout: Option<f64>,
         pacing: bool,
+        retries: Option<u32>,
     ) -> PyResult<Self> {
         let found = inveniordm::env::resolve(url, token, profile).map_err(crate::errors::to_py)?;
         let Some(url) = found.url else {
@@ -49,6 +50,12 @@ impl Client {
             .rate_pacing(pacing);
         if let Some(t) = found.token {
             b = b.token(t.value);
+        }
+        if let Some(n) = retries {
+            b = b.retry(inveniordm::RetryConfig {
+                max_retries: n,
+                ..inveniordm::RetryConfig::default()
+            });
         }
         if let Some(secs) = timeout {
             if !(secs.is_finite() && secs > 0.0) {
@@ -185,15 +192,16 @@ impl Client {
     /// Connects to a server: `url` and `token`, else `INVENIORDM_URL`/`INVENIORDM_TOKEN`, the
     /// nearest `.env` file, or a profile of irdm's config file.
     #[new]
-    #[pyo3(signature = (url=None, token=None, *, profile=None, timeout=None, pacing=true))]
+    #[pyo3(signature = (url=None, token=None, *, profile=None, timeout=None, pacing=true, retries=None))]
     fn new(
         url: Option<&str>,
         token: Option<&str>,
         profile: Option<&str>,
         timeout: Option<f64>,
         pacing: bool,
+        retries: Option<u32>,
     ) -> PyResult<Self> {
-        Self::connect(url, token, profile, timeout, pacing)
+        Self::connect(url, token, profile, timeout, pacing, retries)
     }
 
     /// The API's URL (`…/api/`).

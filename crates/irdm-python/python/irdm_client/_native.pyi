@@ -33,12 +33,14 @@ class Client:
         profile: Optional[str] = None,
         timeout: Optional[float] = None,
         pacing: bool = True,
+        retries: Optional[int] = None,
     ) -> "Client":
         """Connects to ``url`` with ``token``; without them, ``INVENIORDM_URL`` and
         ``INVENIORDM_TOKEN``, the nearest ``.env`` file, or ``profile`` (or the default
         profile) of irdm's config file. A token is only sent to a URL from the same place.
         ``timeout`` is the read timeout in seconds; ``pacing`` keeps within the server's
-        announced rate limits."""
+        announced rate limits; ``retries`` is how often a failed request that may be sent
+        again is retried (default 4, with backoff, honouring ``Retry-After``)."""
     @property
     def url(self) -> str:
         """The API's URL."""
