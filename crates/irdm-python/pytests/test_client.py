@@ -264,8 +264,11 @@ def test_a_waiting_call_lets_other_threads_run() -> None:
 
 SIGINT_CHILD = textwrap.dedent(
     """
-    import os, sys, time, pathlib
+    import os, signal, sys, time, pathlib
     import irdm_client as rdm
+    # Python's own Ctrl-C handler, even where this test runs with SIGINT ignored (a shell
+    # without job control starts background commands so, and Python keeps that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     dest = pathlib.Path(sys.argv[1])
     if sys.argv[2] == "waiting":
         with rdm.sandbox(latency_ms=20000) as s:
