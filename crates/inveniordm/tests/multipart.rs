@@ -386,6 +386,62 @@ async fn a_403_after_parts_were_accepted_keeps_them_and_a_rerun_sends_only_the_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upload_is_not_resumed_for_a_changed_file_or_another_part_size() {
+    for change in ["content", "part size"] {
+        let (sandbox, c, id) = sandbox_draft(inveniordm_sandbox::Faults {
+            refuse_part_once: 3,
+            ..Default::default()
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("big.bin");
+        std::fs::write(&p, data(500_000)).expect("write");
+        let journal = dir.path().join("journal.json");
+        let opts = UploadOptions {
+            journal: Some(journal.clone()),
+            parallel_parts: std::num::NonZeroUsize::new(1).expect("not zero"),
+            ..in_parts(100_000)
+        };
+        c.drafts()
+            .file_upload_with(&id, &p, &opts)
+            .await
+            .expect_err("part 3 refused");
+        assert_eq!(sandbox.parts_stored(), 2);
+        let (bytes, opts, parts) = if change == "content" {
+            // The same size, other bytes, written later: the parts on the server are stale.
+            let mut other = data(500_000);
+            other.reverse();
+            std::fs::write(&p, &other).expect("rewrite");
+            let later = std::time::SystemTime::now() + Duration::from_secs(5);
+            std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .and_then(|f| f.set_modified(later))
+                .expect("a later modification time");
+            (other, opts, 5)
+        } else {
+            let other_parts = UploadOptions {
+                part_size: Some(125_000),
+                ..opts
+            };
+            (data(500_000), other_parts, 4)
+        };
+        let done = c
+            .drafts()
+            .file_upload_with(&id, &p, &opts)
+            .await
+            .unwrap_or_else(|e| panic!("{change}: {e}"));
+        assert_eq!(done.md5(), Some(md5_hex(&bytes).as_str()), "{change}");
+        assert_eq!(
+            sandbox.parts_stored(),
+            2 + parts,
+            "{change}: every part sent again, none kept"
+        );
+        assert!(!journal.exists(), "{change}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_part_that_fails_for_good_stops_the_upload() {
     let (sandbox, c, id) = sandbox_draft(inveniordm_sandbox::Faults {
         refuse_part_once: 3,

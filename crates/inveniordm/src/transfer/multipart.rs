@@ -137,6 +137,30 @@ async fn resumable(api: &DraftsApi<'_>, journal: &Journal, path: &Path) -> Optio
     (urls.len() as u64 == earlier.parts).then_some((urls, earlier.done, earlier.file_id))
 }
 
+/// Removes the pending entry an earlier run of this upload left when it cannot be carried on
+/// (the file or the part size changed since), so that the upload starts over instead of
+/// being refused ("already exists"). Only the entry that run made (its file id is in the
+/// journal), and only while it is pending: a completed file is never touched here.
+async fn discard_stale(api: &DraftsApi<'_>, journal: &Journal, path: &Path) -> Result<()> {
+    let Some(earlier) = Journal::read(path) else {
+        return Ok(());
+    };
+    if earlier.draft != journal.draft || earlier.key != journal.key || earlier.file_id.is_none() {
+        return Ok(());
+    }
+    let Ok(entry) = api.file_metadata(&journal.draft, &journal.key).await else {
+        return Ok(());
+    };
+    if !entry.is_completed() && entry.file_id == earlier.file_id {
+        tracing::info!(
+            key = journal.key,
+            "the file or the part size changed since an interrupted upload: its parts are discarded"
+        );
+        api.file_delete(&journal.draft, &journal.key).await?;
+    }
+    Ok(())
+}
+
 /// What became of a multipart upload.
 pub(crate) enum Outcome {
     /// Uploaded and committed (verification is the caller's).
@@ -182,6 +206,9 @@ pub(crate) async fn upload(
             urls
         }
         None => {
+            if let Some(j) = &opts.journal {
+                discard_stale(api, &journal, j).await?;
+            }
             let mut init = FileEntry::init(key);
             init.size = Some(size);
             let mut transfer = inveniordm_models::JsonMap::new();
@@ -390,4 +417,44 @@ async fn send_part(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn the_checksum_wait_grows_one_second_per_64_mib() {
+        assert_eq!(checksum_wait_for(0).as_secs(), 30);
+        assert_eq!(checksum_wait_for(64 * MIB - 1).as_secs(), 30);
+        assert_eq!(checksum_wait_for(640 * MIB).as_secs(), 40);
+    }
+
+    #[test]
+    fn parts_are_64_mib_unless_the_file_needs_more_than_10_000() {
+        assert_eq!(part_size_for(1, None).expect("small"), 64 * MIB);
+        assert_eq!(DEFAULT_PART_SIZE, 64 * MIB);
+        let huge = MAX_PARTS * 64 * MIB + 1;
+        let part = part_size_for(huge, None).expect("huge");
+        assert_eq!(part, huge.div_ceil(MAX_PARTS));
+        assert!(huge.div_ceil(part) <= MAX_PARTS);
+    }
+
+    #[test]
+    fn a_part_size_asked_for_may_make_exactly_10_000_parts_not_more() {
+        assert_eq!(
+            part_size_for(MAX_PARTS * 10, Some(10)).expect("10 000 parts"),
+            10
+        );
+        assert!(matches!(
+            part_size_for(MAX_PARTS * 10 + 1, Some(10)),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            part_size_for(100, Some(0)),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
 }
