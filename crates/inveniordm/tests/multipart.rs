@@ -522,9 +522,17 @@ async fn a_part_answered_500_is_retried_alone() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("a.bin");
     std::fs::write(&p, &bytes).expect("write");
+    let counted = Arc::new(AtomicU64::new(0));
+    let c2 = counted.clone();
+    let opts = UploadOptions {
+        progress: Some(Arc::new(move |n| {
+            c2.fetch_add(n, Ordering::Relaxed);
+        })),
+        ..in_parts(100_000)
+    };
     let entry = c
         .drafts()
-        .file_upload_with(&id, &p, &in_parts(100_000))
+        .file_upload_with(&id, &p, &opts)
         .await
         .expect("upload");
     // The server's md5 is of the bytes it stored: each part at its offset.
@@ -533,6 +541,11 @@ async fn a_part_answered_500_is_retried_alone() {
         sandbox.counters().parts_faulted.load(Ordering::SeqCst),
         1,
         "part 2 failed once"
+    );
+    assert_eq!(
+        counted.load(Ordering::Relaxed),
+        250_000,
+        "progress counts each byte once, the part sent again too"
     );
     assert_eq!(
         sandbox.parts_stored(),
