@@ -330,6 +330,18 @@ async fn sandbox_draft_with(config: SandboxConfig) -> (Sandbox, Client, String) 
     (sandbox, c, id)
 }
 
+/// A journal in `dir` and options that send parts of 100 000 bytes, `in_flight` at once,
+/// recording them in it.
+fn journaled(dir: &std::path::Path, in_flight: usize) -> (std::path::PathBuf, UploadOptions) {
+    let journal = dir.join("journal.json");
+    let opts = UploadOptions {
+        journal: Some(journal.clone()),
+        parallel_parts: std::num::NonZeroUsize::new(in_flight).expect("not zero"),
+        ..in_parts(100_000)
+    };
+    (journal, opts)
+}
+
 /// The part numbers a multipart journal says the server confirmed.
 fn journal_done(journal: &std::path::Path) -> Vec<u64> {
     let j: serde_json::Value =
@@ -353,12 +365,7 @@ async fn a_403_after_parts_were_accepted_keeps_them_and_a_rerun_sends_only_the_r
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("big.bin");
     std::fs::write(&p, &bytes).expect("write");
-    let journal = dir.path().join("journal.json");
-    let opts = UploadOptions {
-        journal: Some(journal.clone()),
-        parallel_parts: std::num::NonZeroUsize::new(1).expect("not zero"),
-        ..in_parts(100_000)
-    };
+    let (journal, opts) = journaled(dir.path(), 1);
     let err = c
         .drafts()
         .file_upload_with(&id, &p, &opts)
@@ -396,12 +403,7 @@ async fn an_interrupted_upload_is_not_resumed_for_a_changed_file_or_another_part
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("big.bin");
         std::fs::write(&p, data(500_000)).expect("write");
-        let journal = dir.path().join("journal.json");
-        let opts = UploadOptions {
-            journal: Some(journal.clone()),
-            parallel_parts: std::num::NonZeroUsize::new(1).expect("not zero"),
-            ..in_parts(100_000)
-        };
+        let (journal, opts) = journaled(dir.path(), 1);
         c.drafts()
             .file_upload_with(&id, &p, &opts)
             .await
@@ -452,12 +454,7 @@ async fn a_part_that_fails_for_good_stops_the_upload() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("big.bin");
     std::fs::write(&p, &bytes).expect("write");
-    let journal = dir.path().join("journal.json");
-    let opts = UploadOptions {
-        journal: Some(journal.clone()),
-        parallel_parts: std::num::NonZeroUsize::new(2).expect("not zero"),
-        ..in_parts(100_000)
-    };
+    let (journal, opts) = journaled(dir.path(), 2);
     c.drafts()
         .file_upload_with(&id, &p, &opts)
         .await

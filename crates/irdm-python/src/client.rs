@@ -24,54 +24,6 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for the URL and token given, else those of the environment, the nearest
-    /// `.env` file or the profile (the library's rule: a token only goes with a URL from the
-    /// same place).
-    pub(crate) fn connect(
-        url: Option<&str>,
-        token: Option<&str>,
-        profile: Option<&str>,
-        timeout: Option<f64>,
-        pacing: bool,
-        retries: Option<u32>,
-    ) -> PyResult<Self> {
-        let found = inveniordm::env::resolve(url, token, profile).map_err(crate::errors::to_py)?;
-        let Some(url) = found.url else {
-            return Err(usage(format!(
-                "no server URL: pass url=…, set INVENIORDM_URL, or add a profile to {}",
-                found.config_file.display()
-            )));
-        };
-        let mut b = inveniordm::Client::builder(url.value)
-            .user_agent(format!(
-                "irdm-client/{0} inveniordm/{0}",
-                inveniordm::VERSION
-            ))
-            .rate_pacing(pacing);
-        if let Some(t) = found.token {
-            b = b.token(t.value);
-        }
-        if let Some(n) = retries {
-            b = b.retry(inveniordm::RetryConfig {
-                max_retries: n,
-                ..inveniordm::RetryConfig::default()
-            });
-        }
-        if let Some(secs) = timeout {
-            if !(secs.is_finite() && secs > 0.0) {
-                return Err(usage(format!(
-                    "timeout is a number of seconds above 0, not {secs}"
-                )));
-            }
-            let t = std::time::Duration::from_secs_f64(secs);
-            b = b
-                .read_timeout(t)
-                .connect_timeout(t.min(inveniordm::DEFAULT_CONNECT_TIMEOUT));
-        }
-        let inner = b.build().map_err(crate::errors::to_py)?;
-        Ok(Self { inner })
-    }
-
     fn c(&self) -> inveniordm::Client {
         self.inner.clone()
     }
@@ -190,10 +142,11 @@ fn outcome_json(r: &DepositReport, unmapped: &[String]) -> Value {
 #[pymethods]
 impl Client {
     /// Connects to a server: `url` and `token`, else `INVENIORDM_URL`/`INVENIORDM_TOKEN`, the
-    /// nearest `.env` file, or a profile of irdm's config file.
+    /// nearest `.env` file, or a profile of irdm's config file (the library's rule: a token
+    /// only goes with a URL from the same place).
     #[new]
     #[pyo3(signature = (url=None, token=None, *, profile=None, timeout=None, pacing=true, retries=None))]
-    fn new(
+    pub(crate) fn new(
         url: Option<&str>,
         token: Option<&str>,
         profile: Option<&str>,
@@ -201,7 +154,41 @@ impl Client {
         pacing: bool,
         retries: Option<u32>,
     ) -> PyResult<Self> {
-        Self::connect(url, token, profile, timeout, pacing, retries)
+        let found = inveniordm::env::resolve(url, token, profile).map_err(crate::errors::to_py)?;
+        let Some(url) = found.url else {
+            return Err(usage(format!(
+                "no server URL: pass url=…, set INVENIORDM_URL, or add a profile to {}",
+                found.config_file.display()
+            )));
+        };
+        let mut b = inveniordm::Client::builder(url.value)
+            .user_agent(format!(
+                "irdm-client/{0} inveniordm/{0}",
+                inveniordm::VERSION
+            ))
+            .rate_pacing(pacing);
+        if let Some(t) = found.token {
+            b = b.token(t.value);
+        }
+        if let Some(n) = retries {
+            b = b.retry(inveniordm::RetryConfig {
+                max_retries: n,
+                ..inveniordm::RetryConfig::default()
+            });
+        }
+        if let Some(secs) = timeout {
+            if !(secs.is_finite() && secs > 0.0) {
+                return Err(usage(format!(
+                    "timeout is a number of seconds above 0, not {secs}"
+                )));
+            }
+            let t = std::time::Duration::from_secs_f64(secs);
+            b = b
+                .read_timeout(t)
+                .connect_timeout(t.min(inveniordm::DEFAULT_CONNECT_TIMEOUT));
+        }
+        let inner = b.build().map_err(crate::errors::to_py)?;
+        Ok(Self { inner })
     }
 
     /// The API's URL (`…/api/`).

@@ -91,7 +91,7 @@ impl Sandbox {
 
     /// A client for this sandbox, with its token.
     fn client(&self) -> PyResult<crate::Client> {
-        crate::Client::connect(Some(&self.url), Some(&self.token), None, None, true, None)
+        crate::Client::new(Some(&self.url), Some(&self.token), None, None, true, None)
     }
 
     /// Stops the server (again: nothing).
