@@ -63,6 +63,25 @@ impl Respond for Ranged {
     }
 }
 
+/// A server holding `DATA` (its md5 reported) whose content route honours `Range`, answering
+/// exactly `requests` content requests when given; a client of it; and a partial file holding
+/// `part` beside `dest` in a new folder.
+async fn ranged_with_part(
+    part: &[u8],
+    requests: Option<u64>,
+) -> (MockServer, Client, tempfile::TempDir, std::path::PathBuf) {
+    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
+    let content = Mock::given(path("/api/records/r/files/f.bin/content")).respond_with(Ranged);
+    match requests {
+        Some(n) => content.expect(n).mount(&server).await,
+        None => content.mount(&server).await,
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("f.bin");
+    std::fs::write(part_path(&dest), part).expect("part");
+    (server, c, dir, dest)
+}
+
 fn resume() -> DownloadOptions {
     DownloadOptions {
         resume: true,
@@ -72,16 +91,8 @@ fn resume() -> DownloadOptions {
 
 #[tokio::test]
 async fn a_good_partial_file_is_continued() {
-    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
     // One request: the rest of the file, never the whole of it again.
-    Mock::given(path("/api/records/r/files/f.bin/content"))
-        .respond_with(Ranged)
-        .expect(1)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dest = dir.path().join("f.bin");
-    std::fs::write(part_path(&dest), &DATA[..10]).expect("part");
+    let (_server, c, _dir, dest) = ranged_with_part(&DATA[..10], Some(1)).await;
     let d = c
         .records()
         .download_to("r", "f.bin", &dest, &resume())
@@ -95,15 +106,7 @@ async fn a_good_partial_file_is_continued() {
 
 #[tokio::test]
 async fn a_partial_file_as_long_as_the_file_is_checked_not_refetched() {
-    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
-    Mock::given(path("/api/records/r/files/f.bin/content"))
-        .respond_with(Ranged)
-        .expect(0)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dest = dir.path().join("f.bin");
-    std::fs::write(part_path(&dest), DATA).expect("part");
+    let (_server, c, _dir, dest) = ranged_with_part(DATA, Some(0)).await;
     let d = c
         .records()
         .download_to("r", "f.bin", &dest, &resume())
@@ -115,14 +118,7 @@ async fn a_partial_file_as_long_as_the_file_is_checked_not_refetched() {
 
 #[tokio::test]
 async fn a_partial_file_longer_than_the_file_starts_over() {
-    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
-    Mock::given(path("/api/records/r/files/f.bin/content"))
-        .respond_with(Ranged)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dest = dir.path().join("f.bin");
-    std::fs::write(part_path(&dest), vec![b'x'; 100]).expect("part");
+    let (_server, c, _dir, dest) = ranged_with_part(&[b'x'; 100], None).await;
     let d = c
         .records()
         .download_to("r", "f.bin", &dest, &resume())
@@ -346,14 +342,7 @@ async fn raw_paths_cannot_leave_the_api() {
 async fn progress_counts_every_byte_once_when_a_download_is_continued() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
-    let (server, c) = server_with(Some(&format!("md5:{}", md5_hex(DATA))), DATA.len()).await;
-    Mock::given(path("/api/records/r/files/f.bin/content"))
-        .respond_with(Ranged)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dest = dir.path().join("f.bin");
-    std::fs::write(part_path(&dest), &DATA[..10]).expect("part");
+    let (_server, c, _dir, dest) = ranged_with_part(&DATA[..10], None).await;
     let (total, calls) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let (t, n) = (total.clone(), calls.clone());
     let opts = DownloadOptions {
