@@ -112,4 +112,22 @@ mod tests {
             .collect();
         assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
     }
+
+    #[test]
+    fn a_temporary_name_is_hidden_beside_its_file_and_never_the_same_twice() {
+        let path = Path::new("out/data/table.csv");
+        let a = temp_beside(path, "part");
+        let b = temp_beside(path, "part");
+        assert_eq!(a.parent(), Some(Path::new("out/data")), "{a:?}");
+        let name = a.file_name().expect("name").to_string_lossy().into_owned();
+        assert!(
+            name.starts_with(".table.csv.") && name.ends_with(".part"),
+            "{name}"
+        );
+        assert!(name.contains(&std::process::id().to_string()), "{name}");
+        assert_ne!(a, b);
+        // A bare file name: the temporary file is in the current folder too.
+        let c = temp_beside(Path::new("table.csv"), "part");
+        assert_eq!(c.parent(), Some(Path::new(".")), "{c:?}");
+    }
 }

@@ -199,3 +199,63 @@ impl Multipart {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn fetch_options_take_an_md5_and_a_wait() {
+        let d = FetchOptions::default();
+        assert_eq!((d.md5.as_deref(), d.wait), (None, Duration::from_secs(60)));
+        let o = FetchOptions::default()
+            .md5("9e107d9d372bb6826bd81d3542a419d6")
+            .wait(Duration::from_secs(5));
+        assert_eq!(o.md5.as_deref(), Some("9e107d9d372bb6826bd81d3542a419d6"));
+        assert_eq!(o.wait, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn options_show_their_settings_and_not_their_callback() {
+        let seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let s = seen.clone();
+        let progress: Progress = Arc::new(move |n| {
+            s.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        });
+        let up = UploadOptions {
+            key: Some("data.csv".into()),
+            progress: Some(progress.clone()),
+            part_size: Some(8 << 20),
+            ..UploadOptions::default()
+        };
+        let text = format!("{up:?}");
+        for field in [
+            "data.csv",
+            "8388608",
+            "parallel_parts: 4",
+            "multipart: Auto",
+        ] {
+            assert!(text.contains(field), "{field} in {text}");
+        }
+        assert!(!text.contains("progress"), "{text}");
+        let down = DownloadOptions {
+            progress: Some(progress),
+            resume: true,
+            overwrite: false,
+        };
+        assert_eq!(
+            format!("{down:?}"),
+            "DownloadOptions { resume: true, overwrite: false }"
+        );
+    }
+
+    #[test]
+    fn parts_are_chosen_from_4_gib_on_unless_asked_otherwise() {
+        assert_eq!(MULTIPART_THRESHOLD, 1 << 32);
+        assert!(!Multipart::Auto.applies((1 << 32) - 1));
+        assert!(Multipart::Auto.applies(1 << 32));
+        assert!(Multipart::Always.applies(0));
+        assert!(!Multipart::Never.applies(u64::MAX));
+    }
+}

@@ -170,3 +170,77 @@ impl Syncer {
         let _ = self.thread.join();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md5_of(data: &[u8]) -> [u8; 16] {
+        Md5::digest(data).into()
+    }
+
+    #[tokio::test]
+    async fn chunks_small_and_large_land_in_order_and_are_hashed_as_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("part");
+        let file = std::fs::File::create(&path).expect("create");
+        let mut sink = Sink::start(file, Md5::new(), &path);
+        // Small pieces gathered, then a large one that must not overtake them, then more
+        // small ones past a batch, and a tail left for `finish`.
+        let mut expected = Vec::new();
+        let mut chunks: Vec<Vec<u8>> = vec![b"first".to_vec(), vec![1u8; 3 * BATCH / 2]];
+        chunks.extend((0..70u8).map(|i| vec![i; 4096]));
+        chunks.push(b"tail".to_vec());
+        for c in chunks {
+            expected.extend_from_slice(&c);
+            sink.push(Bytes::from(c)).await.expect("pushed");
+        }
+        let h = sink.finish(true).await.expect("finished");
+        let written = std::fs::read(&path).expect("read");
+        assert_eq!(written.len(), expected.len());
+        assert!(written == expected, "the bytes in the order they came");
+        assert_eq!(<[u8; 16]>::from(h.finalize()), md5_of(&expected));
+    }
+
+    #[tokio::test]
+    async fn a_hash_carried_over_continues_a_partial_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("part");
+        std::fs::write(&path, b"hello ").expect("write");
+        let mut before = Md5::new();
+        before.update(b"hello ");
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        let mut sink = Sink::start(file, before, &path);
+        sink.push(Bytes::from_static(b"world"))
+            .await
+            .expect("pushed");
+        let h = sink.finish(false).await.expect("finished");
+        assert_eq!(std::fs::read(&path).expect("read"), b"hello world");
+        assert_eq!(<[u8; 16]>::from(h.finalize()), md5_of(b"hello world"));
+    }
+
+    #[tokio::test]
+    async fn a_file_that_cannot_be_written_stops_the_pushes_and_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("part");
+        std::fs::write(&path, b"").expect("write");
+        // Opened for reading only: every write fails.
+        let file = std::fs::File::open(&path).expect("open");
+        let mut sink = Sink::start(file, Md5::new(), &path);
+        let mut refused = None;
+        for i in 0..100 {
+            if let Err(e) = sink.push(Bytes::from(vec![0u8; BATCH])).await {
+                refused = Some((i, e));
+                break;
+            }
+        }
+        // (The writer buffers 1 MiB and the queue holds QUEUE chunks: a few pushes pass.)
+        let (_, e) = refused.expect("a push is refused once the writer has stopped");
+        assert!(e.to_string().contains("stopped"), "{e}");
+        let e = sink.finish(false).await.expect_err("the write error");
+        assert!(e.to_string().contains("part"), "{e}");
+    }
+}

@@ -74,8 +74,13 @@ pub(crate) fn members<R: Read + Seek>(f: &mut R) -> std::io::Result<Vec<Member>>
         size = u64_at(&r, 40);
         start = u64_at(&r, 48);
     }
-    if start.checked_add(size).is_none_or(|end| end > len) || count > size / 46 + 1 {
+    if start.checked_add(size).is_none_or(|end| end > len) {
         return Err(invalid("a central directory outside the file"));
+    }
+    // Every entry takes 46 bytes at least: a count past that is a lie, not an allocation to
+    // make.
+    if count > size / 46 + 1 {
+        return Err(invalid("more entries than the central directory holds"));
     }
     f.seek(SeekFrom::Start(start))?;
     let mut cd = vec![0u8; size as usize];
@@ -227,6 +232,76 @@ mod tests {
         out
     }
 
+    /// A stored archive with no ZIP64 anywhere (sizes and offsets in the 32-bit fields), as
+    /// most tools write small archives.
+    fn plain_archive(files: &[(&str, &[u8])]) -> Vec<u8> {
+        archive_with_offsets(files, false)
+    }
+
+    /// [`plain_archive`], or with each member's offset alone in a ZIP64 extra field that
+    /// follows another extra field (a timestamp), its sizes in the 32-bit fields, and a
+    /// comment.
+    fn archive_with_offsets(files: &[(&str, &[u8])], offset_in_zip64: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (name, data) in files {
+            let offset = out.len() as u32;
+            let len = (data.len() as u32).to_le_bytes();
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            out.extend_from_slice(&len);
+            out.extend_from_slice(&len);
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(data);
+            central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+            central.extend_from_slice(&[20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            central.extend_from_slice(&len);
+            central.extend_from_slice(&len);
+            central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            let mut extra = Vec::new();
+            if offset_in_zip64 {
+                extra.extend_from_slice(&[0x55, 0x54, 5, 0, 1, 0x10, 0x20, 0x30, 0x40]);
+                extra.extend_from_slice(&[1, 0, 8, 0]);
+                extra.extend_from_slice(&u64::from(offset).to_le_bytes());
+            }
+            let comment: &[u8] = if offset_in_zip64 { b"note" } else { b"" };
+            central.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+            central.extend_from_slice(&(comment.len() as u16).to_le_bytes());
+            central.extend_from_slice(&[0u8; 4]); // disk, internal attributes
+            central.extend_from_slice(&[0, 0, 0xA4, 0x81]);
+            let marked = if offset_in_zip64 { u32::MAX } else { offset };
+            central.extend_from_slice(&marked.to_le_bytes());
+            central.extend_from_slice(name.as_bytes());
+            central.extend_from_slice(&extra);
+            central.extend_from_slice(comment);
+        }
+        let (start, size, n) = (out.len() as u32, central.len() as u32, files.len() as u16);
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&start.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    /// Where the end of central directory record starts (archives without a comment).
+    fn eocd(a: &[u8]) -> usize {
+        a.len() - 22
+    }
+
+    fn error_of(bytes: Vec<u8>) -> String {
+        let mut f = std::io::Cursor::new(bytes);
+        match members(&mut f) {
+            Ok(m) => panic!("read as {m:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
     fn md5_hex(b: &[u8]) -> String {
         super::super::hex(&Md5::digest(b))
     }
@@ -283,5 +358,121 @@ mod tests {
         };
         let mut f = std::io::Cursor::new(archive(&[("x", b"x")], false));
         assert!(member_md5(&mut f, &m).is_err());
+    }
+
+    #[test]
+    fn an_archive_without_zip64_is_read_down_to_an_empty_last_name() {
+        let files: [(&str, &[u8]); 3] = [("a.csv", b"a,b\n1,2\n"), ("b", &[9u8; 5000]), ("", b"z")];
+        let mut f = std::io::Cursor::new(plain_archive(&files));
+        let ms = members(&mut f).expect("members");
+        assert_eq!(ms.len(), 3);
+        for (m, (name, data)) in ms.iter().zip(files.iter()) {
+            assert_eq!(
+                (m.name.as_str(), m.size, m.compressed),
+                (*name, data.len() as u64, data.len() as u64)
+            );
+            assert_eq!(member_md5(&mut f, m).expect("md5"), md5_hex(data));
+        }
+    }
+
+    #[test]
+    fn only_the_values_marked_are_taken_from_the_zip64_field_after_other_fields() {
+        let files: [(&str, &[u8]); 2] = [("first", &[1u8; 300]), ("second", b"two")];
+        let mut f = std::io::Cursor::new(archive_with_offsets(&files, true));
+        let ms = members(&mut f).expect("members");
+        assert_eq!(ms.len(), 2);
+        for (m, (name, data)) in ms.iter().zip(files.iter()) {
+            assert_eq!(
+                (m.name.as_str(), m.size, m.compressed),
+                (*name, data.len() as u64, data.len() as u64)
+            );
+            assert_eq!(member_md5(&mut f, m).expect("md5"), md5_hex(data));
+        }
+        assert_eq!(ms[1].offset, 30 + 5 + 300);
+    }
+
+    #[test]
+    fn many_members_are_all_read() {
+        let names: Vec<String> = (0..60).map(|i| format!("m{i}")).collect();
+        let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), n.as_bytes())).collect();
+        for bytes in [plain_archive(&files), archive(&files, true)] {
+            let ms = members(&mut std::io::Cursor::new(bytes)).expect("members");
+            assert_eq!(ms.len(), 60);
+            assert_eq!(ms[59].name, "m59");
+        }
+    }
+
+    #[test]
+    fn any_one_of_the_three_zip64_markers_sends_the_reader_to_the_zip64_record() {
+        let files: [(&str, &[u8]); 2] = [("a", b"alpha"), ("b", b"beta")];
+        let whole = archive(&files, true);
+        let at = eocd(&whole);
+        // The values the ZIP64 record holds, written in the 32-bit fields, with one marker left.
+        let record = u64_at(&whole, at - 20 + 8) as usize;
+        let (count, size, start) = (
+            u64_at(&whole, record + 32),
+            u64_at(&whole, record + 40),
+            u64_at(&whole, record + 48),
+        );
+        for keep in 0..3 {
+            let mut a = whole.clone();
+            if keep != 0 {
+                a[at + 8..at + 10].copy_from_slice(&(count as u16).to_le_bytes());
+                a[at + 10..at + 12].copy_from_slice(&(count as u16).to_le_bytes());
+            }
+            if keep != 1 {
+                a[at + 12..at + 16].copy_from_slice(&(size as u32).to_le_bytes());
+            }
+            if keep != 2 {
+                a[at + 16..at + 20].copy_from_slice(&(start as u32).to_le_bytes());
+            }
+            // Make the 32-bit fields lie where they do not carry the marker, so that only
+            // the ZIP64 record gives the right answer.
+            let mut lie = a.clone();
+            if keep != 1 {
+                lie[at + 12..at + 16].copy_from_slice(&1u32.to_le_bytes());
+            }
+            for bytes in [a, lie] {
+                let ms = members(&mut std::io::Cursor::new(bytes)).expect("members");
+                let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+                assert_eq!(names, ["a", "b"], "marker {keep}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_central_directory_that_does_not_fit_is_named_and_nothing_panics() {
+        let files: [(&str, &[u8]); 2] = [("a", b"x"), ("b", b"y")];
+        let plain = plain_archive(&files);
+        let at = eocd(&plain);
+        let start = u32_at(&plain, at + 16);
+        let size = u32_at(&plain, at + 12);
+        // Ending past the end of the file (by one byte).
+        let mut a = plain.clone();
+        let past = (plain.len() as u32 - start) + 1;
+        a[at + 12..at + 16].copy_from_slice(&past.to_le_bytes());
+        assert!(error_of(a).contains("outside the file"));
+        // More entries than its size can hold, in the end record and in a ZIP64 record.
+        let mut a = plain.clone();
+        let too_many = (size / 46 + 2) as u16;
+        a[at + 10..at + 12].copy_from_slice(&too_many.to_le_bytes());
+        assert!(error_of(a).contains("more entries"));
+        let mut z = archive(&files, true);
+        let record = u64_at(&z, eocd(&z) - 20 + 8) as usize;
+        z[record + 32..record + 40].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(error_of(z).contains("more entries"));
+        // A directory said to be shorter than its one entry.
+        let one = plain_archive(&[("a", b"x")]);
+        let at = eocd(&one);
+        let mut a = one.clone();
+        a[at + 12..at + 16].copy_from_slice(&30u32.to_le_bytes());
+        assert!(error_of(a).contains("broken central directory entry"));
+        // An entry whose name, extra field or comment runs past the directory.
+        for field in [28, 30, 32] {
+            let mut a = one.clone();
+            let entry = u32_at(&one, at + 16) as usize;
+            a[entry + field..entry + field + 2].copy_from_slice(&1000u16.to_le_bytes());
+            assert!(error_of(a).contains("past its end"), "field at {field}");
+        }
     }
 }
