@@ -136,3 +136,107 @@ async fn community_required_to_publish() {
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(passed, 1);
 }
+
+/// Accepting an access request gives the asker their grant and leaves every other user's
+/// grant alone. Sandbox only: the suite's real servers have two users, and this needs a third
+/// who holds a grant of the record already.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepting_an_access_request_leaves_a_third_users_grant() {
+    use inveniordm::models::*;
+    const THIRD_TOKEN: &str = "third-user-token-0123456789";
+    let sandbox = Sandbox::start(SandboxConfig {
+        users: vec![
+            ("ci-second".into(), SECOND_TOKEN.into()),
+            ("ci-third".into(), THIRD_TOKEN.into()),
+        ],
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let owner = Client::new(sandbox.url(), Some(sandbox.token())).expect("client");
+    let second = Client::new(sandbox.url(), Some(SECOND_TOKEN)).expect("client");
+    let third = Client::new(sandbox.url(), Some(THIRD_TOKEN)).expect("client");
+    let mut d = conformance::new_draft("Asked for by one, shared with another");
+    d.access = Some(Access {
+        record: Some(AccessPolicy::Public),
+        files: Some(AccessPolicy::Restricted),
+        ..Access::default()
+    });
+    d.files = Some(Files::disabled());
+    let d = owner.drafts().create(&d).await.expect("create");
+    let rid = d.id.clone().expect("id");
+    owner.drafts().publish(&rid).await.expect("publish");
+    owner
+        .records()
+        .set_access_settings(
+            &rid,
+            &AccessSettings {
+                allow_user_requests: Some(true),
+                ..AccessSettings::default()
+            },
+        )
+        .await
+        .expect("allow user requests");
+    let uid = |name: &'static str| {
+        let owner = owner.clone();
+        async move {
+            owner
+                .users()
+                .resolve(name)
+                .await
+                .expect("user")
+                .id
+                .expect("id")
+        }
+    };
+    let (second_id, third_id) = (uid("ci-second").await, uid("ci-third").await);
+    owner
+        .records()
+        .grants()
+        .create(
+            &rid,
+            &[AccessGrant::to_user(&third_id, GrantPermission::Edit)],
+        )
+        .await
+        .expect("the third user's grant");
+    let asked = second
+        .records()
+        .request_access(&rid, "ci-second@sandbox.invalid", "May I?")
+        .await
+        .expect("request access");
+    let req = asked.id.clone().expect("request id");
+    owner.requests().accept(&req, None).await.expect("accept");
+    let grants = owner.records().grants().list(&rid).await.expect("grants");
+    let mut held: Vec<(String, Option<String>)> = grants
+        .items()
+        .iter()
+        .map(|g| {
+            let s = g.subject.as_ref().expect("subject");
+            (
+                format!(
+                    "{}:{}",
+                    s.kind.as_deref().unwrap_or("?"),
+                    s.id.as_deref().unwrap_or("?")
+                ),
+                g.permission.as_ref().map(|p| p.as_str().to_string()),
+            )
+        })
+        .collect();
+    held.sort();
+    let mut expected = vec![
+        (format!("user:{second_id}"), Some("view".to_string())),
+        (format!("user:{third_id}"), Some("edit".to_string())),
+    ];
+    expected.sort();
+    assert_eq!(held, expected);
+    second
+        .records()
+        .files(&rid)
+        .await
+        .expect("the asker reads the files");
+    third
+        .records()
+        .files(&rid)
+        .await
+        .expect("so does the third user");
+}
