@@ -252,6 +252,74 @@ async fn a_streamed_upload_is_retried_by_the_one_policy_and_counted_once() {
     assert_eq!(puts, 1, "RetryConfig::none() sends the content once");
 }
 
+/// A stream broken off (503) may make the server drop the pending entry: before the retry the
+/// entry is read, registered again only when it is gone (404), and left alone when the read
+/// fails otherwise (the retry then goes ahead on the entry as it is).
+#[tokio::test]
+async fn a_retried_upload_registers_the_entry_again_only_when_the_server_dropped_it() {
+    let data = vec![3u8; 50_000];
+    for (metadata_status, registrations) in [(404, 2), (500, 1), (200, 1)] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/records/d/draft/files"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/api/records/d/draft/files/a.bin/content"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/api/records/d/draft/files/a.bin/content"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/records/d/draft/files/a.bin"))
+            .respond_with(
+                ResponseTemplate::new(metadata_status)
+                    .set_body_json(json!({"key": "a.bin", "status": "pending", "message": "x"})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/api/records/d/draft/files/a.bin/commit"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "key": "a.bin", "status": "completed", "size": data.len(), "checksum": format!("md5:{}", md5_hex(&data)),
+            })))
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.bin");
+        std::fs::write(&p, &data).expect("write");
+        let entry = client(&server.uri())
+            .drafts()
+            .file_upload("d", &p)
+            .await
+            .unwrap_or_else(|e| panic!("metadata {metadata_status}: {e}"));
+        assert!(entry.is_completed());
+        let posts = server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/api/records/d/draft/files")
+            .count();
+        assert_eq!(
+            posts, registrations,
+            "registrations when the entry's read answers {metadata_status}"
+        );
+    }
+}
+
 /// A one-route HTTP server on loopback that answers each connection with `answer(n, range)`:
 /// `n` counts content requests, `range` is the `Range` start asked for. Other paths get the
 /// file's metadata.
