@@ -320,6 +320,113 @@ async fn a_retried_upload_registers_the_entry_again_only_when_the_server_dropped
     }
 }
 
+/// A commit whose answer is lost (a gateway error) is read back: a completed entry is taken as
+/// committed, a pending one leaves the error; an error that says the server did not act (400)
+/// is the answer without a read.
+#[tokio::test]
+async fn a_commit_whose_answer_was_lost_is_read_back() {
+    let data = b"committed or not".to_vec();
+    let md5 = md5_hex(&data);
+    for (commit_status, entry_status, expected) in [
+        (504, "completed", Ok(())),
+        (504, "pending", Err(504)),
+        (400, "completed", Err(400)),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/records/d/draft/files"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/api/records/d/draft/files/a.bin/content"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/api/records/d/draft/files/a.bin/commit"))
+            .respond_with(
+                ResponseTemplate::new(commit_status)
+                    .set_body_json(json!({"status": commit_status, "message": "no answer"})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/records/d/draft/files/a.bin"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "key": "a.bin", "status": entry_status, "size": data.len(), "checksum": format!("md5:{md5}"),
+            })))
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.bin");
+        std::fs::write(&p, &data).expect("write");
+        let got = client(&server.uri()).drafts().file_upload("d", &p).await;
+        let case = format!("commit {commit_status}, entry {entry_status}");
+        match (got, expected) {
+            (Ok(entry), Ok(())) => assert_eq!(entry.md5(), Some(md5.as_str()), "{case}"),
+            (Err(e), Err(status)) => assert_eq!(e.status(), Some(status), "{case}: {e}"),
+            (got, _) => panic!("{case}: {got:?}"),
+        }
+    }
+}
+
+/// A file the server fetches is complete only once its checksum is there too: a completed
+/// entry without one is read again.
+#[tokio::test]
+async fn a_fetched_file_is_waited_for_until_its_checksum_is_there() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/records/d/draft/files"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"entries": [{"key": "f.bin", "status": "pending"}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft/files/f.bin"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"key": "f.bin", "status": "completed", "size": 3})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/records/d/draft/files/f.bin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "key": "f.bin", "status": "completed", "size": 3, "checksum": format!("md5:{}", md5_hex(b"abc")),
+        })))
+        .mount(&server)
+        .await;
+    let entry = client(&server.uri())
+        .drafts()
+        .file_fetch(
+            "d",
+            "f.bin",
+            "http://127.0.0.1:9/f.bin",
+            &inveniordm::transfer::FetchOptions::default().md5(md5_hex(b"abc")),
+        )
+        .await
+        .expect("fetched");
+    assert_eq!(entry.md5(), Some(md5_hex(b"abc").as_str()));
+    let reads = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(reads, 2, "read again until the checksum is there");
+}
+
 /// A one-route HTTP server on loopback that answers each connection with `answer(n, range)`:
 /// `n` counts content requests, `range` is the `Range` start asked for. Other paths get the
 /// file's metadata.
