@@ -427,6 +427,59 @@ async fn a_fetched_file_is_waited_for_until_its_checksum_is_there() {
     assert_eq!(reads, 2, "read again until the checksum is there");
 }
 
+/// A fetch the server gave up on fails at once with the server's reason, whether it says so by
+/// the entry's status or by an error in its transfer; without a reason, the failure says so.
+#[tokio::test]
+async fn a_fetch_the_server_gave_up_on_fails_at_once() {
+    for (entry, says) in [
+        (
+            json!({"key": "f.bin", "status": "failed"}),
+            "could not fetch",
+        ),
+        (
+            json!({"key": "f.bin", "status": "pending", "transfer": {"type": "F", "error": "host unreachable"}}),
+            "host unreachable",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/records/d/draft/files"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .set_body_json(json!({"entries": [{"key": "f.bin", "status": "pending"}]})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/records/d/draft/files/f.bin"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(entry))
+            .mount(&server)
+            .await;
+        let err = client(&server.uri())
+            .drafts()
+            .file_fetch(
+                "d",
+                "f.bin",
+                "http://127.0.0.1:9/f.bin",
+                &inveniordm::transfer::FetchOptions::default().wait(Duration::from_secs(30)),
+            )
+            .await
+            .expect_err("failed");
+        assert!(
+            matches!(&err, inveniordm::Error::TransferFailed { message, .. } if message.contains(says)),
+            "{err}"
+        );
+        let reads = server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.method.as_str() == "GET")
+            .count();
+        assert_eq!(reads, 1, "no waiting on a fetch that failed");
+    }
+}
+
 /// A one-route HTTP server on loopback that answers each connection with `answer(n, range)`:
 /// `n` counts content requests, `range` is the `Range` start asked for. Other paths get the
 /// file's metadata.
