@@ -399,6 +399,63 @@ fn a_lost_create_is_never_resolved_to_someone_elses_draft_of_the_same_title() {
     assert_eq!(versions_of(&e, &published), 1);
 }
 
+/// The user's own metadata-only draft with `title` (and other metadata than the deposit's).
+fn own_draft_titled(e: &Env, title: &str) -> String {
+    let doc = serde_json::json!({"metadata": {"title": title, "resource_type": {"id": "dataset"}, "publication_date": "2026-01-01",
+        "creators": [{"person_or_org": {"type": "personal", "family_name": "X"}}]}, "files": {"enabled": false}});
+    let body = e.write("own.json", doc.to_string().as_bytes());
+    e.json(&[
+        "api",
+        "-X",
+        "POST",
+        "/records",
+        "--input",
+        body.to_str().expect("utf8"),
+    ])["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+#[test]
+fn a_lost_create_passes_over_drafts_of_another_title_and_edits_of_published_records() {
+    // Made within the seconds before the deposit's create, so that their creation times
+    // cannot tell them apart from its draft: a draft of another title, and a metadata-only
+    // record of the same title, published and opened for an edit (a draft without files, of
+    // the first version). Two creates pass, the deposit's is held.
+    let hold = Hold::nth(HoldAt::AfterCreate, 2);
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            hold: Some(hold.clone()),
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let meta = e.write("meta.yaml", TITLE_YAML.as_bytes());
+    let another = own_draft_titled(&e, "Another title");
+    let published = own_draft_titled(&e, "Same title");
+    e.ok(&["draft", "publish", &published]);
+    let body = e.write("empty.json", b"{}");
+    let edit = e.json(&[
+        "api",
+        "-X",
+        "POST",
+        &format!("/records/{published}/draft"),
+        "--input",
+        body.to_str().expect("utf8"),
+    ]);
+    assert_eq!(edit["id"], published.as_str());
+    let args = killed_after_create(&e, &hold, meta.to_str().expect("utf8"), &[]);
+    let (rec, stderr) = last_doc(&e, &args);
+    assert!(stderr.contains("the interrupted run created"), "{stderr}");
+    assert_ne!(rec["id"], another.as_str(), "{stderr}");
+    assert_ne!(rec["id"], published.as_str(), "{stderr}");
+    assert_eq!(rec["is_published"], true, "{stderr}");
+    assert_eq!(e.json(&["draft", "get", &another])["is_published"], false);
+    let r = e.json(&["record", "get", &published]);
+    assert_eq!(r["metadata"]["publication_date"], "2026-01-01", "{r}");
+}
+
 /// How many published versions the concept of `id` has.
 fn versions_of(e: &Env, id: &str) -> usize {
     e.http()
