@@ -456,6 +456,32 @@ fn a_lost_create_passes_over_drafts_of_another_title_and_edits_of_published_reco
     assert_eq!(r["metadata"]["publication_date"], "2026-01-01", "{r}");
 }
 
+#[test]
+fn a_lost_create_passes_over_an_older_draft_of_the_same_title_the_search_showed_late() {
+    // A draft of the same title made three seconds before the deposit, not in the search yet
+    // when the deposit looked before its create (the index lags 5 s): it appears while the
+    // run after the kill waits for the lost create's draft, and its creation time, before the
+    // create was sent, rules it out.
+    let hold = Hold::nth(HoldAt::AfterCreate, 1);
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            hold: Some(hold.clone()),
+            index_delay_ms: 5_000,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let meta = e.write("meta.yaml", TITLE_YAML.as_bytes());
+    let older = own_draft_titled(&e, "Same title");
+    std::thread::sleep(std::time::Duration::from_millis(3_200));
+    let args = killed_after_create(&e, &hold, meta.to_str().expect("utf8"), &[]);
+    let (rec, stderr) = last_doc(&e, &args);
+    assert!(stderr.contains("the interrupted run created"), "{stderr}");
+    assert_ne!(rec["id"], older.as_str(), "{stderr}");
+    assert_eq!(rec["is_published"], true, "{stderr}");
+    assert_eq!(e.json(&["draft", "get", &older])["is_published"], false);
+}
+
 /// How many published versions the concept of `id` has.
 fn versions_of(e: &Env, id: &str) -> usize {
     e.http()
