@@ -482,6 +482,103 @@ fn a_lost_create_passes_over_an_older_draft_of_the_same_title_the_search_showed_
     assert_eq!(e.json(&["draft", "get", &older])["is_published"], false);
 }
 
+#[test]
+fn a_lost_create_passes_over_a_new_version_made_meanwhile_and_refuses_one_named() {
+    // A record of the same title and its next version's draft (same title, no files), made
+    // an instant before the deposit and not in the search yet when the deposit looked.
+    let hold = Hold::nth(HoldAt::AfterCreate, 1);
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            hold: Some(hold.clone()),
+            index_delay_ms: 2_000,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let meta = e.write("meta.yaml", TITLE_YAML.as_bytes());
+    let published = own_draft_titled(&e, "Same title");
+    e.ok(&["draft", "publish", &published]);
+    let body = e.write("empty.json", b"{}");
+    let next = e.json(&[
+        "api",
+        "-X",
+        "POST",
+        &format!("/records/{published}/versions"),
+        "--input",
+        body.to_str().expect("utf8"),
+    ]);
+    let next_id = next["id"].as_str().expect("id").to_string();
+    let args = killed_after_create(&e, &hold, meta.to_str().expect("utf8"), &[]);
+    // Named, the next version is refused, and so is the published record: neither is the
+    // new record the create made.
+    for (named, says) in [
+        (&next_id, "a new version of another record"),
+        (&published, "no draft"),
+    ] {
+        let mut with = args[1..].to_vec();
+        with.extend(["--adopt".to_string(), named.clone()]);
+        let out = e.fails(&with.iter().map(String::as_str).collect::<Vec<_>>(), 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    let (rec, stderr) = last_doc(&e, &args);
+    assert!(stderr.contains("the interrupted run created"), "{stderr}");
+    assert_ne!(rec["id"], next_id.as_str(), "{stderr}");
+    assert_eq!(rec["versions"]["index"], 1, "{stderr}");
+    assert_eq!(e.json(&["draft", "get", &next_id])["is_published"], false);
+    assert_eq!(versions_of(&e, &published), 1);
+}
+
+#[test]
+fn a_create_that_never_arrived_is_made_again_once_the_wait_is_over() {
+    // The deposit is killed after its create; the draft it made is then discarded, as if the
+    // create had never reached the server. The next run looks for it for its --adopt-wait
+    // (1 s), finds nothing, and creates a draft of its own.
+    let hold = Hold::new(HoldAt::AfterCreate);
+    let e = env_with(SandboxConfig {
+        faults: Faults {
+            hold: Some(hold.clone()),
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let meta = e.write("meta.yaml", TITLE_YAML.as_bytes());
+    let mut args = killed_after_create(&e, &hold, meta.to_str().expect("utf8"), &[]);
+    let made: Vec<String> = own_records(&e)
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    e.ok(&["draft", "delete", &made[0]]);
+    let wait = args
+        .iter()
+        .position(|a| a == "--adopt-wait")
+        .expect("--adopt-wait")
+        + 1;
+    args[wait] = "1".into();
+    let mut child = e
+        .irdm_std()
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still looking for the lost create's draft after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let rec = last_json(&out);
+    assert_ne!(rec["id"], made[0].as_str(), "{stderr}");
+    assert_eq!(rec["is_published"], true, "{stderr}");
+}
+
 /// How many published versions the concept of `id` has.
 fn versions_of(e: &Env, id: &str) -> usize {
     e.http()
