@@ -579,6 +579,82 @@ fn a_create_that_never_arrived_is_made_again_once_the_wait_is_over() {
     assert_eq!(rec["is_published"], true, "{stderr}");
 }
 
+/// The steps of a dry run's plan, key by key.
+fn plan_steps(plan: &Value) -> Vec<(String, String)> {
+    let mut steps: Vec<(String, String)> = plan["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().expect("key").to_string(),
+                f["action"].as_str().expect("action").to_string(),
+            )
+        })
+        .collect();
+    steps.sort();
+    steps
+}
+
+#[test]
+fn a_dry_run_of_the_next_release_says_what_each_file_would_become() {
+    let e = env();
+    e.write("dist/a.txt", b"one");
+    e.write("dist/b.txt", b"bee");
+    e.write("dist/d.txt", b"dee");
+    e.write("CITATION.cff", cff("1.0", "2026-10-01").as_bytes());
+    let cff_path = e.home.path().join("CITATION.cff");
+    let cff_arg = cff_path.to_str().expect("utf8");
+    let (v1, _) = last_doc(&e, &deposit_args(cff_arg, &["dist"], &[]));
+    let v1_id = v1["id"].as_str().expect("id").to_string();
+    // The next release: a.txt as it was, d.txt changed, c.txt new, b.txt left out.
+    e.write("dist/d.txt", b"dee, changed");
+    e.write("dist/c.txt", b"sea");
+    std::fs::remove_file(e.home.path().join("dist/b.txt")).expect("remove");
+    e.write("CITATION.cff", cff("1.1", "2026-11-01").as_bytes());
+    let release = ["dist"];
+    let dry = |extra: &[&str]| {
+        let mut args = deposit_args(cff_arg, &release, extra);
+        args.push("--dry-run");
+        let out = e.irdm().args(&args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        last_json(&out)["plan"].clone()
+    };
+    let plan = dry(&[]);
+    assert_eq!(plan["new_version_of"], v1_id.as_str(), "{plan}");
+    assert!(plan["draft"].is_null(), "{plan}");
+    assert_eq!(plan["finish"], "publish", "{plan}");
+    assert_eq!(
+        plan_steps(&plan),
+        [("a.txt", "link"), ("c.txt", "upload"), ("d.txt", "replace")]
+            .map(|(k, a)| (k.to_string(), a.to_string()))
+    );
+    assert_eq!(plan["remove"], serde_json::json!(["b.txt"]), "{plan}");
+    // Keeping the previous version's files, nothing is left out.
+    let plan = dry(&["--keep-files"]);
+    assert_eq!(plan["remove"], serde_json::json!([]), "{plan}");
+    // Not asked to publish: the plan stops at the draft.
+    let mut args: Vec<&str> = deposit_args(cff_arg, &release, &[])
+        .into_iter()
+        .filter(|a| *a != "--publish")
+        .collect();
+    args.push("--dry-run");
+    let out = e.irdm().args(&args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_json(&out)["plan"]["finish"], "none");
+    // Nothing was sent by any of them.
+    assert_eq!(versions(&e, &v1_id).len(), 1);
+    assert_eq!(own_records(&e).len(), 1);
+}
+
 /// How many published versions the concept of `id` has.
 fn versions_of(e: &Env, id: &str) -> usize {
     e.http()
