@@ -579,6 +579,59 @@ fn a_create_that_never_arrived_is_made_again_once_the_wait_is_over() {
     assert_eq!(rec["is_published"], true, "{stderr}");
 }
 
+#[test]
+fn a_journal_is_kept_to_its_server_and_one_without_a_fingerprint_is_compared_with_its_record() {
+    let e = env();
+    e.write("dist/a.txt", b"one");
+    e.write("CITATION.cff", cff("1.0", "2026-10-01").as_bytes());
+    let cff_path = e.home.path().join("CITATION.cff");
+    let cff_arg = cff_path.to_str().expect("utf8");
+    let journal = e.home.path().join("release.json");
+    let jarg = journal.to_str().expect("utf8");
+    let args = deposit_args(cff_arg, &["dist"], &["--journal", jarg]);
+    let (v1, _) = last_doc(&e, &args);
+    let edit = |f: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut doc: Value =
+            serde_json::from_slice(&std::fs::read(&journal).expect("journal")).expect("json");
+        f(doc.as_object_mut().expect("object"));
+        std::fs::write(&journal, doc.to_string()).expect("write");
+    };
+    // A journal written before deposits recorded their fingerprint: the record itself tells
+    // whether this release is deposited (asked without --new-version, which would find the
+    // version by its content anyway).
+    edit(&|j| {
+        j.remove("content").expect("a fingerprint");
+    });
+    let once: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "--new-version")
+        .collect();
+    let (same, stderr) = last_doc(&e, &once);
+    assert_eq!(same["id"], v1["id"], "{stderr}");
+    assert!(stderr.contains("already deposited"), "{stderr}");
+    edit(&|j| {
+        j.remove("content");
+    });
+    e.write("dist/a.txt", b"two");
+    e.write("CITATION.cff", cff("1.1", "2026-11-01").as_bytes());
+    let (next, stderr) = last_doc(&e, &args);
+    assert_eq!(next["versions"]["index"], 2, "{stderr}");
+    // Another server's journal is refused, and left as it was.
+    edit(&|j| {
+        j.insert("server".into(), "http://127.0.0.1:9/api".into());
+    });
+    let before = std::fs::read(&journal).expect("journal");
+    let out = e.fails(&args[1..], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("belongs to a deposit on http://127.0.0.1:9/api"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&journal).expect("journal"), before);
+    assert_eq!(versions(&e, next["id"].as_str().expect("id")).len(), 2);
+}
+
 /// The steps of a dry run's plan, key by key.
 fn plan_steps(plan: &Value) -> Vec<(String, String)> {
     let mut steps: Vec<(String, String)> = plan["files"]
@@ -753,6 +806,15 @@ fn a_declined_review_is_submitted_again_by_the_same_command() {
     let review = e.json(&["review", "get", &id]);
     assert_eq!(review["status"], "submitted");
     let rid = review["id"].as_str().expect("request").to_string();
+    // Run again while the review is open: nothing changes, the same request waits.
+    let (same, stderr) = last_doc(&e, &args);
+    assert_eq!(same["id"], id.as_str(), "{stderr}");
+    let still = e.json(&["review", "get", &id]);
+    assert_eq!(
+        (still["id"].as_str(), still["status"].as_str()),
+        (Some(rid.as_str()), Some("submitted")),
+        "{stderr}"
+    );
     e.json(&[
         "requests",
         "decline",
