@@ -326,23 +326,6 @@ fn killed_after_create(
     args
 }
 
-/// The user's own draft titled "Same title" (and other metadata than the deposit's), made
-/// through the raw API.
-fn other_draft(e: &Env) -> Value {
-    let body = e.write(
-        "other.json",
-        br#"{"metadata": {"title": "Same title", "resource_type": {"id": "dataset"}, "publication_date": "2026-01-01", "creators": [{"person_or_org": {"type": "personal", "family_name": "X"}}]}, "files": {"enabled": false}}"#,
-    );
-    e.json(&[
-        "api",
-        "-X",
-        "POST",
-        "/records",
-        "--input",
-        body.to_str().expect("utf8"),
-    ])
-}
-
 const TITLE_YAML: &str = "title: \"Same title\\n\"
 resource_type: {id: dataset}
 publication_date: '2026-11-26'
@@ -364,8 +347,8 @@ fn a_lost_create_is_never_resolved_to_someone_elses_draft_of_the_same_title() {
     let meta = e.write("meta.yaml", TITLE_YAML.as_bytes());
     // Made just before: the user's own unpublished draft with the same title, and a
     // published record of that title whose next version's draft (same title) is open.
-    let other_id = other_draft(&e)["id"].as_str().expect("id").to_string();
-    let published = other_draft(&e)["id"].as_str().expect("id").to_string();
+    let other_id = own_draft_titled(&e, "Same title");
+    let published = own_draft_titled(&e, "Same title");
     e.ok(&["draft", "publish", &published]);
     let body = e.write("empty.json", b"{}");
     let next = e.json(&[
@@ -399,7 +382,8 @@ fn a_lost_create_is_never_resolved_to_someone_elses_draft_of_the_same_title() {
     assert_eq!(versions_of(&e, &published), 1);
 }
 
-/// The user's own metadata-only draft with `title` (and other metadata than the deposit's).
+/// The user's own metadata-only draft with `title` (and other metadata than the deposit's),
+/// made through the raw API; its id.
 fn own_draft_titled(e: &Env, title: &str) -> String {
     let doc = serde_json::json!({"metadata": {"title": title, "resource_type": {"id": "dataset"}, "publication_date": "2026-01-01",
         "creators": [{"person_or_org": {"type": "personal", "family_name": "X"}}]}, "files": {"enabled": false}});
@@ -750,8 +734,7 @@ fn a_lost_create_that_could_be_two_drafts_stops_and_names_them() {
     });
     let meta = e.write("meta.yaml", TITLE_YAML.as_bytes());
     // Made an instant before the deposit, not yet in the search when the deposit looks.
-    let other = other_draft(&e);
-    let other_id = other["id"].as_str().expect("id").to_string();
+    let other_id = own_draft_titled(&e, "Same title");
     let args = killed_after_create(&e, &hold, meta.to_str().expect("utf8"), &[]);
     let out = e.fails(&args[1..].iter().map(String::as_str).collect::<Vec<_>>(), 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
