@@ -252,6 +252,24 @@ async fn a_streamed_upload_is_retried_by_the_one_policy_and_counted_once() {
     assert_eq!(puts, 1, "RetryConfig::none() sends the content once");
 }
 
+/// Answers `verb path` on `server` with `r` (every time; [`answer_once`]: the first time).
+async fn answer(server: &MockServer, verb: &str, p: &str, r: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(p))
+        .respond_with(r)
+        .mount(server)
+        .await;
+}
+
+async fn answer_once(server: &MockServer, verb: &str, p: &str, r: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(p))
+        .respond_with(r)
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+}
+
 /// A stream broken off (503) may make the server drop the pending entry: before the retry the
 /// entry is read, registered again only when it is gone (404), and left alone when the read
 /// fails otherwise (the retry then goes ahead on the entry as it is).
@@ -260,43 +278,39 @@ async fn a_retried_upload_registers_the_entry_again_only_when_the_server_dropped
     let data = vec![3u8; 50_000];
     for (metadata_status, registrations) in [(404, 2), (500, 1), (200, 1)] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/api/records/d/draft/files"))
-            .respond_with(
-                ResponseTemplate::new(201)
-                    .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path("/api/records/d/draft/files/a.bin/content"))
-            .respond_with(ResponseTemplate::new(503))
-            .up_to_n_times(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path("/api/records/d/draft/files/a.bin/content"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/api/records/d/draft/files/a.bin"))
-            .respond_with(
-                ResponseTemplate::new(metadata_status)
-                    .set_body_json(json!({"key": "a.bin", "status": "pending", "message": "x"})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/api/records/d/draft/files/a.bin/commit"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        answer(
+            &server,
+            "POST",
+            "/api/records/d/draft/files",
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
+        )
+        .await;
+        answer_once(
+            &server,
+            "PUT",
+            "/api/records/d/draft/files/a.bin/content",
+            ResponseTemplate::new(503),
+        )
+        .await;
+        answer(
+            &server,
+            "PUT",
+            "/api/records/d/draft/files/a.bin/content",
+            ResponseTemplate::new(200).set_body_json(json!({"key": "a.bin", "status": "pending"})),
+        )
+        .await;
+        answer(
+            &server,
+            "GET",
+            "/api/records/d/draft/files/a.bin",
+            ResponseTemplate::new(metadata_status)
+                .set_body_json(json!({"key": "a.bin", "status": "pending", "message": "x"})),
+        )
+        .await;
+        answer(&server, "POST", "/api/records/d/draft/files/a.bin/commit", ResponseTemplate::new(200).set_body_json(json!({
                 "key": "a.bin", "status": "completed", "size": data.len(), "checksum": format!("md5:{}", md5_hex(&data)),
-            })))
-            .mount(&server)
-            .await;
+            }))).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("a.bin");
         std::fs::write(&p, &data).expect("write");
@@ -333,37 +347,32 @@ async fn a_commit_whose_answer_was_lost_is_read_back() {
         (400, "completed", Err(400)),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/api/records/d/draft/files"))
-            .respond_with(
-                ResponseTemplate::new(201)
-                    .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path("/api/records/d/draft/files/a.bin/content"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"key": "a.bin", "status": "pending"})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/api/records/d/draft/files/a.bin/commit"))
-            .respond_with(
-                ResponseTemplate::new(commit_status)
-                    .set_body_json(json!({"status": commit_status, "message": "no answer"})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/api/records/d/draft/files/a.bin"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        answer(
+            &server,
+            "POST",
+            "/api/records/d/draft/files",
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"entries": [{"key": "a.bin", "status": "pending"}]})),
+        )
+        .await;
+        answer(
+            &server,
+            "PUT",
+            "/api/records/d/draft/files/a.bin/content",
+            ResponseTemplate::new(200).set_body_json(json!({"key": "a.bin", "status": "pending"})),
+        )
+        .await;
+        answer(
+            &server,
+            "POST",
+            "/api/records/d/draft/files/a.bin/commit",
+            ResponseTemplate::new(commit_status)
+                .set_body_json(json!({"status": commit_status, "message": "no answer"})),
+        )
+        .await;
+        answer(&server, "GET", "/api/records/d/draft/files/a.bin", ResponseTemplate::new(200).set_body_json(json!({
                 "key": "a.bin", "status": entry_status, "size": data.len(), "checksum": format!("md5:{md5}"),
-            })))
-            .mount(&server)
-            .await;
+            }))).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("a.bin");
         std::fs::write(&p, &data).expect("write");
@@ -382,30 +391,25 @@ async fn a_commit_whose_answer_was_lost_is_read_back() {
 #[tokio::test]
 async fn a_fetched_file_is_waited_for_until_its_checksum_is_there() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/records/d/draft/files"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"entries": [{"key": "f.bin", "status": "pending"}]})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/records/d/draft/files/f.bin"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"key": "f.bin", "status": "completed", "size": 3})),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/records/d/draft/files/f.bin"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    answer(
+        &server,
+        "POST",
+        "/api/records/d/draft/files",
+        ResponseTemplate::new(201)
+            .set_body_json(json!({"entries": [{"key": "f.bin", "status": "pending"}]})),
+    )
+    .await;
+    answer_once(
+        &server,
+        "GET",
+        "/api/records/d/draft/files/f.bin",
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"key": "f.bin", "status": "completed", "size": 3})),
+    )
+    .await;
+    answer(&server, "GET", "/api/records/d/draft/files/f.bin", ResponseTemplate::new(200).set_body_json(json!({
             "key": "f.bin", "status": "completed", "size": 3, "checksum": format!("md5:{}", md5_hex(b"abc")),
-        })))
-        .mount(&server)
-        .await;
+        }))).await;
     let entry = client(&server.uri())
         .drafts()
         .file_fetch(
@@ -442,19 +446,21 @@ async fn a_fetch_the_server_gave_up_on_fails_at_once() {
         ),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/api/records/d/draft/files"))
-            .respond_with(
-                ResponseTemplate::new(201)
-                    .set_body_json(json!({"entries": [{"key": "f.bin", "status": "pending"}]})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/api/records/d/draft/files/f.bin"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(entry))
-            .mount(&server)
-            .await;
+        answer(
+            &server,
+            "POST",
+            "/api/records/d/draft/files",
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"entries": [{"key": "f.bin", "status": "pending"}]})),
+        )
+        .await;
+        answer(
+            &server,
+            "GET",
+            "/api/records/d/draft/files/f.bin",
+            ResponseTemplate::new(200).set_body_json(entry),
+        )
+        .await;
         let err = client(&server.uri())
             .drafts()
             .file_fetch(
